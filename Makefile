@@ -1,0 +1,86 @@
+# collibra-token -- a plain GNU Makefile.
+VERSION		= 0.1.0
+
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+MANDIR		?= $(PREFIX)/share/man
+DATADIR		?= $(PREFIX)/share
+BASHCOMPDIR	?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR	?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR	?= $(DATADIR)/fish/vendor_completions.d
+PKG_CONFIG	?= pkg-config
+INSTALL		?= install
+
+CFLAGS		?= -O2 -g
+WERROR		?= -Werror
+HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
+PKGS		= libcurl jansson
+
+override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
+override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
+		   $(shell $(PKG_CONFIG) --cflags $(PKGS))
+override LDFLAGS += $(HARDEN_LD)
+LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+LIB_SRCS	= src/cli.c src/config.c src/http.c src/token.c src/output.c \
+		  src/util.c
+LIB_OBJS	= $(LIB_SRCS:.c=.o)
+OBJS		= src/main.o $(LIB_OBJS)
+UNIT		= tests/ct-unit
+
+.PHONY: all check test demo deps deps-build clean install uninstall
+
+all: collibra-token
+
+collibra-token: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+$(OBJS) tests/unit.o: src/extern.h Makefile
+
+$(UNIT): tests/unit.o $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.o $(LIB_OBJS) $(LDLIBS)
+
+tests/unit.o: CPPFLAGS += -Isrc
+
+# Install what is missing (Debian packages), then run every test.
+check: deps
+	$(MAKE) test
+
+test: collibra-token $(UNIT)
+	tests/run
+
+# Build, start the bundled mock token server, show the tool at work.
+demo: deps-build
+	$(MAKE) collibra-token
+	scripts/demo
+
+deps:
+	scripts/deps all
+
+deps-build:
+	scripts/deps demo
+
+install: collibra-token
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 0755 collibra-token $(DESTDIR)$(BINDIR)/collibra-token
+	$(INSTALL) -m 0644 man/collibra-token.1 \
+	    $(DESTDIR)$(MANDIR)/man1/collibra-token.1
+	$(INSTALL) -m 0644 completions/collibra-token.bash \
+	    $(DESTDIR)$(BASHCOMPDIR)/collibra-token
+	$(INSTALL) -m 0644 completions/_collibra-token \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_collibra-token
+	$(INSTALL) -m 0644 completions/collibra-token.fish \
+	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/collibra-token \
+	    $(DESTDIR)$(MANDIR)/man1/collibra-token.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/collibra-token \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_collibra-token \
+	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
+
+clean:
+	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o

@@ -1,0 +1,209 @@
+/*
+ * The command line: one getopt_long table, usage() and --version.
+ * Each option only stores its argument; config.c validates.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "extern.h"
+
+enum {
+	OPT_TOKEN_URL = 256,
+	OPT_SECRET_FILE,
+	OPT_SCOPE,
+	OPT_AUTH_METHOD,
+	OPT_TIMEOUT,
+	OPT_CONNECT_TIMEOUT,
+	OPT_CACERT,
+	OPT_CAPATH,
+	OPT_PROXY
+};
+
+static const char shortopts[] = "+u:i:s:f:kvhV";
+
+static const struct option longopts[] = {
+	{ "url",		required_argument, NULL, 'u' },
+	{ "token-url",		required_argument, NULL, OPT_TOKEN_URL },
+	{ "client-id",		required_argument, NULL, 'i' },
+	{ "client-secret",	required_argument, NULL, 's' },
+	{ "client-secret-file",	required_argument, NULL, OPT_SECRET_FILE },
+	{ "scope",		required_argument, NULL, OPT_SCOPE },
+	{ "auth-method",	required_argument, NULL, OPT_AUTH_METHOD },
+	{ "format",		required_argument, NULL, 'f' },
+	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "cacert",		required_argument, NULL, OPT_CACERT },
+	{ "capath",		required_argument, NULL, OPT_CAPATH },
+	{ "insecure",		no_argument,	   NULL, 'k' },
+	{ "proxy",		required_argument, NULL, OPT_PROXY },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ "version",		no_argument,	   NULL, 'V' },
+	{ NULL,			0,		   NULL, 0 }
+};
+
+static const char usage_text[] =
+"Usage: collibra-token [OPTIONS]\n"
+"Get an OAuth 2.0 access token from Collibra (client_credentials grant)\n"
+"and print it on standard output.\n"
+"\n"
+"Options (flags win over environment variables):\n"
+"  -u, --url URL                 instance base URL              [COLLIBRA_URL]\n"
+"      --token-url URL           full token endpoint URL  [COLLIBRA_TOKEN_URL]\n"
+"  -i, --client-id ID            OAuth client ID          [COLLIBRA_CLIENT_ID]\n"
+"  -s, --client-secret SECRET    client secret (visible to other users)\n"
+"                                                     [COLLIBRA_CLIENT_SECRET]\n"
+"      --client-secret-file FILE read the secret from FILE, - for stdin\n"
+"                                                [COLLIBRA_CLIENT_SECRET_FILE]\n"
+"      --scope SCOPE             request this space-separated scope\n"
+"                                                             [COLLIBRA_SCOPE]\n"
+"      --auth-method METHOD      basic (default) or post  [COLLIBRA_AUTH_METHOD]\n"
+"  -f, --format FORMAT           raw (default), json or shell\n"
+"                                                      [COLLIBRA_TOKEN_FORMAT]\n"
+"      --timeout SEC             whole exchange time limit (default 30)\n"
+"      --connect-timeout SEC     connection time limit (default 10)\n"
+"      --cacert FILE             trust the CAs in FILE           [SSL_CERT_FILE]\n"
+"      --capath DIR              trust the CAs in hashed DIR      [SSL_CERT_DIR]\n"
+"  -k, --insecure                do not verify the server certificate\n"
+"      --proxy URL               use this proxy       [HTTPS_PROXY, NO_PROXY]\n"
+"  -v, --verbose                 diagnostics on stderr; twice for a trace\n"
+"  -h, --help                    show this help and exit\n"
+"  -V, --version                 show the version and exit\n"
+"\n"
+"Exit status:\n"
+"   0  token printed\n"
+"   1  internal error (out of memory, cannot write stdout)\n"
+"   2  usage or configuration error\n"
+"   3  network error (resolve, connect, timeout, reset)\n"
+"   4  TLS error (untrusted certificate, name mismatch, handshake)\n"
+"   5  server error (5xx, 429, redirect, unexpected status)\n"
+"   6  bad response (200 without a usable token)\n"
+"  10  invalid_request       11  invalid_client        12  invalid_grant\n"
+"  13  unauthorized_client   14  unsupported_grant_type\n"
+"  15  invalid_scope         16  other OAuth error\n";
+
+/*
+ * Print the usage on stdout and exit 0 for --help; otherwise point at
+ * --help on stderr and exit 2.
+ */
+static void
+usage(int status)
+{
+	if (status == 0) {
+		fputs(usage_text, stdout);
+		exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
+	}
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+	    PROGNAME);
+	exit(2);
+}
+
+/* Print the version with those of libcurl and jansson, and exit 0. */
+static void
+version(void)
+{
+	printf("%s %s (%s; jansson/%s)\n", PROGNAME, VERSION,
+	    curl_version(), jansson_version_str());
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
+}
+
+/*
+ * Keep a copy of the secret and blank the argument in place, so that
+ * ps(1) and /proc/PID/cmdline stop showing it (as curl does for -u).
+ */
+static void
+take_secret(struct cli *c, char *arg)
+{
+	wipe_free_str(c->secret);
+	if ((c->secret = xstrdup(arg)) == NULL)
+		exit(1);
+	memset(arg, '*', strlen(arg));
+}
+
+/*
+ * Fill c from argv.  Exits 0 for --help and --version, and 2 on a usage
+ * error; everything else is checked by config_resolve().
+ */
+void
+cli_parse(int argc, char **argv, struct cli *c)
+{
+	int	 ch;
+
+	memset(c, 0, sizeof(*c));
+	argv[0] = (char *)PROGNAME;	/* getopt's messages name argv[0] */
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			c->url = optarg;
+			break;
+		case OPT_TOKEN_URL:
+			c->token_url = optarg;
+			break;
+		case 'i':
+			c->client_id = optarg;
+			break;
+		case 's':
+			take_secret(c, optarg);
+			break;
+		case OPT_SECRET_FILE:
+			c->secret_file = optarg;
+			break;
+		case OPT_SCOPE:
+			c->scope = optarg;
+			break;
+		case OPT_AUTH_METHOD:
+			c->auth_method = optarg;
+			break;
+		case 'f':
+			c->format = optarg;
+			break;
+		case OPT_TIMEOUT:
+			c->timeout = optarg;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			c->connect_timeout = optarg;
+			break;
+		case OPT_CACERT:
+			c->cacert = optarg;
+			break;
+		case OPT_CAPATH:
+			c->capath = optarg;
+			break;
+		case 'k':
+			c->insecure = 1;
+			break;
+		case OPT_PROXY:
+			c->proxy = optarg;
+			break;
+		case 'v':
+			c->verbose++;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		case 'V':
+			version();
+			break;
+		default:
+			usage(2);
+		}
+	}
+	if (optind < argc) {
+		warnx("unexpected argument '%s'", argv[optind]);
+		usage(2);
+	}
+}
+
+/* Wipe and free what cli_parse() copied.  Safe to call twice. */
+void
+cli_free(struct cli *c)
+{
+	wipe_free_str(c->secret);
+	c->secret = NULL;
+}

@@ -1,0 +1,165 @@
+/*
+ * collibra-token: shared types and prototypes, grouped by file.
+ * Data flows one way: argv + environment -> settings -> request ->
+ * response -> token -> output.
+ */
+#ifndef EXTERN_H
+#define EXTERN_H
+
+#include <stddef.h>
+#include <time.h>
+
+#ifndef VERSION
+#define VERSION "0.0.0"
+#endif
+
+#define PROGNAME	"collibra-token"
+#define TOKEN_PATH	"/rest/oauth/v2/token"
+
+/*
+ * Every failure a module can report.  Only main.c turns these into exit
+ * codes; modules print one precise line on stderr where the failure is
+ * found and return one of these.
+ */
+enum ct_err {
+	CT_OK = 0,
+	CT_ERR_INTERNAL,		/* out of memory, cannot write stdout */
+	CT_ERR_USAGE,			/* bad flag, setting or secret file */
+	CT_ERR_NETWORK,			/* resolve, connect, timeout, reset */
+	CT_ERR_TLS,			/* certificate, name, handshake */
+	CT_ERR_SERVER,			/* 5xx, 429, redirect, odd status */
+	CT_ERR_RESPONSE,		/* 200 without a usable token */
+	CT_ERR_INVALID_REQUEST,
+	CT_ERR_INVALID_CLIENT,
+	CT_ERR_INVALID_GRANT,
+	CT_ERR_UNAUTHORIZED_CLIENT,
+	CT_ERR_UNSUPPORTED_GRANT_TYPE,
+	CT_ERR_INVALID_SCOPE,
+	CT_ERR_OAUTH_OTHER,		/* any other OAuth error code */
+	CT_ERR__MAX
+};
+
+enum format {
+	FORMAT_RAW,
+	FORMAT_JSON,
+	FORMAT_SHELL
+};
+
+enum auth_method {
+	AUTH_BASIC,			/* RFC 6749 2.3.1 HTTP Basic */
+	AUTH_POST			/* client_id/client_secret in body */
+};
+
+/* What the command line said; strings are borrowed from argv. */
+struct cli {
+	const char	*url;
+	const char	*token_url;
+	const char	*client_id;
+	char		*secret;	/* owned copy; argv is overwritten */
+	const char	*secret_file;
+	const char	*scope;
+	const char	*auth_method;
+	const char	*format;
+	const char	*timeout;
+	const char	*connect_timeout;
+	const char	*cacert;
+	const char	*capath;
+	const char	*proxy;
+	int		 insecure;
+	int		 verbose;
+};
+
+/*
+ * The resolved settings: flags > environment > defaults.  Each "*_from"
+ * names the source (a flag, a variable or "default") for --verbose.
+ * Strings are borrowed from argv or environ unless marked owned.
+ */
+struct settings {
+	char		*token_url;	/* owned */
+	const char	*token_url_from;
+	const char	*client_id;
+	const char	*client_id_from;
+	char		*secret;	/* owned, wiped on free */
+	size_t		 secret_len;
+	const char	*secret_from;
+	const char	*scope;		/* NULL when not requested */
+	const char	*scope_from;
+	enum auth_method auth;
+	const char	*auth_from;
+	enum format	 format;
+	const char	*format_from;
+	long		 timeout_ms;
+	const char	*timeout_from;
+	long		 connect_timeout_ms;
+	const char	*connect_timeout_from;
+	const char	*cacert;
+	const char	*cacert_from;
+	const char	*capath;
+	const char	*capath_from;
+	const char	*proxy;
+	int		 insecure;
+	int		 allow_http;	/* http:// to a loopback host */
+	int		 verbose;
+};
+
+/* What came back from the token endpoint. */
+struct http_response {
+	long		 status;
+	char		*body;		/* owned, NUL-terminated, wiped */
+	size_t		 len;
+	char		*content_type;	/* owned, sanitized, or NULL */
+	char		*location;	/* owned, sanitized, or NULL */
+	char		*headers;	/* owned; verbose only, or NULL */
+	size_t		 headers_len;
+	time_t		 received_at;
+	long long	 timing_us[5];	/* dns, connect, tls, first, total */
+};
+
+/* A validated token response. */
+struct token {
+	char		*access_token;	/* owned, wiped on free */
+	char		*token_type;	/* owned */
+	char		*scope;		/* owned or NULL */
+	int		 has_expiry;
+	long long	 expires_in;	/* seconds, >= 0 */
+	time_t		 received_at;
+};
+
+/* cli.c */
+void		 cli_parse(int, char **, struct cli *);
+void		 cli_free(struct cli *);
+
+/* config.c */
+enum ct_err	 config_resolve(const struct cli *, struct settings *);
+void		 config_print(const struct settings *);
+void		 config_free(struct settings *);
+enum ct_err	 config_check_url(const char *, const char *, int *);
+
+/* http.c */
+char		*form_urlencode(const char *, size_t);
+enum ct_err	 http_fetch(const struct settings *, struct http_response *);
+void		 http_print_response(const struct http_response *,
+		    const char *);
+void		 http_response_free(struct http_response *);
+
+/* token.c */
+enum ct_err	 token_from_response(const struct http_response *,
+		    struct token **);
+enum ct_err	 token_parse(const char *, size_t, struct token **);
+void		 token_free(struct token *);
+
+/* output.c */
+char		*shell_quote(const char *);
+enum ct_err	 output_token(const struct token *, enum format);
+
+/* util.c */
+void		*xmalloc(size_t);
+char		*xstrdup(const char *);
+void		 wipe_free(char *, size_t);
+void		 wipe_free_str(char *);
+int		 parse_number(const char *, long long, long long,
+		    long long *, const char **);
+char		*sanitize(const char *, size_t, size_t);
+enum ct_err	 libs_init(void);
+
+#endif /* !EXTERN_H */

@@ -1,0 +1,535 @@
+/*
+ * The single libcurl exchange with the token endpoint: form encoding,
+ * options (every one checked), a capped body, the status, and the
+ * redacted --verbose view of the request and response.
+ */
+#include <err.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "extern.h"
+
+#define MAX_BODY	(1024 * 1024)
+#define MAX_HEADERS	(64 * 1024)
+#define MAX_FIELD	512
+
+/* A growing buffer that wipes what it leaves behind and has a cap. */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 size;
+	size_t	 cap;
+	int	 overflow;
+};
+
+/* What the libcurl callbacks need; they never exit. */
+struct ctx {
+	const struct settings	*set;
+	struct http_response	*resp;
+	struct buf		 body;
+	struct buf		 headers;
+	const char		*shown_body;	/* redacted, for -v */
+};
+
+#define SETOPT(h, opt, val) do {					\
+	CURLcode cc_ = curl_easy_setopt((h), (opt), (val));		\
+	if (cc_ != CURLE_OK) {						\
+		warnx("cannot set %s: %s", #opt, curl_easy_strerror(cc_)); \
+		return cc_ == CURLE_OUT_OF_MEMORY ?			\
+		    CT_ERR_INTERNAL : CT_ERR_USAGE;			\
+	}								\
+} while (0)
+
+/*
+ * Encode len bytes of s with the application/x-www-form-urlencoded
+ * byte serializer: A-Z a-z 0-9 * - . _ stay, space becomes '+', every
+ * other byte %XX.  Returns an owned string (wipe it if s is secret),
+ * or NULL when out of memory.
+ */
+char *
+form_urlencode(const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char		*out, *o;
+	unsigned char	 c;
+	size_t		 i;
+
+	if (len > (SIZE_MAX - 1) / 3 || (out = xmalloc(len * 3 + 1)) == NULL)
+		return NULL;
+	for (o = out, i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '*' || c == '-' ||
+		    c == '.' || c == '_')
+			*o++ = (char)c;
+		else if (c == ' ')
+			*o++ = '+';
+		else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 0x0f];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Append n bytes to b, growing it by copying so that no stale copy of
+ * the data is left in freed memory.  Past the cap, sets b->overflow
+ * and returns -1; -1 also when out of memory.
+ */
+static int
+buf_add(struct buf *b, const char *p, size_t n)
+{
+	char	*nd;
+	size_t	 ns;
+
+	if (n > b->cap - b->len) {
+		b->overflow = 1;
+		return -1;
+	}
+	if (b->len + n + 1 > b->size) {
+		ns = b->size == 0 ? 4096 : b->size;
+		while (ns < b->len + n + 1)
+			ns *= 2;
+		if ((nd = malloc(ns)) == NULL)
+			return -1;
+		if (b->data != NULL) {
+			memcpy(nd, b->data, b->len);
+			wipe_free(b->data, b->size);
+		}
+		b->data = nd;
+		b->size = ns;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct ctx	*c = arg;
+
+	(void)size;
+	return buf_add(&c->body, p, n) == 0 ? n : 0;
+}
+
+/* Copy a header's value, trimmed and sanitized, if it is `name`. */
+static void
+keep_header(const char *p, size_t n, const char *name, char **dst)
+{
+	size_t	 k = strlen(name);
+
+	if (n <= k || strncasecmp(p, name, k) != 0 || p[k] != ':')
+		return;
+	for (p += k + 1, n -= k + 1; n > 0 && (*p == ' ' || *p == '\t'); n--)
+		p++;
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
+	    p[n - 1] == ' '))
+		n--;
+	free(*dst);
+	*dst = sanitize(p, n, MAX_FIELD);
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct ctx	*c = arg;
+
+	(void)size;
+	keep_header(p, n, "Content-Type", &c->resp->content_type);
+	keep_header(p, n, "Location", &c->resp->location);
+	if (c->set->verbose)
+		(void)buf_add(&c->headers, p, n);
+	return n;
+}
+
+/* Print one outgoing header line for -v, hiding credentials. */
+static void
+show_request_line(const char *p, size_t n)
+{
+	static const char *const secret[] = {
+		"Authorization:", "Proxy-Authorization:", NULL
+	};
+	const char	*sp;
+	char		*safe;
+	int		 i;
+
+	for (i = 0; secret[i] != NULL; i++) {
+		if (n >= strlen(secret[i]) &&
+		    strncasecmp(p, secret[i], strlen(secret[i])) == 0) {
+			sp = memchr(p + strlen(secret[i]) + 1, ' ',
+			    n - strlen(secret[i]) - 1);
+			n = sp == NULL ? strlen(secret[i]) : (size_t)(sp - p);
+			fprintf(stderr, "> %.*s <redacted>\n", (int)n, p);
+			return;
+		}
+	}
+	if ((safe = sanitize(p, n, MAX_FIELD)) != NULL)
+		fprintf(stderr, "> %s\n", safe);
+	free(safe);
+}
+
+/* Split a block of header lines and show each one. */
+static void
+show_request_headers(const char *p, size_t n)
+{
+	const char	*nl;
+	size_t		 k;
+
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		k = nl == NULL ? n : (size_t)(nl - p) + 1;
+		if (k > 2 || (k > 0 && p[0] != '\r' && p[0] != '\n'))
+			show_request_line(p, k);
+		p += k;
+		n -= k;
+	}
+}
+
+/*
+ * libcurl's debug callback: -v shows the request headers (credentials
+ * redacted) and a redacted copy of the body; -vv adds libcurl's text.
+ * Response bodies are never shown: they hold the token.
+ */
+static int
+on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
+{
+	struct ctx	*c = arg;
+	char		*safe;
+
+	(void)h;
+	switch (type) {
+	case CURLINFO_TEXT:
+		if (c->set->verbose < 2)
+			break;
+		if ((safe = sanitize(p, n, MAX_FIELD)) != NULL)
+			fprintf(stderr, "* %s\n", safe);
+		free(safe);
+		break;
+	case CURLINFO_HEADER_OUT:
+		show_request_headers(p, n);
+		break;
+	case CURLINFO_DATA_OUT:
+		if (c->shown_body != NULL)
+			fprintf(stderr, "> [body] %s\n", c->shown_body);
+		c->shown_body = NULL;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * The form body: grant_type, scope when asked, and for the "post"
+ * method the client credentials, or "<redacted>" for the secret when
+ * redact is set.  Returns an owned string (wipe it) or NULL.
+ */
+static char *
+build_body(const struct settings *s, int redact)
+{
+	char	*scope = NULL, *id = NULL, *sec = NULL, *body = NULL;
+	size_t	 n;
+
+	if (s->scope != NULL &&
+	    (scope = form_urlencode(s->scope, strlen(s->scope))) == NULL)
+		goto out;
+	if (s->auth == AUTH_POST) {
+		id = form_urlencode(s->client_id, strlen(s->client_id));
+		sec = redact ? xstrdup("<redacted>") :
+		    form_urlencode(s->secret, s->secret_len);
+		if (id == NULL || sec == NULL)
+			goto out;
+	}
+	n = sizeof("grant_type=client_credentials&scope=&client_id="
+	    "&client_secret=") + (scope ? strlen(scope) : 0) +
+	    (id ? strlen(id) : 0) + (sec ? strlen(sec) : 0);
+	if ((body = xmalloc(n)) == NULL)
+		goto out;
+	snprintf(body, n, "grant_type=client_credentials%s%s%s%s%s%s",
+	    scope ? "&scope=" : "", scope ? scope : "",
+	    id ? "&client_id=" : "", id ? id : "",
+	    sec ? "&client_secret=" : "", sec ? sec : "");
+out:
+	free(scope);
+	free(id);
+	wipe_free_str(sec);
+	return body;
+}
+
+/* TLS and certificate settings; verification stays on unless -k. */
+static enum ct_err
+set_trust(CURL *h, const struct settings *s)
+{
+	if (s->cacert != NULL || s->capath != NULL) {
+		SETOPT(h, CURLOPT_CAINFO, s->cacert);
+		SETOPT(h, CURLOPT_CAPATH, s->capath);
+	}
+	SETOPT(h, CURLOPT_SSL_VERIFYPEER, s->insecure ? 0L : 1L);
+	SETOPT(h, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
+	return CT_OK;
+}
+
+/*
+ * Every option of the exchange.  Only the scheme of the URL is
+ * allowed, redirects are never followed, both timeouts are set.
+ */
+static enum ct_err
+set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
+    const char *user, const char *pass, struct curl_slist *hdrs)
+{
+	const struct settings *s = c->set;
+
+	SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
+	SETOPT(h, CURLOPT_URL, s->token_url);
+	SETOPT(h, CURLOPT_PROTOCOLS_STR, s->allow_http ? "http" : "https");
+	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(h, CURLOPT_TIMEOUT_MS, s->timeout_ms);
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+	SETOPT(h, CURLOPT_USERAGENT, PROGNAME "/" VERSION);
+	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
+	SETOPT(h, CURLOPT_POST, 1L);
+	SETOPT(h, CURLOPT_POSTFIELDS, body);
+	SETOPT(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	if (user != NULL) {
+		SETOPT(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		SETOPT(h, CURLOPT_USERNAME, user);
+		SETOPT(h, CURLOPT_PASSWORD, pass);
+	}
+	if (s->proxy != NULL)
+		SETOPT(h, CURLOPT_PROXY, s->proxy);
+	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
+	SETOPT(h, CURLOPT_WRITEDATA, c);
+	SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(h, CURLOPT_HEADERDATA, c);
+	if (s->verbose) {
+		SETOPT(h, CURLOPT_DEBUGFUNCTION, on_debug);
+		SETOPT(h, CURLOPT_DEBUGDATA, c);
+		SETOPT(h, CURLOPT_VERBOSE, 1L);
+	}
+	return set_trust(h, s);
+}
+
+/* The error class of a failed transfer. */
+static enum ct_err
+classify(CURLcode cc, const struct ctx *c)
+{
+	switch (cc) {
+	case CURLE_WRITE_ERROR:
+		if (c->body.overflow)
+			return CT_ERR_RESPONSE;
+		return CT_ERR_INTERNAL;
+	case CURLE_OUT_OF_MEMORY:
+		return CT_ERR_INTERNAL;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CLIENTCERT:
+	case CURLE_USE_SSL_FAILED:
+		return CT_ERR_TLS;
+	default:
+		return CT_ERR_NETWORK;
+	}
+}
+
+/* One line on stderr for a failed transfer. */
+static void
+report(CURLcode cc, enum ct_err rc, const char *errbuf)
+{
+	char	*safe;
+
+	if (rc == CT_ERR_RESPONSE) {
+		warnx("bad response: body larger than %d bytes", MAX_BODY);
+		return;
+	}
+	safe = sanitize(errbuf, strlen(errbuf), MAX_FIELD);
+	warnx("%s: %s", rc == CT_ERR_TLS ? "TLS error" :
+	    rc == CT_ERR_NETWORK ? "network error" : "internal error",
+	    safe != NULL && *safe != '\0' ? safe : curl_easy_strerror(cc));
+	free(safe);
+}
+
+/* Status, timings and arrival time of a finished transfer. */
+static void
+collect(CURL *h, struct http_response *r)
+{
+	static const CURLINFO timers[5] = {
+		CURLINFO_NAMELOOKUP_TIME_T, CURLINFO_CONNECT_TIME_T,
+		CURLINFO_APPCONNECT_TIME_T, CURLINFO_STARTTRANSFER_TIME_T,
+		CURLINFO_TOTAL_TIME_T
+	};
+	curl_off_t	 t;
+	int		 i;
+
+	r->received_at = time(NULL);
+	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status) !=
+	    CURLE_OK)
+		r->status = 0;
+	for (i = 0; i < 5; i++)
+		r->timing_us[i] = curl_easy_getinfo(h, timers[i], &t) ==
+		    CURLE_OK ? (long long)t : -1;
+}
+
+/* Run the exchange on a prepared handle; fill r on success. */
+static enum ct_err
+perform(CURL *h, struct ctx *c, const char *errbuf)
+{
+	CURLcode	 cc;
+	enum ct_err	 rc;
+
+	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
+		rc = classify(cc, c);
+		report(cc, rc, errbuf);
+		return rc;
+	}
+	collect(h, c->resp);
+	c->resp->body = c->body.data;
+	c->resp->len = c->body.len;
+	c->resp->headers = c->headers.data;
+	c->resp->headers_len = c->headers.len;
+	memset(&c->body, 0, sizeof(c->body));
+	memset(&c->headers, 0, sizeof(c->headers));
+	if (c->resp->body == NULL &&
+	    (c->resp->body = calloc(1, 1)) == NULL) {
+		warnx("out of memory");
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
+
+/*
+ * POST the token request described by s and fill r with the status,
+ * body (at most 1 MiB) and headers of the answer, whatever its status.
+ * Returns CT_OK, or the class of a network, TLS or internal failure
+ * after printing it.  r must be released with http_response_free().
+ */
+enum ct_err
+http_fetch(const struct settings *s, struct http_response *r)
+{
+	struct ctx	 c = { .set = s, .resp = r };
+	struct curl_slist *hdrs = NULL, *t;
+	char		 errbuf[CURL_ERROR_SIZE] = "";
+	char		*body = NULL, *shown = NULL, *user = NULL, *pass = NULL;
+	CURL		*h = NULL;
+	enum ct_err	 rc = CT_ERR_INTERNAL;
+
+	memset(r, 0, sizeof(*r));
+	c.body.cap = MAX_BODY;
+	c.headers.cap = MAX_HEADERS;
+	if ((body = build_body(s, 0)) == NULL ||
+	    (s->verbose && (shown = build_body(s, 1)) == NULL))
+		goto out;
+	c.shown_body = shown;
+	if (s->auth == AUTH_BASIC &&
+	    ((user = form_urlencode(s->client_id, strlen(s->client_id))) ==
+	    NULL || (pass = form_urlencode(s->secret, s->secret_len)) == NULL))
+		goto out;
+	if ((h = curl_easy_init()) == NULL) {
+		warnx("cannot start libcurl");
+		goto out;
+	}
+	if ((t = curl_slist_append(hdrs,
+	    "Content-Type: application/x-www-form-urlencoded")) == NULL ||
+	    (hdrs = t, t = curl_slist_append(hdrs,
+	    "Accept: application/json")) == NULL ||
+	    (hdrs = t, t = curl_slist_append(hdrs, "Expect:")) == NULL) {
+		warnx("out of memory");
+		goto out;
+	}
+	hdrs = t;
+	if ((rc = set_options(h, &c, body, errbuf, user, pass, hdrs)) == CT_OK)
+		rc = perform(h, &c, errbuf);
+out:
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
+	wipe_free(c.body.data, c.body.size);
+	wipe_free(c.headers.data, c.headers.size);
+	wipe_free_str(body);
+	free(shown);
+	free(user);
+	wipe_free_str(pass);
+	return rc;
+}
+
+/* Print text, with every occurrence of secret replaced. */
+static void
+print_redacted(const char *text, const char *secret)
+{
+	const char	*p;
+	size_t		 n = secret != NULL ? strlen(secret) : 0;
+
+	while (n > 0 && (p = strstr(text, secret)) != NULL) {
+		fprintf(stderr, "%.*s<redacted>", (int)(p - text), text);
+		text = p + n;
+	}
+	fputs(text, stderr);
+}
+
+/*
+ * --verbose: the response status line and headers, sanitized and with
+ * every occurrence of token (may be NULL) hidden, then the timings.
+ */
+void
+http_print_response(const struct http_response *r, const char *token)
+{
+	static const char *const names[5] = {
+		"dns", "connect", "tls", "first byte", "total"
+	};
+	const char	*p, *nl;
+	char		*line;
+	size_t		 n;
+	int		 i;
+
+	for (p = r->headers; p != NULL && *p != '\0'; p += n) {
+		nl = strchr(p, '\n');
+		n = nl == NULL ? strlen(p) : (size_t)(nl - p) + 1;
+		if ((line = sanitize(p, n, MAX_FIELD)) == NULL)
+			return;
+		if (*line != '\0' && strspn(line, " ") != strlen(line)) {
+			fputs("< ", stderr);
+			print_redacted(line, token);
+			fputc('\n', stderr);
+		}
+		free(line);
+	}
+	fprintf(stderr, "%s: HTTP %ld, %zu byte body; timings (ms):", PROGNAME,
+	    r->status, r->len);
+	for (i = 0; i < 5; i++)
+		if (r->timing_us[i] >= 0)
+			fprintf(stderr, " %s %.1f", names[i],
+			    r->timing_us[i] / 1000.0);
+	fputc('\n', stderr);
+}
+
+/* Wipe the body and free everything in r.  Accepts a zeroed r. */
+void
+http_response_free(struct http_response *r)
+{
+	wipe_free(r->body, r->len);
+	free(r->content_type);
+	free(r->location);
+	wipe_free(r->headers, r->headers_len);
+	memset(r, 0, sizeof(*r));
+}

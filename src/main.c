@@ -1,0 +1,135 @@
+/*
+ * collibra-token: get an OAuth 2.0 access token from Collibra with the
+ * client_credentials grant and print it.  main() runs the pipeline in
+ * order and is the only place that turns errors into exit codes.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "extern.h"
+
+static const int exit_codes[CT_ERR__MAX] = {
+	[CT_OK] = 0,
+	[CT_ERR_INTERNAL] = 1,
+	[CT_ERR_USAGE] = 2,
+	[CT_ERR_NETWORK] = 3,
+	[CT_ERR_TLS] = 4,
+	[CT_ERR_SERVER] = 5,
+	[CT_ERR_RESPONSE] = 6,
+	[CT_ERR_INVALID_REQUEST] = 10,
+	[CT_ERR_INVALID_CLIENT] = 11,
+	[CT_ERR_INVALID_GRANT] = 12,
+	[CT_ERR_UNAUTHORIZED_CLIENT] = 13,
+	[CT_ERR_UNSUPPORTED_GRANT_TYPE] = 14,
+	[CT_ERR_INVALID_SCOPE] = 15,
+	[CT_ERR_OAUTH_OTHER] = 16,
+};
+
+/*
+ * Make sure descriptors 0-2 are open, so that no file we open lands on
+ * them.  A closed stdout is an error: the token would go nowhere.
+ */
+static enum ct_err
+check_fds(void)
+{
+	struct stat	 st;
+	int		 fd, closed_out = 0;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fstat(fd, &st) == 0)
+			continue;
+		if (fd == STDOUT_FILENO)
+			closed_out = 1;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return CT_ERR_INTERNAL;
+	}
+	if (closed_out) {
+		warnx("standard output is closed");
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
+
+/*
+ * While the process holds the secret: no core dumps, no ptrace by
+ * other processes of the user, and EPIPE instead of death on a closed
+ * pipe so that a lost token is reported.
+ */
+static void
+harden(void)
+{
+	struct rlimit	 rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)signal(SIGPIPE, SIG_IGN);
+}
+
+/* -v: what the server said, with the token shown only as its length. */
+static void
+show_response(const struct http_response *r, const struct token *t)
+{
+	http_print_response(r, t != NULL ? t->access_token : NULL);
+	if (r->content_type == NULL ||
+	    strncasecmp(r->content_type, "application/json", 16) != 0)
+		fprintf(stderr, "%s: note: Content-Type is %s, not "
+		    "application/json\n", PROGNAME,
+		    r->content_type ? r->content_type : "missing");
+	if (t != NULL && t->has_expiry)
+		fprintf(stderr, "%s: token: %zu bytes, <redacted>, type %s, "
+		    "expires in %lld s\n", PROGNAME, strlen(t->access_token),
+		    t->token_type, t->expires_in);
+	else if (t != NULL)
+		fprintf(stderr, "%s: token: %zu bytes, <redacted>, type %s, "
+		    "no expiry given\n", PROGNAME, strlen(t->access_token),
+		    t->token_type);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cli		 cli;
+	struct settings		 set = { 0 };
+	struct http_response	 resp = { 0 };
+	struct token		*tok = NULL;
+	enum ct_err		 rc;
+
+	if ((rc = check_fds()) != CT_OK)
+		return exit_codes[rc];
+	harden();
+	cli_parse(argc, argv, &cli);
+	if ((rc = libs_init()) != CT_OK) {
+		cli_free(&cli);
+		return exit_codes[rc];
+	}
+	rc = config_resolve(&cli, &set);
+	cli_free(&cli);
+	if (rc != CT_OK)
+		goto out;
+	if (set.verbose)
+		config_print(&set);
+	if ((rc = http_fetch(&set, &resp)) != CT_OK)
+		goto out;
+	rc = token_from_response(&resp, &tok);
+	if (set.verbose)
+		show_response(&resp, tok);
+	if (rc == CT_OK)
+		rc = output_token(tok, set.format);
+out:
+	token_free(tok);
+	http_response_free(&resp);
+	config_free(&set);
+	curl_global_cleanup();
+	return exit_codes[rc];
+}

@@ -1,0 +1,283 @@
+/*
+ * The token endpoint's answer: a strictly validated success body, or an
+ * RFC 6749 section 5.2 error mapped to its error class.
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "extern.h"
+
+#define MAX_EXPIRES	1000000000LL	/* about 31 years */
+#define MAX_DESC	300
+
+static const struct {
+	const char	*code;
+	enum ct_err	 err;
+} oauth_errors[] = {
+	{ "invalid_request",		CT_ERR_INVALID_REQUEST },
+	{ "invalid_client",		CT_ERR_INVALID_CLIENT },
+	{ "invalid_grant",		CT_ERR_INVALID_GRANT },
+	{ "unauthorized_client",	CT_ERR_UNAUTHORIZED_CLIENT },
+	{ "unsupported_grant_type",	CT_ERR_UNSUPPORTED_GRANT_TYPE },
+	{ "invalid_scope",		CT_ERR_INVALID_SCOPE },
+	{ "server_error",		CT_ERR_SERVER },
+	{ "temporarily_unavailable",	CT_ERR_SERVER },
+};
+
+/* Why jansson refused a body, without quoting any of it. */
+static const char *
+json_reason(const json_error_t *je)
+{
+	switch (json_error_code(je)) {
+	case json_error_duplicate_key:
+		return "duplicate key";
+	case json_error_premature_end_of_input:
+		return "truncated JSON";
+	case json_error_invalid_utf8:
+		return "invalid UTF-8";
+	case json_error_numeric_overflow:
+		return "number out of range";
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		return "NUL byte";
+	default:
+		return "not valid JSON";
+	}
+}
+
+/* Load a body as a JSON object, or NULL with *why set. */
+static json_t *
+load_object(const char *body, size_t len, const char **why)
+{
+	json_error_t	 je;
+	json_t		*root;
+
+	if (len == 0) {
+		*why = "empty body";
+		return NULL;
+	}
+	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) ==
+	    NULL) {
+		*why = json_reason(&je);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		*why = "not a JSON object";
+		return NULL;
+	}
+	return root;
+}
+
+/* True if s is non-empty printable ASCII without spaces (RFC 6750). */
+static int
+is_token_chars(const char *s, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * Check the fields of a success object; NULL if usable, else why not.
+ * Never quotes the token.
+ */
+static const char *
+check_fields(json_t *root, json_int_t *expires, int *has_expiry)
+{
+	json_t	*at, *tt, *ei, *sc;
+
+	at = json_object_get(root, "access_token");
+	tt = json_object_get(root, "token_type");
+	ei = json_object_get(root, "expires_in");
+	sc = json_object_get(root, "scope");
+	if (at == NULL)
+		return "no access_token";
+	if (!json_is_string(at))
+		return "access_token is not a string";
+	if (!is_token_chars(json_string_value(at), json_string_length(at)))
+		return "access_token is empty or has bytes other than "
+		    "printable ASCII without spaces";
+	if (tt == NULL || !json_is_string(tt))
+		return "token_type missing or not a string";
+	if (strcasecmp(json_string_value(tt), "Bearer") != 0)
+		return "token_type is not Bearer";
+	*has_expiry = ei != NULL && !json_is_null(ei);
+	if (*has_expiry && !json_is_integer(ei))
+		return "expires_in is not an integer";
+	if (*has_expiry && (json_integer_value(ei) < 0 ||
+	    json_integer_value(ei) > MAX_EXPIRES))
+		return "expires_in out of range";
+	*expires = *has_expiry ? json_integer_value(ei) : 0;
+	if (sc != NULL && !json_is_null(sc) && !json_is_string(sc))
+		return "scope is not a string";
+	return NULL;
+}
+
+/* Copy the checked fields of root into a new token. */
+static enum ct_err
+token_new(json_t *root, json_int_t expires, int has_expiry,
+    struct token **out)
+{
+	struct token	*t;
+	json_t		*sc = json_object_get(root, "scope");
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		warnx("out of memory");
+		return CT_ERR_INTERNAL;
+	}
+	t->access_token = xstrdup(json_string_value(
+	    json_object_get(root, "access_token")));
+	t->token_type = xstrdup(json_string_value(
+	    json_object_get(root, "token_type")));
+	if (json_is_string(sc))
+		t->scope = xstrdup(json_string_value(sc));
+	t->has_expiry = has_expiry;
+	t->expires_in = expires;
+	if (t->access_token == NULL || t->token_type == NULL ||
+	    (json_is_string(sc) && t->scope == NULL)) {
+		token_free(t);
+		return CT_ERR_INTERNAL;
+	}
+	*out = t;
+	return CT_OK;
+}
+
+/*
+ * Parse and validate a 200 body into a new token (caller frees with
+ * token_free).  On failure prints "bad response: why" and returns
+ * CT_ERR_RESPONSE.  Never quotes the body.
+ */
+enum ct_err
+token_parse(const char *body, size_t len, struct token **out)
+{
+	json_t		*root;
+	json_int_t	 expires = 0;
+	int		 has_expiry = 0;
+	const char	*why;
+	enum ct_err	 rc;
+
+	*out = NULL;
+	if ((root = load_object(body, len, &why)) == NULL) {
+		warnx("bad response: %s", why);
+		return CT_ERR_RESPONSE;
+	}
+	if ((why = check_fields(root, &expires, &has_expiry)) != NULL) {
+		warnx("bad response: %s", why);
+		rc = CT_ERR_RESPONSE;
+	} else
+		rc = token_new(root, expires, has_expiry, out);
+	json_decref(root);
+	return rc;
+}
+
+/* The error class of an OAuth error code. */
+static enum ct_err
+oauth_class(const char *code)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(oauth_errors) / sizeof(oauth_errors[0]); i++)
+		if (strcmp(code, oauth_errors[i].code) == 0)
+			return oauth_errors[i].err;
+	return CT_ERR_OAUTH_OTHER;
+}
+
+/*
+ * If body is an RFC 6749 5.2 error object, print
+ * "code: description (HTTP status)" and return its class; else return
+ * CT_OK and print nothing.
+ */
+static enum ct_err
+oauth_error(const char *body, size_t len, long status)
+{
+	json_t		*root, *e, *d;
+	const char	*why;
+	char		*code, *desc = NULL;
+	enum ct_err	 rc;
+
+	if ((root = load_object(body, len, &why)) == NULL)
+		return CT_OK;
+	e = json_object_get(root, "error");
+	d = json_object_get(root, "error_description");
+	if (!json_is_string(e) || json_string_length(e) == 0) {
+		json_decref(root);
+		return CT_OK;
+	}
+	code = sanitize(json_string_value(e), json_string_length(e), 64);
+	if (json_is_string(d))
+		desc = sanitize(json_string_value(d), json_string_length(d),
+		    MAX_DESC);
+	rc = oauth_class(json_string_value(e));
+	if (code == NULL)
+		rc = CT_ERR_INTERNAL;
+	else if (desc != NULL && *desc != '\0')
+		warnx("%s: %s (HTTP %ld)", code, desc, status);
+	else
+		warnx("%s (HTTP %ld)", code, status);
+	free(code);
+	free(desc);
+	json_decref(root);
+	return rc;
+}
+
+/*
+ * Turn an HTTP answer into a token (caller frees) or an error class:
+ * 200 must carry a valid token; 3xx, 429 and 5xx are server errors;
+ * other statuses are OAuth errors when the body says so, else 400 is
+ * invalid_request, 401 invalid_client and the rest server errors.
+ * Prints one line on failure.
+ */
+enum ct_err
+token_from_response(const struct http_response *r, struct token **out)
+{
+	enum ct_err	 rc;
+
+	*out = NULL;
+	if (r->status == 200) {
+		if ((rc = token_parse(r->body, r->len, out)) == CT_OK)
+			(*out)->received_at = r->received_at;
+		return rc;
+	}
+	if (r->status >= 300 && r->status < 400) {
+		warnx("server error: HTTP %ld redirect to %s not followed",
+		    r->status, r->location ? r->location : "(nowhere)");
+		return CT_ERR_SERVER;
+	}
+	if (r->status == 429 || r->status >= 500) {
+		if (oauth_error(r->body, r->len, r->status) == CT_OK)
+			warnx("server error: HTTP %ld", r->status);
+		return CT_ERR_SERVER;
+	}
+	if ((rc = oauth_error(r->body, r->len, r->status)) != CT_OK)
+		return rc;
+	if (r->status == 400)
+		warnx("invalid_request: HTTP 400 without an OAuth error");
+	else if (r->status == 401)
+		warnx("invalid_client: HTTP 401 without an OAuth error");
+	else
+		warnx("server error: unexpected HTTP %ld", r->status);
+	return r->status == 400 ? CT_ERR_INVALID_REQUEST :
+	    r->status == 401 ? CT_ERR_INVALID_CLIENT : CT_ERR_SERVER;
+}
+
+/* Wipe the token and free t.  Accepts NULL. */
+void
+token_free(struct token *t)
+{
+	if (t == NULL)
+		return;
+	wipe_free_str(t->access_token);
+	free(t->token_type);
+	free(t->scope);
+	free(t);
+}

@@ -1,0 +1,231 @@
+/*
+ * Small shared helpers: checked allocation, wiping frees, bounded number
+ * parsing and sanitizing of untrusted text for the terminal.
+ */
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "extern.h"
+
+/*
+ * malloc(3) that reports failure.  Returns NULL after printing
+ * "out of memory"; the caller returns CT_ERR_INTERNAL.
+ */
+void *
+xmalloc(size_t n)
+{
+	void	*p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		warnx("out of memory");
+	return p;
+}
+
+/* strdup(3) that reports failure like xmalloc().  NULL stays NULL. */
+char *
+xstrdup(const char *s)
+{
+	char	*p;
+	size_t	 n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	if ((p = xmalloc(n)) != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* Overwrite n bytes of p, then free it.  Accepts NULL. */
+void
+wipe_free(char *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, n);
+	free(p);
+}
+
+/* wipe_free() for a NUL-terminated string. */
+void
+wipe_free_str(char *p)
+{
+	if (p != NULL)
+		wipe_free(p, strlen(p));
+}
+
+/*
+ * Parse a decimal integer in [min, max] into *out, like OpenBSD's
+ * strtonum(3): no sign unless min < 0, no spaces, no trailing bytes.
+ * Returns 0, or -1 with *errstr set to "invalid", "too small" or
+ * "too large".
+ */
+int
+parse_number(const char *s, long long min, long long max, long long *out,
+    const char **errstr)
+{
+	char		*end;
+	long long	 v;
+
+	*errstr = "invalid";
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (!(*s >= '0' && *s <= '9') && !(*s == '-' && min < 0))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || end == s || (*s == '-' && end == s + 1))
+		return -1;
+	if ((errno == ERANGE && v == LLONG_MIN) || v < min) {
+		*errstr = "too small";
+		return -1;
+	}
+	if ((errno == ERANGE && v == LLONG_MAX) || v > max) {
+		*errstr = "too large";
+		return -1;
+	}
+	*errstr = NULL;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (at most len bytes), or
+ * 0 when it is malformed, overlong, a surrogate or a C1 control
+ * (U+0080..U+009F, which some terminals obey as escapes).
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t	 n, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] == 0xc2)
+		lo = 0xa0;		/* C1 controls */
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;		/* overlong */
+	else if (s[0] == 0xed)
+		hi = 0x9f;		/* surrogates */
+	else if (s[0] == 0xf0)
+		lo = 0x90;		/* overlong */
+	else if (s[0] == 0xf4)
+		hi = 0x8f;		/* above U+10FFFF */
+	if (len < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * Copy at most max bytes of untrusted text (len bytes at s) so that it
+ * is safe on a terminal: tabs and line breaks become a space, other
+ * control bytes, C1 controls and malformed UTF-8 are dropped, and a cut
+ * ends in "...".  Returns an owned string, or NULL when out of memory.
+ */
+char *
+sanitize(const char *s, size_t len, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char	*out;
+	size_t	 i = 0, o = 0, n;
+
+	if ((out = xmalloc(max + 4)) == NULL)
+		return NULL;
+	while (i < len) {
+		if (u[i] == '\t' || u[i] == '\n' || u[i] == '\r')
+			n = 1;
+		else if (u[i] >= 0x20 && u[i] < 0x7f)
+			n = 1;
+		else if (u[i] >= 0x80 && (n = utf8_seq(u + i, len - i)) > 0)
+			;
+		else {
+			i++;
+			continue;
+		}
+		if (o + n > max) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (n == 1 && u[i] < 0x20)
+			out[o] = ' ';
+		else
+			memcpy(out + o, u + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/*
+ * Allocators handed to jansson and libcurl so that whatever they free
+ * (parsed tokens, request buffers holding the credentials) is wiped
+ * first.  glibc's malloc_usable_size(3) gives the size to wipe.
+ */
+static void
+wfree(void *p)
+{
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+static void *
+wrealloc(void *p, size_t n)
+{
+	void	*q;
+	size_t	 old;
+
+	if (p == NULL)
+		return malloc(n);
+	if ((q = malloc(n == 0 ? 1 : n)) == NULL)
+		return NULL;
+	old = malloc_usable_size(p);
+	memcpy(q, p, old < n ? old : n);
+	wfree(p);
+	return q;
+}
+
+static char *
+wstrdup(const char *s)
+{
+	return strdup(s);
+}
+
+/*
+ * Route jansson's and libcurl's allocations through the wiping free,
+ * and start libcurl.  Call once, before any other library call.
+ */
+enum ct_err
+libs_init(void)
+{
+	CURLcode	 cc;
+
+	json_set_alloc_funcs(malloc, wfree);
+	cc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wfree,
+	    wrealloc, wstrdup, calloc);
+	if (cc != CURLE_OK) {
+		warnx("cannot start libcurl: %s", curl_easy_strerror(cc));
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
