@@ -1,0 +1,175 @@
+#!/usr/bin/env bats
+# Pure functions, tested directly through tests/ct-unit.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+UNIT=$BATS_TEST_DIRNAME/ct-unit
+
+@test "form encoding keeps A-Z a-z 0-9 * - . _" {
+	run "$UNIT" encode 'AZaz09*-._'
+	assert_success
+	assert_output 'AZaz09*-._'
+}
+
+@test "form encoding of a Collibra client ID (RFC 6749 2.3.1 example)" {
+	run "$UNIT" encode 'urn:sys:env:2eeadf60-1a11-5170-7e57-000000000000:i:1cnxtsn'
+	assert_output 'urn%3Asys%3Aenv%3A2eeadf60-1a11-5170-7e57-000000000000%3Ai%3A1cnxtsn'
+}
+
+@test "form encoding: space is +, reserved bytes are %XX upper case" {
+	run "$UNIT" encode ': % + & = / ~ ?#'
+	assert_output '%3A+%25+%2B+%26+%3D+%2F+%7E+%3F%23'
+}
+
+@test "form encoding of non-ASCII and control bytes" {
+	run "$UNIT" encode $'\xc3\xa9\x01\x7f\xff'
+	assert_output '%C3%A9%01%7F%FF'
+}
+
+@test "form encoding of the empty string" {
+	run "$UNIT" encode ''
+	assert_success
+	assert_output ''
+}
+
+@test "shell quoting wraps in single quotes" {
+	run "$UNIT" quote 'abc$HOME`x`"y"'
+	assert_output "'abc\$HOME\`x\`\"y\"'"
+}
+
+@test "shell quoting escapes single quotes as '\\''" {
+	run "$UNIT" quote "a'b''"
+	assert_output "'a'\\''b'\\'''\\'''"
+}
+
+@test "shell quoting round-trips hostile text through sh" {
+	local s=$'x\';touch pwned;\'$(id)`id`"\\\n\t*?[]{}~#!%'
+	run "$UNIT" quote "$s"
+	assert_success
+	run sh -c "printf '%s' $output"
+	assert_output "$s"
+}
+
+@test "sanitize drops escape sequences' control bytes and C1 controls" {
+	run "$UNIT" sanitize $'a\x1b[31mb\x07c\xc2\x9bd\x9be' 100
+	assert_output 'a[31mbcde'
+}
+
+@test "sanitize turns tabs and line breaks into spaces" {
+	run "$UNIT" sanitize $'one\r\ntwo\tthree' 100
+	assert_output 'one  two three'
+}
+
+@test "sanitize keeps valid UTF-8 and drops malformed bytes" {
+	run "$UNIT" sanitize $'caf\xc3\xa9 \xe2\x82\xac \xc3 \xed\xa0\x80 \xf4\x90\x80\x80!' 100
+	assert_output $'caf\xc3\xa9 \xe2\x82\xac   !'
+}
+
+@test "sanitize cuts at the limit with ..." {
+	run "$UNIT" sanitize 'abcdefghij' 4
+	assert_output 'abcd...'
+	run "$UNIT" sanitize $'ab\xc3\xa9' 3
+	assert_output 'ab...'
+}
+
+@test "number parsing accepts the range bounds" {
+	run "$UNIT" number 1 1 86400
+	assert_output 1
+	run "$UNIT" number 86400 1 86400
+	assert_output 86400
+}
+
+@test "number parsing refuses junk, signs, spaces and out of range" {
+	local bad
+	for bad in '' ' 5' '5 ' '+5' '5s' '0x10' '1e3' '-' '--1'; do
+		run "$UNIT" number "$bad" 1 100
+		assert_failure
+		assert_output 'error: invalid'
+	done
+	run "$UNIT" number 0 1 100
+	assert_output 'error: too small'
+	run "$UNIT" number 101 1 100
+	assert_output 'error: too large'
+	run "$UNIT" number 99999999999999999999999 1 100
+	assert_output 'error: too large'
+	run "$UNIT" number -5 -10 10
+	assert_output -- -5
+}
+
+# parse FILE: token_parse() on the bytes of FILE.
+parse() {
+	printf '%s' "$1" >"$BATS_TEST_TMPDIR/body"
+	run --separate-stderr "$UNIT" parse "$BATS_TEST_TMPDIR/body"
+}
+
+@test "token parser accepts a full response" {
+	parse '{"access_token":"abc.DEF-123","token_type":"Bearer","expires_in":3600,"scope":"read"}'
+	assert_success
+	assert_output $'access_token=abc.DEF-123\ntoken_type=Bearer\nexpires_in=3600\nscope=read'
+}
+
+@test "token parser accepts bearer in any case, no expiry, extra fields" {
+	parse '{"access_token":"t","token_type":"bEaReR","refresh_token":null,"x":[1,{"y":2}]}'
+	assert_success
+	assert_output $'access_token=t\ntoken_type=bEaReR'
+}
+
+# refuse BODY REASON: token_parse() fails with exit class 6, prints
+# "bad response: ...REASON" and never quotes the token (SeCr...).
+refuse() {
+	parse "$1"
+	assert_equal "$status" 6
+	assert_equal "$output" ''
+	assert_regex "$stderr" "bad response: .*$2"
+	refute_regex "$stderr" 'SeCr'
+}
+
+@test "token parser refuses bodies that are not a JSON object" {
+	refuse '' 'empty body'
+	refuse '{"access_token":"SeCret"' 'truncated JSON'
+	refuse '[]' 'not a JSON object'
+	refuse '"SeCret"' 'not a JSON object'
+	refuse '{"access_token":"SeCret","access_token":"SeCret","token_type":"Bearer"}' 'duplicate key'
+	refuse $'{"access_token":"SeC\xffret","token_type":"Bearer"}' 'invalid UTF-8'
+	refuse '{"access_token":"SeCret","token_type":"Bearer","expires_in":1e400}' 'number out of range'
+}
+
+@test "token parser refuses a missing, empty or non-string access_token" {
+	refuse '{"token_type":"Bearer"}' 'no access_token'
+	refuse '{"access_token":"","token_type":"Bearer"}' 'access_token is empty'
+	refuse '{"access_token":42,"token_type":"Bearer"}' 'access_token is not a string'
+	refuse '{"access_token":null,"token_type":"Bearer"}' 'access_token is not a string'
+}
+
+@test "token parser refuses tokens with spaces, control or non-ASCII bytes" {
+	refuse '{"access_token":"Se Cret","token_type":"Bearer"}' 'printable ASCII'
+	refuse '{"access_token":"SeCr\u00e9t","token_type":"Bearer"}' 'printable ASCII'
+	refuse '{"access_token":"SeC\nret","token_type":"Bearer"}' 'printable ASCII'
+	refuse '{"access_token":"SeC\u001b[2Jret","token_type":"Bearer"}' 'printable ASCII'
+	refuse '{"access_token":"SeC\u0000ret","token_type":"Bearer"}' 'NUL byte|printable ASCII'
+}
+
+@test "token parser refuses a token_type other than Bearer" {
+	refuse '{"access_token":"SeCret","token_type":"mac"}' 'token_type is not Bearer'
+	refuse '{"access_token":"SeCret"}' 'token_type missing'
+	refuse '{"access_token":"SeCret","token_type":1}' 'token_type missing'
+}
+
+@test "token parser refuses a bad expires_in or scope" {
+	refuse '{"access_token":"SeCret","token_type":"Bearer","expires_in":-1}' 'expires_in out of range'
+	refuse '{"access_token":"SeCret","token_type":"Bearer","expires_in":3.5}' 'expires_in is not an integer'
+	refuse '{"access_token":"SeCret","token_type":"Bearer","expires_in":"60"}' 'expires_in is not an integer'
+	refuse '{"access_token":"SeCret","token_type":"Bearer","expires_in":99999999999}' 'expires_in out of range'
+	refuse '{"access_token":"SeCret","token_type":"Bearer","scope":7}' 'scope is not a string'
+}
+
+@test "token parser accepts expires_in 0 and null" {
+	parse '{"access_token":"t","token_type":"Bearer","expires_in":0}'
+	assert_success
+	assert_line 'expires_in=0'
+	parse '{"access_token":"t","token_type":"Bearer","expires_in":null}'
+	assert_success
+	refute_line --partial 'expires_in'
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# Settings: flags win over environment, defaults, validation (exit 2).
+
+load helpers
+
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+
+@test "no URL: exit 2 naming --url and COLLIBRA_URL" {
+	unset COLLIBRA_URL
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_output ''
+	assert_equal "$stderr" 'collibra-token: no Collibra URL: use --url or set COLLIBRA_URL'
+}
+
+@test "no client ID: exit 2 naming --client-id and COLLIBRA_CLIENT_ID" {
+	unset COLLIBRA_CLIENT_ID
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" '--client-id.*COLLIBRA_CLIENT_ID'
+}
+
+@test "no secret: exit 2 naming the secret settings" {
+	unset COLLIBRA_CLIENT_SECRET
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'no client secret.*COLLIBRA_CLIENT_SECRET'
+}
+
+@test "empty variables count as unset" {
+	COLLIBRA_URL='' run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'no Collibra URL'
+}
+
+@test "unknown flag and stray operand: exit 2 with a pointer to --help" {
+	local n
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --no-such-flag
+	assert_equal "$status" 2
+	assert_regex "$stderr" "^collibra-token: unrecognized option '--no-such-flag'"
+	assert_regex "$stderr" "Try 'collibra-token --help'"
+	run --separate-stderr "$CT" extra
+	assert_equal "$status" 2
+	assert_equal "$(mock_requests)" "$n"
+}
+
+@test "--help goes to stdout and exits 0; --version names libcurl and jansson" {
+	run --separate-stderr "$CT" --help
+	assert_success
+	assert_line --index 0 'Usage: collibra-token [OPTIONS]'
+	assert_equal "$stderr" ''
+	run --separate-stderr "$CT" -V
+	assert_success
+	assert_regex "$output" '^collibra-token [0-9]+\.[0-9]+\.[0-9]+ \(libcurl/.*; jansson/[0-9.]+\)$'
+}
+
+@test "http:// is refused for a non-loopback host" {
+	run --separate-stderr "$CT" --url http://collibra.example.com
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'only allowed for loopback hosts'
+}
+
+@test "other schemes, credentials, fragments and base-URL queries are refused" {
+	local url n
+	n=$(mock_requests)
+	for url in ftp://127.0.0.1/ 'https://u:p@example.com' 'https://example.com/#x' \
+		'https://example.com/?a=b' 'not a url' 'https://'; do
+		run --separate-stderr "$CT" --url "$url"
+		assert_equal "$status" 2
+		assert_regex "$stderr" '^collibra-token: --url: '
+	done
+	run --separate-stderr "$CT" --token-url 'https://u:p@example.com/t'
+	assert_equal "$status" 2
+	assert_regex "$stderr" '^collibra-token: --token-url: credentials'
+	assert_equal "$(mock_requests)" "$n"
+}
+
+@test "http:// to loopback is allowed (reaches the network layer)" {
+	run --separate-stderr "$CT" --url http://127.0.0.1:9 --connect-timeout 2
+	assert_equal "$status" 3
+	run --separate-stderr "$CT" --url 'http://[::1]:9' --connect-timeout 2
+	assert_equal "$status" 3
+	run --separate-stderr "$CT" --url http://localhost:9 --connect-timeout 2
+	assert_equal "$status" 3
+}
+
+@test "--timeout and --connect-timeout take whole seconds 1 to 86400" {
+	local bad
+	for bad in 0 -1 1.5 abc 86401 ''; do
+		run --separate-stderr "$CT" --timeout "$bad"
+		assert_equal "$status" 2
+		assert_regex "$stderr" '^collibra-token: --timeout: (invalid|too small|too large)'
+		run --separate-stderr "$CT" --connect-timeout "$bad"
+		assert_equal "$status" 2
+		assert_regex "$stderr" '^collibra-token: --connect-timeout: '
+	done
+}
+
+@test "unknown format and auth method: exit 2, from flag or variable" {
+	run --separate-stderr "$CT" -f xml
+	assert_equal "$status" 2
+	assert_regex "$stderr" "--format: unknown format 'xml'"
+	COLLIBRA_TOKEN_FORMAT=yaml run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" "COLLIBRA_TOKEN_FORMAT: unknown format 'yaml'"
+	run --separate-stderr "$CT" --auth-method digest
+	assert_equal "$status" 2
+	COLLIBRA_AUTH_METHOD=none run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'COLLIBRA_AUTH_METHOD'
+}
+
+@test "a bad scope is refused" {
+	local n
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --scope $'a\nb'
+	assert_equal "$status" 2
+	run --separate-stderr "$CT" --scope 'a"b'
+	assert_equal "$status" 2
+	assert_equal "$(mock_requests)" "$n"
+}
+
+@test "a client ID with control characters is refused" {
+	COLLIBRA_CLIENT_ID=$'id\x1bx' run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'COLLIBRA_CLIENT_ID: client ID contains control characters'
+}
+
+@test "unreadable --cacert and missing --capath: exit 2" {
+	run --separate-stderr "$CT" --cacert /nonexistent/ca.pem
+	assert_equal "$status" 2
+	assert_regex "$stderr" '--cacert: cannot read /nonexistent/ca.pem'
+	run --separate-stderr "$CT" --capath /nonexistent
+	assert_equal "$status" 2
+	SSL_CERT_FILE=/nonexistent run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'SSL_CERT_FILE: cannot read'
+}
+
+@test "flags win over environment: --url" {
+	COLLIBRA_URL=https://127.0.0.1:9 run --separate-stderr "$CT" --url "$MOCK_URL"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+@test "flags win over environment: --client-id" {
+	COLLIBRA_CLIENT_ID=wrong-id run --separate-stderr "$CT" -i "$CT_DEFAULT_CLIENT_ID"
+	assert_success
+	run --separate-stderr "$CT" -i wrong-id
+	assert_equal "$status" 11
+}
+
+@test "flags win over environment: --format and --auth-method" {
+	COLLIBRA_TOKEN_FORMAT=json run --separate-stderr "$CT" -f raw
+	assert_output "$MOCK_TOKEN"
+	COLLIBRA_AUTH_METHOD=post run --separate-stderr "$CT" --auth-method basic
+	assert_success
+	assert_equal "$(mock_last_field auth)" basic
+}
+
+@test "flags win over environment: --token-url over COLLIBRA_TOKEN_URL and --url" {
+	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
+		run --separate-stderr "$CT" --token-url "$MOCK_URL/rest/oauth/v2/token"
+	assert_success
+	COLLIBRA_TOKEN_URL="$MOCK_URL/rest/oauth/v2/token" \
+		run --separate-stderr "$CT" --url https://127.0.0.1:9
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+@test "secret file: one trailing newline or CRLF is stripped" {
+	local f=$BATS_TEST_TMPDIR/secret
+	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$f"
+	env -u COLLIBRA_CLIENT_SECRET "$CT" --client-secret-file "$f" >"$BATS_TEST_TMPDIR/out"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$MOCK_TOKEN"
+	printf '%s\r\n' "$COLLIBRA_CLIENT_SECRET" >"$f"
+	run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT" --client-secret-file "$f"
+	assert_success
+	printf '%s\n\n' "$COLLIBRA_CLIENT_SECRET" >"$f"
+	run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT" --client-secret-file "$f"
+	assert_equal "$status" 11
+	refute_leak
+}
+
+@test "secret file - reads standard input" {
+	run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT" --client-secret-file - \
+		<<<"$COLLIBRA_CLIENT_SECRET"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+@test "secret file from COLLIBRA_CLIENT_SECRET_FILE" {
+	local f=$BATS_TEST_TMPDIR/secret
+	printf '%s' "$COLLIBRA_CLIENT_SECRET" >"$f"
+	COLLIBRA_CLIENT_SECRET_FILE=$f run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+@test "secret flag wins over the secret variables" {
+	local f=$BATS_TEST_TMPDIR/secret
+	printf '%s' "$COLLIBRA_CLIENT_SECRET" >"$f"
+	COLLIBRA_CLIENT_SECRET=wrong COLLIBRA_CLIENT_SECRET_FILE=/nonexistent \
+		run --separate-stderr "$CT" --client-secret-file "$f"
+	assert_success
+}
+
+@test "missing, empty, oversized and NUL-holding secret files: exit 2" {
+	local f=$BATS_TEST_TMPDIR/secret n
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --client-secret-file /nonexistent/secret
+	assert_equal "$status" 2
+	assert_regex "$stderr" '--client-secret-file: cannot open /nonexistent/secret'
+	printf '\n' >"$f"
+	run --separate-stderr "$CT" --client-secret-file "$f"
+	assert_equal "$status" 2
+	head -c 70000 /dev/zero | tr '\0' a >"$f"
+	run --separate-stderr "$CT" --client-secret-file "$f"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'the secret must be 1 to 65536 bytes'
+	printf 'a\0b' >"$f"
+	run --separate-stderr "$CT" --client-secret-file "$f"
+	assert_equal "$status" 2
+	run --separate-stderr "$CT" --client-secret-file "$BATS_TEST_TMPDIR"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'cannot read'
+	assert_equal "$(mock_requests)" "$n"
+}
+
+@test "a secret of exactly 65536 bytes plus CRLF is accepted" {
+	local f=$BATS_TEST_TMPDIR/secret s
+	s=$(head -c 65536 /dev/zero | tr '\0' s)
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$s"
+	printf '%s\r\n' "$s" >"$f"
+	# in the body: a 64 KiB secret makes a Basic header too long for the mock
+	run --separate-stderr "$CT" --client-secret-file "$f" --auth-method post
+	assert_success
+}
+
+@test "two secret flags, or two secret variables, are ambiguous: exit 2" {
+	local f=$BATS_TEST_TMPDIR/secret
+	printf 'x' >"$f"
+	run --separate-stderr "$CT" --client-secret-file "$f" --client-secret x
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'mutually exclusive'
+	COLLIBRA_CLIENT_SECRET_FILE=$f run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'both set'
+	refute_leak
+}
+
+@test "--client-secret works, warns, and is blanked in argv" {
+	run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT" -s "$COLLIBRA_CLIENT_SECRET"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_regex "$stderr" 'warning: --client-secret is visible to other users'
+	refute_leak
+}

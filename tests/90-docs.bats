@@ -1,0 +1,441 @@
+#!/usr/bin/env bats
+# The documentation cannot drift from the code: --help (the truth, itself
+# checked against the getopt table in src/cli.c) must name the same options,
+# environment variables, formats and exit codes as the man page, the bash,
+# zsh and fish completions and the README; the man page must lint clean;
+# and each completion must load and complete in its own shell.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+ROOT=$BATS_TEST_DIRNAME/..
+CT=${COLLIBRA_TOKEN:-$ROOT/collibra-token}
+MAN=$ROOT/man/collibra-token.1
+README=$ROOT/README.md
+CLI=$ROOT/src/cli.c
+BASH_COMP=$ROOT/completions/collibra-token.bash
+ZSH_COMP=$ROOT/completions/_collibra-token
+FISH_COMP=$ROOT/completions/collibra-token.fish
+FORMATS='raw json shell'
+AUTH_METHODS='basic post'
+
+# ---- helpers ---------------------------------------------------------------
+
+# sorted_set: stdin, one item per line (or space-separated), sorted and
+# deduplicated, blank lines dropped.
+sorted_set() {
+	tr ' \t' '\n\n' | sed '/^$/d' | LC_ALL=C sort -u
+}
+
+# same_set WHAT WANT GOT: fail, showing the difference, unless the two lists
+# hold the same items.  An empty WANT means the extraction broke: fail.
+same_set() {
+	local what=$1 want got
+	want=$(sorted_set <<<"$2")
+	got=$(sorted_set <<<"$3")
+	[[ -n $want ]] || fail "$what: the reference list is empty"
+	[[ $want == "$got" ]] && return 0
+	fail "$what: (< missing, > extra)"$'\n'"$(diff <(echo "$want") \
+	    <(echo "$got") | grep '^[<>]')"
+}
+
+# subset WHAT SMALL BIG: fail unless every item of SMALL is in BIG.
+subset() {
+	local what=$1 small missing
+	small=$(sorted_set <<<"$2")
+	[[ -n $small ]] || fail "$what: the list to check is empty"
+	missing=$(LC_ALL=C comm -23 <(echo "$small") <(sorted_set <<<"$3"))
+	[[ -z $missing ]] || fail "$what: not found:"$'\n'"$missing"
+}
+
+# The usage text, from the binary under test.
+help_text() {
+	[[ -x $CT ]] || fail "$CT not built (run make)"
+	"$CT" --help || fail "$CT --help failed"
+}
+
+long_opts() { grep -oE -- '--[a-z0-9]+(-[a-z0-9]+)*' | sorted_set; }
+
+# man_long_opts: the long options of mdoc source (".Fl -url" is --url).
+man_long_opts() {
+	grep -oE 'Fl -[a-z0-9]+(-[a-z0-9]+)*' | sed 's/^Fl /-/' | sorted_set
+}
+
+help_longs() { help_text | long_opts; }
+
+# "-u --url" for each option of --help that has a short form.
+help_pairs() {
+	help_text | sed -nE 's/^ +-([A-Za-z]), (--[a-z0-9-]+).*/-\1 \2/p'
+}
+
+# "--url COLLIBRA_URL": each [VARIABLE] of --help with the option it
+# belongs to (a bracket may sit on a continuation line).
+help_opt_vars() {
+	help_text | awk '
+	    /^Exit status/ { exit }
+	    match($0, /^ +(-[A-Za-z], )?--[a-z0-9-]+/) {
+		    opt = substr($0, RSTART, RLENGTH); sub(/.*--/, "--", opt) }
+	    opt != "" && match($0, /\[[A-Za-z_, ]+\]/) {
+		    v = substr($0, RSTART + 1, RLENGTH - 2); gsub(/,/, " ", v)
+		    n = split(v, a, " "); for (i = 1; i <= n; i++) print opt, a[i] }'
+}
+
+help_vars() { help_opt_vars | awk '{ print $2 }' | sorted_set; }
+
+help_exit_codes() {
+	help_text | sed -n '/^Exit status:/,$p' |
+	    grep -oE '(^|[[:space:]])[0-9]+[[:space:]]{2}' | sorted_set
+}
+
+# man_section NAME: the mdoc source of one .Sh section of the man page.
+man_section() {
+	awk -v sh=".Sh $1" '/^\.Sh / { on = ($0 == sh) } on' "$MAN"
+}
+
+# man_item --opt: the OPTIONS entry of --opt, nested lists included.
+man_item() {
+	man_section OPTIONS | awk -v re="Fl ${1#-}( |$)" '
+	    /^\.It Fl / { on = ($0 ~ re) } on'
+}
+
+env_names() { grep -oE '[A-Za-z]+(_[A-Za-z]+)+' | sorted_set; }
+
+man_env_vars() { man_section ENVIRONMENT | grep '^\.It Ev ' | env_names; }
+
+# readme_section TITLE: one "## TITLE" section of the README.
+readme_section() {
+	awk -v h="## $1" '/^## / { on = ($0 == h) } on' "$README"
+}
+
+# readme_column TITLE N: column N of the tables in section TITLE.
+readme_column() {
+	readme_section "$1" | awk -F'|' -v n="$(($2 + 1))" '
+	    /^\|/ && !/^\|[-| ]+\|$/ { print $n }'
+}
+
+# bash_complete WORD...: COMPREPLY for the command line WORD... (the last
+# word is the one being completed), one per line.
+bash_complete() {
+	local fn
+	# shellcheck source=../completions/collibra-token.bash
+	source "$BASH_COMP" || fail "cannot source $BASH_COMP"
+	fn=$(complete -p collibra-token 2>/dev/null |
+	    sed -nE 's/.*-F ([^ ]+).*/\1/p')
+	[[ -n $fn ]] || fail "no completion function for collibra-token"
+	COMP_WORDS=(collibra-token "$@")
+	COMP_CWORD=$#
+	COMP_LINE="${COMP_WORDS[*]}"
+	COMP_POINT=${#COMP_LINE}
+	COMPREPLY=()
+	"$fn" collibra-token "${COMP_WORDS[COMP_CWORD]}" \
+	    "${COMP_WORDS[COMP_CWORD - 1]}"
+	printf '%s\n' "${COMPREPLY[@]}"
+}
+
+# fish_complete LINE: the candidates fish offers for LINE, one per line.
+# An empty fish_complete_path keeps an installed copy out of the way.
+fish_complete() {
+	mkdir -p "$BATS_TEST_TMPDIR/nofish"
+	fish --no-config -c '
+	    set -g fish_complete_path $argv[1]
+	    source $argv[2]; or exit 1
+	    complete -C"$argv[3]"' \
+	    "$BATS_TEST_TMPDIR/nofish" "$FISH_COMP" "$1" | cut -f1
+}
+
+# zsh_complete LINE: the matches zsh's completion system adds for LINE,
+# typed into an interactive zsh on a pseudo-terminal (zsh/zpty).  compadd
+# is wrapped to record its matches; a comppostfuncs hook marks the end.
+zsh_complete() {
+	local out=$BATS_TEST_TMPDIR/zsh-matches
+	zsh -f -c '
+	    zmodload zsh/zpty || exit 99
+	    compdir=$1 out=$2 line=$3
+	    : >| $out
+	    zpty z zsh -f -i || exit 99
+	    zpty -w z "fpath=(${(q)compdir} \$fpath)"
+	    zpty -w z "autoload -U compinit; compinit -u -D"
+	    zpty -w z "PS1= RPS1=; __out=${(q)out}"
+	    zpty -w z "bindkey \"^I\" complete-word"
+	    zpty -w z '\''compadd() {
+		    if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+			    builtin compadd "$@"; return
+		    fi
+		    local -a __h
+		    builtin compadd -A __h "$@"
+		    (( $#__h )) && print -rl -- $__h >>| $__out
+		    builtin compadd "$@"
+	    }'\''
+	    zpty -w z "__done() { print -r -- __DONE__ >>| \$__out }"
+	    zpty -w z "comppostfuncs=(__done)"
+	    zpty -w -n z "$line"$'\''\t'\''
+	    for i in {1..150}; do
+		    grep -q __DONE__ $out && break
+		    sleep 0.1
+	    done
+	    zpty -d z
+	    grep -q __DONE__ $out || exit 98
+	    grep -v __DONE__ $out' zsh "$ROOT/completions" "$out" "$1"
+}
+
+# ---- (a) options ----------------------------------------------------------
+
+@test "--help lists exactly the long options of the getopt table in src/cli.c" {
+	local table
+	table=$(sed -n '/longopts\[\] = {/,/^};/p' "$CLI" |
+	    sed -nE 's/^[[:space:]]*\{ *"([^"]+)".*/--\1/p')
+	same_set "long options: --help vs src/cli.c longopts" \
+	    "$(help_longs)" "$table"
+}
+
+@test "--help lists exactly the short options of src/cli.c" {
+	local table
+	table=$(sed -nE 's/.*shortopts\[\] = "([^"]*)".*/\1/p' "$CLI" |
+	    tr -d '+:' | grep -o .)
+	same_set "short options: --help vs src/cli.c shortopts" \
+	    "$(help_pairs | cut -c2)" "$table"
+}
+
+@test "man page OPTIONS has one .It per long option of --help" {
+	same_set "long options: --help vs man OPTIONS .It lines" \
+	    "$(help_longs)" \
+	    "$(man_section OPTIONS | grep '^\.It ' | man_long_opts)"
+}
+
+@test "man page names no long option that --help lacks" {
+	subset "Fl options in the man page vs --help" \
+	    "$(man_long_opts <"$MAN")" \
+	    "$(help_longs)"
+}
+
+@test "man page pairs each short option with the same long one as --help" {
+	local short long
+	while read -r short long; do
+		man_item "$long" | head -n1 | grep -qE "Fl ${short#-}( |$)" ||
+		    fail "man OPTIONS: $long is not paired with $short"
+	done < <(help_pairs)
+}
+
+@test "man page SYNOPSIS shows every option of --help, and no other" {
+	local syn short long shorts longs
+	syn=$(man_section SYNOPSIS)
+	shorts=$(grep -oE 'Fl [A-Za-z]+' <<<"$syn" | cut -c4- | grep -o .)
+	longs=$(man_long_opts <<<"$syn")
+	subset "SYNOPSIS short options vs --help" "$shorts" \
+	    "$(help_pairs | cut -c2)"
+	subset "SYNOPSIS long options vs --help" "$longs" "$(help_longs)"
+	for long in $(help_longs); do
+		short=$(help_pairs | awk -v l="$long" '$2 == l { print $1 }')
+		grep -qxF -- "$long" <<<"$longs" && continue
+		[[ -n $short ]] && grep -qxF -- "${short#-}" <<<"$shorts" &&
+		    continue
+		fail "SYNOPSIS lacks $long${short:+ / $short}"
+	done
+}
+
+@test "bash completion offers exactly the long options of --help" {
+	same_set "long options: --help vs bash file" \
+	    "$(help_longs)" "$(long_opts <"$BASH_COMP")"
+	same_set "long options: --help vs bash completing --" \
+	    "$(help_longs)" "$(bash_complete --)"
+}
+
+@test "zsh completion offers exactly the long options of --help" {
+	same_set "long options: --help vs zsh file" \
+	    "$(help_longs)" "$(long_opts <"$ZSH_COMP")"
+}
+
+@test "fish completion offers exactly the long options of --help" {
+	same_set "long options: --help vs fish file (-l)" \
+	    "$(help_longs)" \
+	    "$(sed -nE 's/^complete .* -l ([a-z0-9-]+).*/--\1/p' "$FISH_COMP")"
+	same_set "long options: --help vs fish completing --" \
+	    "$(help_longs)" "$(fish_complete 'collibra-token --')"
+}
+
+@test "README configuration table has one row per option, none stale" {
+	same_set "long options: --help vs README Configuration column 1" \
+	    "$(help_longs)" "$(readme_column Configuration 1 | long_opts)"
+	subset "long options anywhere in README vs --help" \
+	    "$(long_opts <"$README")" "$(help_longs)"
+}
+
+@test "README pairs each short option with the same long one as --help" {
+	local short long
+	while read -r short long; do
+		readme_column Configuration 1 | grep -E -- "\`$long[\` ]" |
+		    grep -qF -- "\`$short\`" ||
+		    fail "README Configuration: $long is not paired with $short"
+	done < <(help_pairs)
+}
+
+# ---- (b) environment variables ------------------------------------------
+
+@test "man page ENVIRONMENT lists every variable --help names" {
+	subset "--help variables vs man ENVIRONMENT" \
+	    "$(help_vars)" "$(man_env_vars)"
+}
+
+@test "README configuration lists the same variables as man ENVIRONMENT" {
+	same_set "variables: man ENVIRONMENT vs README Configuration" \
+	    "$(man_env_vars)" "$(readme_column Configuration 2 | env_names)"
+}
+
+@test "man page and README give each option the variable --help gives it" {
+	local opt var
+	while read -r opt var; do
+		man_item "$opt" | grep -qE "^\.Ev $var( |$)" ||
+		    fail "man OPTIONS: $opt does not mention $var"
+		readme_section Configuration | grep -E -- "\`$opt[\` ]" |
+		    grep -qF -- "\`$var\`" ||
+		    fail "README Configuration: $opt row lacks $var"
+	done < <(help_opt_vars)
+}
+
+# config.c reads its variables through a helper (getenv(var)), so every
+# variable-like literal of config.c counts, as does any getenv("X").
+@test "every variable src/*.c reads is documented in man ENVIRONMENT" {
+	local read
+	read=$({ cat "$ROOT"/src/*.c |
+	    grep -oE '(secure_)?getenv\("[^"]+"\)' | grep -oE '"[^"]+"'
+	    grep -ohE '"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+"' "$ROOT/src/config.c"
+	    } | tr -d '"')
+	subset "getenv() in src/*.c vs man ENVIRONMENT" "$read" \
+	    "$(man_env_vars)"
+}
+
+@test "every documented variable, except libcurl's proxies, is read in src/*.c" {
+	local var
+	for var in $(man_env_vars | grep -vi proxy); do
+		grep -qF "\"$var\"" "$ROOT"/src/*.c ||
+		    fail "$var is documented but src/*.c never names it"
+	done
+}
+
+# ---- (c) exit codes -------------------------------------------------------
+
+@test "man page EXIT STATUS lists the exit codes of --help" {
+	same_set "exit codes: --help vs man EXIT STATUS" \
+	    "$(help_exit_codes)" \
+	    "$(man_section 'EXIT STATUS' | sed -nE 's/^\.It ([0-9]+)$/\1/p')"
+}
+
+@test "README exit codes table lists the exit codes of --help" {
+	same_set "exit codes: --help vs README" "$(help_exit_codes)" \
+	    "$(readme_column 'Exit codes' 1 | grep -oE '^ *[0-9]+ *$')"
+}
+
+# ---- (d) formats ----------------------------------------------------------
+
+@test "formats raw, json and shell appear in --help, man, completions, README" {
+	local f c
+	for f in $FORMATS; do
+		help_text | grep -e '--format' | grep -qw "$f" ||
+		    fail "--help: --format does not mention $f"
+		man_item --format | grep -qx "\.It Cm $f" ||
+		    fail "man: --format has no '.It Cm $f'"
+		readme_section Formats | grep -q "^\`$f\`" ||
+		    fail "README Formats: no paragraph for \`$f\`"
+		for c in "$BASH_COMP" "$ZSH_COMP" "$FISH_COMP"; do
+			grep -e 'format' "$c" | grep -qw "$f" ||
+			    fail "$c: no $f on a format line"
+		done
+	done
+}
+
+# ---- (e) man page lint ----------------------------------------------------
+
+@test "mandoc -Tlint -W warning is clean" {
+	command -v mandoc >/dev/null || fail "mandoc not installed (make deps)"
+	run mandoc -Tlint -W warning "$MAN"
+	assert_success
+	assert_output ''
+}
+
+# ---- (f) completions work in their shells --------------------------------
+
+@test "bash: completes --fo to --format" {
+	run bash_complete --fo
+	assert_success
+	assert_output -- '--format'
+}
+
+@test "bash: completes the values of --format, -f and --format=" {
+	same_set "bash --format" "$FORMATS" "$(bash_complete --format '')"
+	same_set "bash -f j" "json" "$(bash_complete -f j)"
+	same_set "bash --format=" "$FORMATS" "$(bash_complete --format = '')"
+}
+
+@test "bash: completes the values of --auth-method" {
+	same_set "bash --auth-method" "$AUTH_METHODS" \
+	    "$(bash_complete --auth-method '')"
+}
+
+@test "bash: files for --cacert and --client-secret-file, dirs for --capath" {
+	local d=$BATS_TEST_TMPDIR/t
+	mkdir -p "$d/cadir"
+	: >"$d/ca.pem"
+	same_set "bash --cacert" "$d/ca.pem $d/cadir" \
+	    "$(bash_complete --cacert "$d/")"
+	same_set "bash --client-secret-file" "$d/ca.pem $d/cadir" \
+	    "$(bash_complete --client-secret-file "$d/")"
+	same_set "bash --capath" "$d/cadir" "$(bash_complete --capath "$d/")"
+}
+
+@test "fish: completes the values of --format, -f and --auth-method" {
+	command -v fish >/dev/null || fail "fish not installed (make deps)"
+	same_set "fish --format" "$FORMATS" \
+	    "$(fish_complete 'collibra-token --format ')"
+	same_set "fish -f" "$FORMATS" "$(fish_complete 'collibra-token -f ')"
+	same_set "fish --auth-method" "$AUTH_METHODS" \
+	    "$(fish_complete 'collibra-token --auth-method ')"
+}
+
+@test "fish: files for --cacert and --client-secret-file, dirs for --capath" {
+	local d=$BATS_TEST_TMPDIR/t
+	mkdir -p "$d/cadir"
+	: >"$d/ca.pem"
+	same_set "fish --cacert" "$d/ca.pem $d/cadir/" \
+	    "$(fish_complete "collibra-token --cacert $d/")"
+	same_set "fish --client-secret-file" "$d/ca.pem $d/cadir/" \
+	    "$(fish_complete "collibra-token --client-secret-file $d/")"
+	same_set "fish --capath" "$d/cadir/" \
+	    "$(fish_complete "collibra-token --capath $d/")"
+}
+
+@test "zsh: the completion parses and compinit registers it" {
+	command -v zsh >/dev/null || fail "zsh not installed (make deps)"
+	run zsh -n "$ZSH_COMP"
+	assert_success
+	run zsh -f -c '
+	    fpath=($1 $fpath)
+	    autoload -U compinit && compinit -u -D || exit 1
+	    print -r -- $_comps[collibra-token]' zsh "$ROOT/completions"
+	assert_success
+	assert_output '_collibra-token'
+}
+
+@test "zsh: completes --fo, the long options and the values of --format" {
+	command -v zsh >/dev/null || fail "zsh not installed (make deps)"
+	same_set "zsh --fo" "--format" "$(zsh_complete 'collibra-token --fo')"
+	same_set "long options: --help vs zsh completing --" \
+	    "$(help_longs)" "$(zsh_complete 'collibra-token --')"
+	same_set "zsh --format" "$FORMATS" \
+	    "$(zsh_complete 'collibra-token --format ')"
+	same_set "zsh -f" "$FORMATS" "$(zsh_complete 'collibra-token -f ')"
+	same_set "zsh --auth-method" "$AUTH_METHODS" \
+	    "$(zsh_complete 'collibra-token --auth-method ')"
+}
+
+@test "zsh: files for --cacert and --client-secret-file, dirs for --capath" {
+	command -v zsh >/dev/null || fail "zsh not installed (make deps)"
+	local d=$BATS_TEST_TMPDIR/t
+	mkdir -p "$d/cadir"
+	: >"$d/ca.pem"
+	same_set "zsh --cacert" "ca.pem cadir" \
+	    "$(zsh_complete "collibra-token --cacert $d/")"
+	same_set "zsh --client-secret-file" "ca.pem cadir" \
+	    "$(zsh_complete "collibra-token --client-secret-file $d/")"
+	same_set "zsh --capath" "cadir" \
+	    "$(zsh_complete "collibra-token --capath $d/")"
+}

@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# bats glue for the collibra-token tests.  In a .bats file:
+#
+#   load helpers
+#   setup_file()    { ct_setup_file; }
+#   teardown_file() { ct_teardown_file; }
+#
+# Exports (visible in every test): CT_PKI (ca.pem, server.*, wrong.*),
+# CT_MOCK_DIR, COLLIBRA_URL, COLLIBRA_CLIENT_ID, COLLIBRA_CLIENT_SECRET,
+# SSL_CERT_FILE, MOCK_TOKEN, MOCK_CREDS, MOCK_PID, MOCK_PORT, MOCK_URL, MOCK_LOG.
+
+bats_require_minimum_version 1.5.0 # run --separate-stderr
+bats_load_library bats-support
+bats_load_library bats-assert
+# shellcheck source=lib/mock.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/mock.sh"
+
+# The binary under test, as an absolute path.
+# shellcheck disable=SC2034 # used by the .bats files
+CT=$(realpath -m -- "${COLLIBRA_TOKEN:-$BATS_TEST_DIRNAME/../collibra-token}")
+
+CT_DEFAULT_CLIENT_ID='urn:sys:env:2eeadf60-1a11-5170-7e57-000000000000:i:1cnxtsn'
+
+# ct_random_alnum N: N random letters and digits.
+ct_random_alnum() {
+	local n=${1:?ct_random_alnum N} s=''
+	while ((${#s} < n)); do
+		s+=$(head -c 64 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9')
+	done
+	printf '%s\n' "${s:0:n}"
+}
+
+# Call from setup_file: PKI, credentials, mock server, environment for the tool.
+ct_setup_file() {
+	export CT_PKI=$BATS_FILE_TMPDIR/pki
+	export CT_MOCK_DIR=$BATS_FILE_TMPDIR/mock
+	mock_pki "$CT_PKI" || return 1
+	mkdir -p "$CT_MOCK_DIR"
+	export MOCK_CREDS=$CT_MOCK_DIR/creds
+	mock_reset_creds
+	export COLLIBRA_CLIENT_ID=$CT_DEFAULT_CLIENT_ID
+	COLLIBRA_CLIENT_SECRET=$(ct_random_alnum 32)
+	export COLLIBRA_CLIENT_SECRET
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+	MOCK_TOKEN=tok-$(head -c 16 /dev/urandom | od -An -v -tx1 | tr -d ' \n')
+	export MOCK_TOKEN
+	mock_start "$CT_MOCK_DIR" "$CT_PKI/server.pem" "$CT_PKI/server.key" || return 1
+	export COLLIBRA_URL=$MOCK_URL
+	export SSL_CERT_FILE=$CT_PKI/ca.pem
+}
+
+# Call from teardown_file.
+ct_teardown_file() {
+	mock_stop MOCK
+}
+
+# refute_leak: after `run --separate-stderr`, fail if $stderr contains the
+# client secret or the issued token.  stdout is checked separately by each
+# test (it legitimately carries the token on success).  The failure message
+# names the variable, never its value.
+refute_leak() {
+	if [[ -z ${stderr+set} ]]; then
+		fail "refute_leak: \$stderr is unset; use run --separate-stderr"
+		return
+	fi
+	local name value
+	for name in COLLIBRA_CLIENT_SECRET MOCK_TOKEN; do
+		value=${!name-}
+		[[ -n $value ]] || continue
+		if [[ $stderr == *"$value"* ]]; then
+			fail "stderr leaks the value of \$$name"
+			return
+		fi
+	done
+}
