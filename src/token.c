@@ -60,8 +60,9 @@ load_object(const char *body, size_t len, const char **why)
 		*why = "empty body";
 		return NULL;
 	}
-	if ((root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je)) ==
-	    NULL) {
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &je);
+	if (root == NULL) {
 		*why = json_reason(&je);
 		return NULL;
 	}

@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# Every failure class and its exit code, with one clear line on stderr,
+# nothing on stdout, and neither the secret nor the token leaked.
+
+load helpers
+
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+
+# fails_with CODE SCENARIO [ARGS...]: exit CODE, empty stdout, one line on
+# stderr, no leak.
+fails_with() {
+	local code=$1 scenario=$2
+	shift 2
+	run --separate-stderr "$CT" --url "$MOCK_URL/$scenario" "$@"
+	assert_equal "$status" "$code"
+	assert_output ''
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+	assert_regex "$stderr" '^collibra-token: '
+	refute_leak
+}
+
+@test "each OAuth error code maps to its exit code with its description" {
+	local -A codes=(
+		[invalid_request]=10 [invalid_client]=11 [invalid_grant]=12
+		[unauthorized_client]=13 [unsupported_grant_type]=14
+		[invalid_scope]=15 [access_denied]=16 [made_up_error]=16
+	)
+	local code http
+	for code in "${!codes[@]}"; do
+		http=400
+		[[ $code == invalid_client ]] && http=401
+		fails_with "${codes[$code]}" "oauth/$code"
+		assert_equal "$stderr" "collibra-token: $code: mock says $code (HTTP $http)"
+	done
+}
+
+@test "server_error and temporarily_unavailable are server errors (5)" {
+	fails_with 5 oauth/server_error
+	assert_equal "$stderr" 'collibra-token: server_error: mock says server_error (HTTP 400)'
+	fails_with 5 oauth/temporarily_unavailable/503
+	assert_regex "$stderr" 'temporarily_unavailable: .*\(HTTP 503\)'
+}
+
+@test "an OAuth error without a description" {
+	fails_with 15 oauth-bare/invalid_scope
+	assert_equal "$stderr" 'collibra-token: invalid_scope (HTTP 400)'
+}
+
+@test "400 and 401 without an OAuth body map to invalid_request and invalid_client" {
+	fails_with 10 status/400
+	assert_equal "$stderr" 'collibra-token: invalid_request: HTTP 400 without an OAuth error'
+	fails_with 11 empty/401
+	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error'
+}
+
+@test "5xx and 429 are server errors (5)" {
+	local s
+	for s in 500 502 503 504 429; do
+		fails_with 5 "status/$s"
+		assert_equal "$stderr" "collibra-token: server error: HTTP $s"
+	done
+	fails_with 5 empty/502
+}
+
+@test "another status without an OAuth body is a server error (5)" {
+	fails_with 5 status/403
+	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403'
+	fails_with 5 status/204
+	fails_with 5 status/201
+}
+
+@test "an unknown path (404) is a server error (5)" {
+	run --separate-stderr "$CT" --token-url "$MOCK_URL/nothing/here"
+	assert_equal "$status" 5
+	assert_regex "$stderr" 'HTTP 404'
+}
+
+@test "a redirect is not followed (5) and the credentials go nowhere else" {
+	local s
+	for s in 301 302 303 307 308; do
+		fails_with 5 "redirect/$s"
+		assert_equal "$stderr" "collibra-token: server error: HTTP $s redirect to https://elsewhere.invalid/rest/oauth/v2/token not followed"
+	done
+}
+
+@test "a 200 without a usable token is a bad response (6)" {
+	local name
+	for name in malformed array notjson empty missing-token empty-token \
+		token-number token-null token-newline token-space \
+		token-nonascii token-nonascii-escaped token-control token-nul \
+		type-mac type-missing expires-negative expires-fraction \
+		expires-huge expires-string dup-keys nested error-in-200 \
+		trailing-garbage bom; do
+		fails_with 6 "body/$name"
+		assert_regex "$stderr" '^collibra-token: bad response: '
+	done
+}
+
+@test "a body over 1 MiB is refused (6); one just under is read" {
+	fails_with 6 big/2000000
+	assert_equal "$stderr" 'collibra-token: bad response: body larger than 1048576 bytes'
+	fails_with 6 big/10485760
+	run --separate-stderr "$CT" --url "$MOCK_URL/big/1048576"
+	assert_success
+	((${#output} > 1048000))
+}
+
+@test "quotes are printable ASCII: a token holding them is accepted as is" {
+	run --separate-stderr "$CT" --url "$MOCK_URL/body/token-quote"
+	assert_success
+	assert_output "abc'def\"ghi"
+}
+
+@test "connection refused is a network error (3)" {
+	local port
+	port=$("$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	run --separate-stderr "$CT" --url "https://127.0.0.1:$port"
+	assert_equal "$status" 3
+	assert_regex "$stderr" '^collibra-token: network error: .*[Cc]onnect'
+}
+
+@test "an unresolvable host is a network error (3)" {
+	run --separate-stderr "$CT" --url https://host.invalid --connect-timeout 5
+	assert_equal "$status" 3
+	assert_regex "$stderr" '^collibra-token: network error: '
+}
+
+@test "a server that never answers hits --timeout (3)" {
+	SECONDS=0
+	fails_with 3 hang --timeout 1
+	assert_regex "$stderr" 'network error: .*[Tt]imed out'
+	((SECONDS <= 4))
+}
+
+@test "a slow server within --timeout succeeds" {
+	run --separate-stderr "$CT" --url "$MOCK_URL/delay/0.5" --timeout 5
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+@test "a connection closed mid-body is a network error (3)" {
+	fails_with 3 close
+	assert_regex "$stderr" 'network error: '
+}
+
+@test "an untrusted certificate is a TLS error (4)" {
+	local n
+	n=$(mock_requests)
+	SSL_CERT_FILE= run --separate-stderr "$CT" --cacert /etc/ssl/certs/ca-certificates.crt
+	assert_equal "$status" 4
+	assert_output ''
+	assert_regex "$stderr" '^collibra-token: TLS error: .*certificate'
+	assert_equal "$(mock_requests)" "$n"
+	refute_leak
+}
+
+@test "the system trust store does not trust the test CA (4)" {
+	run --separate-stderr env -u SSL_CERT_FILE "$CT"
+	assert_equal "$status" 4
+}
+
+@test "a certificate for another name is a TLS error (4)" {
+	MOCK_PREFIX=WRONG mock_start "$CT_MOCK_DIR/wrong" "$CT_PKI/wrong.pem" "$CT_PKI/wrong.key"
+	run --separate-stderr "$CT" --url "$WRONG_URL"
+	mock_stop WRONG
+	assert_equal "$status" 4
+	assert_regex "$stderr" '^collibra-token: TLS error: .*(name|match)'
+	refute_leak
+}
+
+@test "--insecure skips verification, with a warning" {
+	run --separate-stderr env -u SSL_CERT_FILE "$CT" -k
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_regex "$stderr" 'warning: --insecure'
+}
+
+@test "--cacert and --capath trust the given CAs" {
+	local dir=$BATS_TEST_TMPDIR/capath
+	run --separate-stderr env -u SSL_CERT_FILE "$CT" --cacert "$CT_PKI/ca.pem"
+	assert_success
+	mkdir "$dir"
+	cp "$CT_PKI/ca.pem" "$dir/"
+	openssl rehash "$dir" 2>/dev/null || c_rehash "$dir" >/dev/null
+	run --separate-stderr env -u SSL_CERT_FILE "$CT" --capath "$dir"
+	assert_success
+	run --separate-stderr env -u SSL_CERT_FILE SSL_CERT_DIR="$dir" "$CT"
+	assert_success
+	run --separate-stderr env -u SSL_CERT_FILE "$CT" --capath "$BATS_TEST_TMPDIR"
+	assert_equal "$status" 4
+}
+
+@test "an error description's escape sequences are stripped on stderr" {
+	fails_with 10 escape
+	assert_equal "$stderr" 'collibra-token: invalid_request: bad [31mred[0m bell  injected line (HTTP 400)'
+	[[ $stderr != *$'\e'* && $stderr != *$'\a'* && $stderr != *$'\r'* ]]
+}
+
+@test "a closed or full stdout is an internal error (1), not success" {
+	run --separate-stderr "$CT" '>&-'
+	run --separate-stderr bash -c '"$1" >&-' _ "$CT"
+	assert_equal "$status" 1
+	assert_regex "$stderr" 'standard output is closed'
+	run --separate-stderr bash -c '"$1" >/dev/full' _ "$CT"
+	assert_equal "$status" 1
+	assert_regex "$stderr" 'cannot write the token to standard output: No space left on device'
+	refute_leak
+}
+
+@test "a closed pipe is reported, not a silent death" {
+	run --separate-stderr bash -c '"$1" --url "$2" | true; echo "${PIPESTATUS[0]}"' _ "$CT" "$MOCK_URL/delay/0.3"
+	assert_output 1
+	assert_regex "$stderr" 'cannot write the token'
+}
