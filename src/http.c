@@ -123,6 +123,16 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return buf_add(&c->body, p, n) == 0 ? n : 0;
 }
 
+/* Length of the n bytes at p without a trailing CR, LF or space. */
+static size_t
+trim_end(const char *p, size_t n)
+{
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
+	    p[n - 1] == ' '))
+		n--;
+	return n;
+}
+
 /* Copy a header's value, trimmed and sanitized, if it is `name`. */
 static void
 keep_header(const char *p, size_t n, const char *name, char **dst)
@@ -133,9 +143,7 @@ keep_header(const char *p, size_t n, const char *name, char **dst)
 		return;
 	for (p += k + 1, n -= k + 1; n > 0 && (*p == ' ' || *p == '\t'); n--)
 		p++;
-	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
-	    p[n - 1] == ' '))
-		n--;
+	n = trim_end(p, n);
 	free(*dst);
 	*dst = sanitize(p, n, MAX_FIELD);
 }
@@ -174,7 +182,7 @@ show_request_line(const char *p, size_t n)
 			return;
 		}
 	}
-	if ((safe = sanitize(p, n, MAX_FIELD)) != NULL)
+	if ((safe = sanitize(p, trim_end(p, n), MAX_FIELD)) != NULL)
 		fprintf(stderr, "> %s\n", safe);
 	free(safe);
 }
@@ -505,9 +513,9 @@ http_print_response(const struct http_response *r, const char *token)
 	for (p = r->headers; p != NULL && *p != '\0'; p += n) {
 		nl = strchr(p, '\n');
 		n = nl == NULL ? strlen(p) : (size_t)(nl - p) + 1;
-		if ((line = sanitize(p, n, MAX_FIELD)) == NULL)
+		if ((line = sanitize(p, trim_end(p, n), MAX_FIELD)) == NULL)
 			return;
-		if (*line != '\0' && strspn(line, " ") != strlen(line)) {
+		if (*line != '\0') {
 			fputs("< ", stderr);
 			print_redacted(line, token);
 			fputc('\n', stderr);

@@ -47,6 +47,9 @@ ct_setup_file() {
 	mock_start "$CT_MOCK_DIR" "$CT_PKI/server.pem" "$CT_PKI/server.key" || return 1
 	export COLLIBRA_URL=$MOCK_URL
 	export SSL_CERT_FILE=$CT_PKI/ca.pem
+	# trust only the test CA unless a test says otherwise, whatever the
+	# machine's environment holds
+	unset SSL_CERT_DIR CURL_CA_BUNDLE
 }
 
 # Call from teardown_file.
