@@ -212,9 +212,26 @@ resolve_client_id(const struct cli *c, struct settings *s)
 }
 
 /*
+ * The secret held in the len bytes of buf (a secret file's contents;
+ * buf has room for len + 1): one trailing newline or CRLF is stripped
+ * and the rest NUL-terminated in place.  Returns the secret's length,
+ * or 0 when it is empty, longer than MAX_SECRET or holds a NUL byte.
+ */
+size_t
+secret_parse(char *buf, size_t len)
+{
+	if (len > 0 && buf[len - 1] == '\n')
+		len -= (len > 1 && buf[len - 2] == '\r') ? 2 : 1;
+	buf[len] = '\0';
+	if (len > MAX_SECRET || memchr(buf, '\0', len) != NULL)
+		return 0;
+	return len;
+}
+
+/*
  * Read the secret from an open descriptor straight into our own buffer
- * (no stdio buffer keeps a copy), strip one trailing newline or CRLF.
- * Reading stops one byte past the largest valid file.
+ * (no stdio buffer keeps a copy).  Reading stops one byte past the
+ * largest valid file.
  */
 static enum ct_err
 read_secret_fd(int fd, const char *what, const char *path, struct settings *s)
@@ -237,17 +254,13 @@ read_secret_fd(int fd, const char *what, const char *path, struct settings *s)
 		}
 		len += r;
 	}
-	if (len > 0 && buf[len - 1] == '\n')
-		len -= (len > 1 && buf[len - 2] == '\r') ? 2 : 1;
-	buf[len] = '\0';
-	if (len == 0 || len > MAX_SECRET || memchr(buf, '\0', len) != NULL) {
+	if ((s->secret_len = secret_parse(buf, len)) == 0) {
 		warnx("%s: %s: the secret must be 1 to %d bytes without NUL",
 		    what, path, MAX_SECRET);
 		wipe_free(buf, size);
 		return CT_ERR_USAGE;
 	}
 	s->secret = buf;
-	s->secret_len = len;
 	return CT_OK;
 }
 

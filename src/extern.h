@@ -133,7 +133,7 @@ void		 cli_free(struct cli *);
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
 void		 config_print(const struct settings *);
 void		 config_free(struct settings *);
-enum ct_err	 config_check_url(const char *, const char *, int *);
+size_t		 secret_parse(char *, size_t);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);
