@@ -15,7 +15,7 @@ CFLAGS		?= -O2 -g
 WERROR		?= -Werror
 HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
-PKGS		= libcurl jansson
+PKGS		= libcurl jansson libcrypto
 
 override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
@@ -24,6 +24,7 @@ override LDFLAGS += $(HARDEN_LD)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 LIB_SRCS	= src/cli.c src/config.c src/http.c src/token.c src/output.c \
+		  src/cache.c src/seal.c \
 		  src/util.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)

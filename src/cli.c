@@ -2,7 +2,6 @@
  * The command line: one getopt_long table, usage() and --version.
  * Each option only stores its argument; config.c validates.
  */
-#include <err.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +21,12 @@ enum {
 	OPT_CONNECT_TIMEOUT,
 	OPT_CACERT,
 	OPT_CAPATH,
-	OPT_PROXY
+	OPT_PROXY,
+	OPT_NO_CACHE,
+	OPT_REFRESH,
+	OPT_CLEAR_CACHE,
+	OPT_CACHE_DIR,
+	OPT_MIN_TTL
 };
 
 static const char shortopts[] = "+u:i:s:f:kvhV";
@@ -42,6 +46,11 @@ static const struct option longopts[] = {
 	{ "capath",		required_argument, NULL, OPT_CAPATH },
 	{ "insecure",		no_argument,	   NULL, 'k' },
 	{ "proxy",		required_argument, NULL, OPT_PROXY },
+	{ "no-cache",		no_argument,	   NULL, OPT_NO_CACHE },
+	{ "refresh",		no_argument,	   NULL, OPT_REFRESH },
+	{ "clear-cache",	no_argument,	   NULL, OPT_CLEAR_CACHE },
+	{ "cache-dir",		required_argument, NULL, OPT_CACHE_DIR },
+	{ "min-ttl",		required_argument, NULL, OPT_MIN_TTL },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
@@ -72,6 +81,13 @@ static const char usage_text[] =
 "      --capath DIR              trust the CAs in hashed DIR      [SSL_CERT_DIR]\n"
 "  -k, --insecure                do not verify the server certificate\n"
 "      --proxy URL               use this proxy       [HTTPS_PROXY, NO_PROXY]\n"
+"      --no-cache                neither read nor write the token cache\n"
+"                                                   [COLLIBRA_TOKEN_CACHE=0]\n"
+"      --refresh                 fetch a new token and cache it\n"
+"      --clear-cache             remove this configuration's cached token\n"
+"      --cache-dir DIR           cache directory  [COLLIBRA_TOKEN_CACHE_DIR]\n"
+"      --min-ttl SEC             reuse a cached token while it has SEC left\n"
+"                                (default 60)       [COLLIBRA_TOKEN_MIN_TTL]\n"
 "  -v, --verbose                 diagnostics on stderr; twice for a trace\n"
 "  -h, --help                    show this help and exit\n"
 "  -V, --version                 show the version and exit\n"
@@ -181,6 +197,21 @@ cli_parse(int argc, char **argv, struct cli *c)
 		case OPT_PROXY:
 			c->proxy = optarg;
 			break;
+		case OPT_NO_CACHE:
+			c->no_cache = 1;
+			break;
+		case OPT_REFRESH:
+			c->refresh = 1;
+			break;
+		case OPT_CLEAR_CACHE:
+			c->clear_cache = 1;
+			break;
+		case OPT_CACHE_DIR:
+			c->cache_dir = optarg;
+			break;
+		case OPT_MIN_TTL:
+			c->min_ttl = optarg;
+			break;
 		case 'v':
 			c->verbose++;
 			break;
@@ -195,7 +226,7 @@ cli_parse(int argc, char **argv, struct cli *c)
 		}
 	}
 	if (optind < argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
+		warnmsg("unexpected argument '%s'", argv[optind]);
 		usage(2);
 	}
 }

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -79,32 +78,31 @@ url_part(CURLU *u, CURLUPart part)
 }
 
 /*
- * Check a URL given as setting `what`: https, or http to a loopback
- * host (then *is_http is set); no credentials, no fragment; no query
- * when base is set.  On success *out is the normalized URL (caller
- * frees with curl_free).  Prints the reason on failure.
+ * Check the URL as given (--url or --token-url) with libcurl's own
+ * parser, so that what is checked is what libcurl will use (the token
+ * path appended to a base URL changes no part checked here): https, or
+ * http to a loopback host
+ * (then s->allow_http is set); no credentials, no fragment; no query in
+ * a base URL.  Called before the first request, not on a cache hit: an
+ * entry is only ever stored for a URL that passed.  Prints the reason
+ * on failure.
  */
-static enum ct_err
-check_url(const char *url, const char *what, int base, int *is_http,
-    char **out)
+enum ct_err
+config_check_url(struct settings *s)
 {
 	CURLU		*u;
 	CURLUcode	 uc;
 	char		*scheme = NULL, *host = NULL, *user = NULL;
 	char		*frag = NULL, *query = NULL;
+	const char	*what = s->token_url_from;
 	enum ct_err	 rc = CT_ERR_USAGE;
 
-	*out = NULL;
-	if (strlen(url) > MAX_URL) {
-		warnx("%s: URL too long", what);
-		return CT_ERR_USAGE;
-	}
 	if ((u = curl_url()) == NULL) {
-		warnx("out of memory");
+		warnmsg("out of memory");
 		return CT_ERR_INTERNAL;
 	}
-	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
-		warnx("%s: malformed URL: %s", what, curl_url_strerror(uc));
+	if ((uc = curl_url_set(u, CURLUPART_URL, s->url, 0)) != CURLUE_OK) {
+		warnmsg("%s: malformed URL: %s", what, curl_url_strerror(uc));
 		goto out;
 	}
 	scheme = url_part(u, CURLUPART_SCHEME);
@@ -112,22 +110,21 @@ check_url(const char *url, const char *what, int base, int *is_http,
 	user = url_part(u, CURLUPART_USER);
 	frag = url_part(u, CURLUPART_FRAGMENT);
 	query = url_part(u, CURLUPART_QUERY);
-	*is_http = scheme != NULL && strcmp(scheme, "http") == 0;
+	s->allow_http = scheme != NULL && strcmp(scheme, "http") == 0;
 	if (scheme == NULL || host == NULL)
-		warnx("%s: malformed URL", what);
-	else if (strcmp(scheme, "https") != 0 && !*is_http)
-		warnx("%s: scheme must be https", what);
-	else if (*is_http && !is_loopback(host))
-		warnx("%s: http:// is only allowed for loopback hosts; "
+		warnmsg("%s: malformed URL", what);
+	else if (strcmp(scheme, "https") != 0 && !s->allow_http)
+		warnmsg("%s: scheme must be https", what);
+	else if (s->allow_http && !is_loopback(host))
+		warnmsg("%s: http:// is only allowed for loopback hosts; "
 		    "use https://", what);
 	else if (user != NULL)
-		warnx("%s: credentials in the URL are not allowed", what);
+		warnmsg("%s: credentials in the URL are not allowed", what);
 	else if (frag != NULL)
-		warnx("%s: a fragment (#) is not allowed", what);
-	else if (base && query != NULL)
-		warnx("%s: a query (?) is not allowed in the base URL", what);
-	else if ((*out = url_part(u, CURLUPART_URL)) == NULL)
-		warnx("%s: malformed URL", what);
+		warnmsg("%s: a fragment (#) is not allowed", what);
+	else if (s->url_is_base && query != NULL)
+		warnmsg("%s: a query (?) is not allowed in the base URL",
+		    what);
 	else
 		rc = CT_OK;
 out:
@@ -141,41 +138,48 @@ out:
 }
 
 /*
- * The token endpoint: --token-url as given, or --url with
- * TOKEN_PATH appended to it after any trailing slashes.
+ * The token endpoint: --token-url as given, or --url with TOKEN_PATH
+ * appended after any trailing slashes.  Only the length and bytes are
+ * checked here; config_check_url() parses it before it is used.
  */
 static enum ct_err
 resolve_token_url(const struct cli *c, struct settings *s)
 {
-	const char	*turl, *burl, *from;
-	char		*norm;
+	const char	*url, *p;
 	size_t		 n;
-	enum ct_err	 rc;
 
-	turl = pick(c->token_url, "--token-url", "COLLIBRA_TOKEN_URL", &from);
-	if (turl != NULL) {
-		s->token_url_from = from;
-		if ((rc = check_url(turl, from, 0, &s->allow_http, &norm)))
-			return rc;
-		s->token_url = xstrdup(norm);
-		curl_free(norm);
-		return s->token_url == NULL ? CT_ERR_INTERNAL : CT_OK;
+	url = pick(c->token_url, "--token-url", "COLLIBRA_TOKEN_URL",
+	    &s->token_url_from);
+	if (url == NULL) {
+		url = pick(c->url, "--url", "COLLIBRA_URL", &s->token_url_from);
+		s->url_is_base = 1;
 	}
-	if ((burl = pick(c->url, "--url", "COLLIBRA_URL", &from)) == NULL) {
-		warnx("no Collibra URL: use --url or set COLLIBRA_URL");
+	if (url == NULL) {
+		warnmsg("no Collibra URL: use --url or set COLLIBRA_URL");
 		return CT_ERR_USAGE;
 	}
-	s->token_url_from = from;
-	if ((rc = check_url(burl, from, 1, &s->allow_http, &norm)))
-		return rc;
-	for (n = strlen(norm); n > 0 && norm[n - 1] == '/'; n--)
-		continue;
-	if ((s->token_url = xmalloc(n + sizeof(TOKEN_PATH))) != NULL) {
-		memcpy(s->token_url, norm, n);
-		memcpy(s->token_url + n, TOKEN_PATH, sizeof(TOKEN_PATH));
+	s->url = url;
+	if ((n = strlen(url)) > MAX_URL) {
+		warnmsg("%s: URL too long", s->token_url_from);
+		return CT_ERR_USAGE;
 	}
-	curl_free(norm);
-	return s->token_url == NULL ? CT_ERR_INTERNAL : CT_OK;
+	for (p = url; *p != '\0'; p++) {
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+			warnmsg("%s: malformed URL: spaces or control "
+			    "characters", s->token_url_from);
+			return CT_ERR_USAGE;
+		}
+	}
+	if (!s->url_is_base)
+		return (s->token_url = xstrdup(url)) == NULL ?
+		    CT_ERR_INTERNAL : CT_OK;
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if ((s->token_url = xmalloc(n + sizeof(TOKEN_PATH))) == NULL)
+		return CT_ERR_INTERNAL;
+	memcpy(s->token_url, url, n);
+	memcpy(s->token_url + n, TOKEN_PATH, sizeof(TOKEN_PATH));
+	return CT_OK;
 }
 
 /* True if s has a byte outside printable ASCII and space. */
@@ -194,17 +198,17 @@ resolve_client_id(const struct cli *c, struct settings *s)
 	s->client_id = pick(c->client_id, "--client-id", "COLLIBRA_CLIENT_ID",
 	    &s->client_id_from);
 	if (s->client_id == NULL) {
-		warnx("no client ID: use --client-id or set "
+		warnmsg("no client ID: use --client-id or set "
 		    "COLLIBRA_CLIENT_ID");
 		return CT_ERR_USAGE;
 	}
 	if (*s->client_id == '\0' || strlen(s->client_id) > MAX_CLIENT_ID) {
-		warnx("%s: client ID must be 1 to %d bytes",
+		warnmsg("%s: client ID must be 1 to %d bytes",
 		    s->client_id_from, MAX_CLIENT_ID);
 		return CT_ERR_USAGE;
 	}
 	if (has_control(s->client_id)) {
-		warnx("%s: client ID contains control characters",
+		warnmsg("%s: client ID contains control characters",
 		    s->client_id_from);
 		return CT_ERR_USAGE;
 	}
@@ -247,7 +251,7 @@ read_secret_fd(int fd, const char *what, const char *path, struct settings *s)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			warnx("%s: cannot read %s: %s", what, path,
+			warnmsg("%s: cannot read %s: %s", what, path,
 			    strerror(errno));
 			wipe_free(buf, size);
 			return CT_ERR_USAGE;
@@ -255,7 +259,7 @@ read_secret_fd(int fd, const char *what, const char *path, struct settings *s)
 		len += r;
 	}
 	if ((s->secret_len = secret_parse(buf, len)) == 0) {
-		warnx("%s: %s: the secret must be 1 to %d bytes without NUL",
+		warnmsg("%s: %s: the secret must be 1 to %d bytes without NUL",
 		    what, path, MAX_SECRET);
 		wipe_free(buf, size);
 		return CT_ERR_USAGE;
@@ -274,7 +278,7 @@ read_secret_file(const char *path, const char *what, struct settings *s)
 	if (strcmp(path, "-") == 0)
 		return read_secret_fd(STDIN_FILENO, what, "standard input", s);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		warnx("%s: cannot open %s: %s", what, path, strerror(errno));
+		warnmsg("%s: cannot open %s: %s", what, path, strerror(errno));
 		return CT_ERR_USAGE;
 	}
 	rc = read_secret_fd(fd, what, path, s);
@@ -293,12 +297,12 @@ resolve_secret(const struct cli *c, struct settings *s)
 	const char	*val, *file, *ffrom;
 
 	if (c->secret != NULL && c->secret_file != NULL) {
-		warnx("--client-secret and --client-secret-file are "
+		warnmsg("--client-secret and --client-secret-file are "
 		    "mutually exclusive");
 		return CT_ERR_USAGE;
 	}
 	if (c->secret != NULL) {
-		warnx("warning: --client-secret is visible to other users "
+		warnmsg("warning: --client-secret is visible to other users "
 		    "of this machine; prefer --client-secret-file or "
 		    "COLLIBRA_CLIENT_SECRET");
 		s->secret_from = "--client-secret";
@@ -310,7 +314,7 @@ resolve_secret(const struct cli *c, struct settings *s)
 		val = pick(NULL, NULL, "COLLIBRA_CLIENT_SECRET", &s->secret_from);
 		file = pick(NULL, NULL, "COLLIBRA_CLIENT_SECRET_FILE", &ffrom);
 		if (val != NULL && file != NULL) {
-			warnx("COLLIBRA_CLIENT_SECRET and "
+			warnmsg("COLLIBRA_CLIENT_SECRET and "
 			    "COLLIBRA_CLIENT_SECRET_FILE are both set; "
 			    "unset one");
 			return CT_ERR_USAGE;
@@ -321,13 +325,13 @@ resolve_secret(const struct cli *c, struct settings *s)
 		}
 	}
 	if (val == NULL) {
-		warnx("no client secret: use --client-secret-file or set "
+		warnmsg("no client secret: use --client-secret-file or set "
 		    "COLLIBRA_CLIENT_SECRET or COLLIBRA_CLIENT_SECRET_FILE");
 		return CT_ERR_USAGE;
 	}
 	s->secret_len = strlen(val);
 	if (s->secret_len == 0 || s->secret_len > MAX_SECRET) {
-		warnx("%s: the secret must be 1 to %d bytes", s->secret_from,
+		warnmsg("%s: the secret must be 1 to %d bytes", s->secret_from,
 		    MAX_SECRET);
 		return CT_ERR_USAGE;
 	}
@@ -347,13 +351,13 @@ resolve_scope(const struct cli *c, struct settings *s)
 	if (s->scope == NULL)
 		return CT_OK;
 	if (*s->scope == '\0' || strlen(s->scope) > MAX_SCOPE) {
-		warnx("%s: scope must be 1 to %d bytes", s->scope_from,
+		warnmsg("%s: scope must be 1 to %d bytes", s->scope_from,
 		    MAX_SCOPE);
 		return CT_ERR_USAGE;
 	}
 	for (p = s->scope; *p != '\0'; p++) {
 		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\') {
-			warnx("%s: scope may only hold printable ASCII "
+			warnmsg("%s: scope may only hold printable ASCII "
 			    "other than '\"' and '\\'", s->scope_from);
 			return CT_ERR_USAGE;
 		}
@@ -384,7 +388,7 @@ resolve_choices(const struct cli *c, struct settings *s)
 	v = pick(c->format, "--format", "COLLIBRA_TOKEN_FORMAT",
 	    &s->format_from);
 	if ((i = lookup(v == NULL ? "raw" : v, formats)) < 0) {
-		warnx("%s: unknown format '%s' (raw, json or shell)",
+		warnmsg("%s: unknown format '%s' (raw, json or shell)",
 		    s->format_from, v);
 		return CT_ERR_USAGE;
 	}
@@ -392,7 +396,7 @@ resolve_choices(const struct cli *c, struct settings *s)
 	v = pick(c->auth_method, "--auth-method", "COLLIBRA_AUTH_METHOD",
 	    &s->auth_from);
 	if ((i = lookup(v == NULL ? "basic" : v, methods)) < 0) {
-		warnx("%s: unknown method '%s' (basic or post)",
+		warnmsg("%s: unknown method '%s' (basic or post)",
 		    s->auth_from, v);
 		return CT_ERR_USAGE;
 	}
@@ -411,12 +415,107 @@ resolve_seconds(const char *val, const char *flag, long def, long *ms,
 	*from = val != NULL ? flag : "default";
 	if (val != NULL &&
 	    parse_number(val, 1, MAX_SECONDS, &v, &errstr) == -1) {
-		warnx("%s: %s (whole seconds, 1 to %d)", flag, errstr,
+		warnmsg("%s: %s (whole seconds, 1 to %d)", flag, errstr,
 		    MAX_SECONDS);
 		return CT_ERR_USAGE;
 	}
 	*ms = (long)v * 1000;
 	return CT_OK;
+}
+
+/* A copy of dir + "/" + sub, or NULL when out of memory. */
+static char *
+path_join(const char *dir, const char *sub)
+{
+	size_t	 a = strlen(dir), b = strlen(sub);
+	char	*p;
+
+	if ((p = xmalloc(a + b + 2)) == NULL)
+		return NULL;
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, sub, b + 1);
+	return p;
+}
+
+/*
+ * Where the cache lives: --cache-dir, COLLIBRA_TOKEN_CACHE_DIR,
+ * $XDG_RUNTIME_DIR/collibra-token, $XDG_CACHE_HOME/collibra-token,
+ * ~/.cache/collibra-token.  XDG variables must hold absolute paths.
+ * s->cache_dir stays NULL when there is no home either.
+ */
+static enum ct_err
+resolve_cache_dir(const struct cli *c, struct settings *s)
+{
+	static const struct {
+		const char *var, *sub;
+	} xdg[] = {
+		{ "XDG_RUNTIME_DIR", "collibra-token" },
+		{ "XDG_CACHE_HOME", "collibra-token" },
+		{ "HOME", ".cache/collibra-token" },
+	};
+	const char	*dir;
+	size_t		 i;
+
+	dir = pick(c->cache_dir, "--cache-dir", "COLLIBRA_TOKEN_CACHE_DIR",
+	    &s->cache_dir_from);
+	if (dir != NULL)
+		return (s->cache_dir = xstrdup(dir)) == NULL ?
+		    CT_ERR_INTERNAL : CT_OK;
+	for (i = 0; i < sizeof(xdg) / sizeof(xdg[0]); i++) {
+		dir = pick(NULL, NULL, xdg[i].var, &s->cache_dir_from);
+		if (dir == NULL || dir[0] != '/')
+			continue;
+		return (s->cache_dir = path_join(dir, xdg[i].sub)) == NULL ?
+		    CT_ERR_INTERNAL : CT_OK;
+	}
+	s->cache_dir_from = "default";
+	return CT_OK;
+}
+
+/*
+ * The cache mode: at most one of --no-cache, --refresh and
+ * --clear-cache, else COLLIBRA_TOKEN_CACHE (0 or 1), else on.  Then
+ * --min-ttl and the directory.
+ */
+static enum ct_err
+resolve_cache(const struct cli *c, struct settings *s)
+{
+	const char	*v, *errstr;
+
+	if (c->no_cache + c->refresh + c->clear_cache > 1) {
+		warnmsg("--no-cache, --refresh and --clear-cache are "
+		    "mutually exclusive");
+		return CT_ERR_USAGE;
+	}
+	s->cache = CACHE_ON;
+	if (c->no_cache) {
+		s->cache = CACHE_OFF;
+		s->cache_from = "--no-cache";
+	} else if (c->refresh) {
+		s->cache = CACHE_REFRESH;
+		s->cache_from = "--refresh";
+	} else if (c->clear_cache) {
+		s->cache = CACHE_CLEAR;
+		s->cache_from = "--clear-cache";
+	} else if ((v = pick(NULL, NULL, "COLLIBRA_TOKEN_CACHE",
+	    &s->cache_from)) != NULL && strcmp(v, "1") != 0) {
+		if (strcmp(v, "0") != 0) {
+			warnmsg("COLLIBRA_TOKEN_CACHE: must be 0 or 1");
+			return CT_ERR_USAGE;
+		}
+		s->cache = CACHE_OFF;
+	}
+	s->min_ttl = 60;
+	v = pick(c->min_ttl, "--min-ttl", "COLLIBRA_TOKEN_MIN_TTL",
+	    &s->min_ttl_from);
+	if (v != NULL &&
+	    parse_number(v, 0, MAX_SECONDS, &s->min_ttl, &errstr) == -1) {
+		warnmsg("%s: %s (whole seconds, 0 to %d)", s->min_ttl_from,
+		    errstr, MAX_SECONDS);
+		return CT_ERR_USAGE;
+	}
+	return resolve_cache_dir(c, s);
 }
 
 /* Trust anchors: flags, else SSL_CERT_FILE/SSL_CERT_DIR, checked. */
@@ -430,18 +529,18 @@ resolve_trust(const struct cli *c, struct settings *s)
 	s->capath = pick(c->capath, "--capath", "SSL_CERT_DIR",
 	    &s->capath_from);
 	if (s->cacert != NULL && access(s->cacert, R_OK) == -1) {
-		warnx("%s: cannot read %s: %s", s->cacert_from, s->cacert,
+		warnmsg("%s: cannot read %s: %s", s->cacert_from, s->cacert,
 		    strerror(errno));
 		return CT_ERR_USAGE;
 	}
 	if (s->capath != NULL &&
 	    (stat(s->capath, &st) == -1 || !S_ISDIR(st.st_mode))) {
-		warnx("%s: %s is not a directory", s->capath_from, s->capath);
+		warnmsg("%s: %s is not a directory", s->capath_from, s->capath);
 		return CT_ERR_USAGE;
 	}
 	s->insecure = c->insecure;
 	if (s->insecure)
-		warnx("warning: --insecure: the server certificate is not "
+		warnmsg("warning: --insecure: the server certificate is not "
 		    "verified; anyone on the path can read the secret");
 	return CT_OK;
 }
@@ -461,6 +560,7 @@ config_resolve(const struct cli *c, struct settings *s)
 	s->proxy = c->proxy;
 	if ((rc = resolve_token_url(c, s)) != CT_OK ||
 	    (rc = resolve_client_id(c, s)) != CT_OK ||
+	    (rc = resolve_cache(c, s)) != CT_OK ||
 	    (rc = resolve_scope(c, s)) != CT_OK ||
 	    (rc = resolve_choices(c, s)) != CT_OK ||
 	    (rc = resolve_seconds(c->timeout, "--timeout", 30,
@@ -469,6 +569,9 @@ config_resolve(const struct cli *c, struct settings *s)
 	    &s->connect_timeout_ms, &s->connect_timeout_from)) != CT_OK ||
 	    (rc = resolve_trust(c, s)) != CT_OK)
 		return rc;
+	s->deadline_ms = now_ms() + s->timeout_ms;
+	if (s->cache == CACHE_CLEAR)
+		return CT_OK;		/* needs no secret */
 	return resolve_secret(c, s);
 }
 
@@ -512,6 +615,11 @@ config_print(const struct settings *s)
 	if (s->insecure)
 		fprintf(stderr, "%s: certificate verification: off "
 		    "(--insecure)\n", PROGNAME);
+	static const char *const modes[] = { "on", "off", "refresh", "clear" };
+
+	fprintf(stderr, "%s: cache: %s (%s), min TTL %lld s (%s)\n",
+	    PROGNAME, modes[s->cache], s->cache_from, s->min_ttl,
+	    s->min_ttl_from);
 }
 
 /* Wipe the secret and free what config_resolve() allocated. */
@@ -520,5 +628,6 @@ config_free(struct settings *s)
 {
 	wipe_free(s->secret, s->secret_len);
 	free(s->token_url);
+	free(s->cache_dir);
 	memset(s, 0, sizeof(*s));
 }

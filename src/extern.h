@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #ifndef VERSION
 #define VERSION "0.0.0"
 #endif
@@ -45,6 +47,13 @@ enum format {
 	FORMAT_SHELL
 };
 
+enum cache_mode {
+	CACHE_ON,			/* read, and write after a fetch */
+	CACHE_OFF,			/* --no-cache: neither */
+	CACHE_REFRESH,			/* --refresh: fetch, then write */
+	CACHE_CLEAR			/* --clear-cache: remove and exit */
+};
+
 enum auth_method {
 	AUTH_BASIC,			/* RFC 6749 2.3.1 HTTP Basic */
 	AUTH_POST			/* client_id/client_secret in body */
@@ -65,6 +74,11 @@ struct cli {
 	const char	*cacert;
 	const char	*capath;
 	const char	*proxy;
+	const char	*cache_dir;
+	const char	*min_ttl;
+	int		 no_cache;
+	int		 refresh;
+	int		 clear_cache;
 	int		 insecure;
 	int		 verbose;
 };
@@ -75,6 +89,7 @@ struct cli {
  * Strings are borrowed from argv or environ unless marked owned.
  */
 struct settings {
+	const char	*url;		/* as given: --url or --token-url */
 	char		*token_url;	/* owned */
 	const char	*token_url_from;
 	const char	*client_id;
@@ -97,9 +112,34 @@ struct settings {
 	const char	*capath;
 	const char	*capath_from;
 	const char	*proxy;
+	enum cache_mode	 cache;
+	const char	*cache_from;
+	char		*cache_dir;	/* owned; NULL: no usable location */
+	const char	*cache_dir_from;
+	long long	 min_ttl;	/* seconds */
+	const char	*min_ttl_from;
 	int		 insecure;
+	int		 url_is_base;	/* from --url: no query allowed */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
+	long long	 deadline_ms;	/* monotonic; start + timeout */
+};
+
+/* The configuration a cache entry belongs to: URL, ID, scope. */
+struct seal_ctx {
+	char		*data;		/* owned; NUL-separated fields */
+	size_t		 len;
+};
+
+/* An open cache: a private directory and this configuration's entry. */
+struct cache {
+	int		 dirfd;		/* -1: no cache */
+	int		 lockfd;	/* -1: not locked */
+	int		 waited;	/* another process held the lock */
+	long long	 since_ns;	/* wall clock when we began to wait */
+	char		 name[33];
+	struct seal_ctx	 ctx;
+	const struct settings *set;
 };
 
 /* What came back from the token endpoint. */
@@ -132,6 +172,7 @@ void		 cli_free(struct cli *);
 /* config.c */
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
 void		 config_print(const struct settings *);
+enum ct_err	 config_check_url(struct settings *);
 void		 config_free(struct settings *);
 size_t		 secret_parse(char *, size_t);
 
@@ -142,10 +183,29 @@ void		 http_print_response(const struct http_response *,
 		    const char *);
 void		 http_response_free(struct http_response *);
 
+/* cache.c */
+enum ct_err	 cache_open(const struct settings *, struct cache *);
+struct token	*cache_lookup(struct cache *);
+enum ct_err	 cache_lock(struct cache *);
+enum ct_err	 cache_shared_error(struct cache *);
+void		 cache_store(struct cache *, const struct token *);
+void		 cache_store_error(struct cache *, enum ct_err);
+enum ct_err	 cache_clear(struct cache *);
+void		 cache_close(struct cache *);
+
+/* seal.c */
+int		 seal(const char *, size_t, const struct seal_ctx *, char,
+		    const char *, size_t, unsigned char **, size_t *);
+int		 unseal(const char *, size_t, const struct seal_ctx *, char,
+		    const unsigned char *, size_t, char **, size_t *,
+		    const char **);
+int		 seal_name(const struct seal_ctx *, char[33]);
+
 /* token.c */
 enum ct_err	 token_from_response(const struct http_response *,
 		    struct token **);
 enum ct_err	 token_parse(const char *, size_t, struct token **);
+const char	*token_from_object(json_t *, struct token **);
 void		 token_free(struct token *);
 
 /* output.c */
@@ -160,6 +220,13 @@ void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
-enum ct_err	 libs_init(void);
+void		 libs_init(void);
+enum ct_err	 http_start(void);
+void		 http_stop(void);
+void		 warnmsg(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+const char	*last_message(void);
+long long	 now_ms(void);
+long long	 wall_ns(void);
 
 #endif /* !EXTERN_H */

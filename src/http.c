@@ -3,7 +3,6 @@
  * options (every one checked), a capped body, the status, and the
  * redacted --verbose view of the request and response.
  */
-#include <err.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +39,7 @@ struct ctx {
 #define SETOPT(h, opt, val) do {					\
 	CURLcode cc_ = curl_easy_setopt((h), (opt), (val));		\
 	if (cc_ != CURLE_OK) {						\
-		warnx("cannot set %s: %s", #opt, curl_easy_strerror(cc_)); \
+		warnmsg("cannot set %s: %s", #opt, curl_easy_strerror(cc_)); \
 		return cc_ == CURLE_OUT_OF_MEMORY ?			\
 		    CT_ERR_INTERNAL : CT_ERR_USAGE;			\
 	}								\
@@ -288,6 +287,15 @@ set_trust(CURL *h, const struct settings *s)
 	return CT_OK;
 }
 
+/* What is left of --timeout (at least 1 ms: 0 would mean none). */
+static long
+remaining_ms(const struct settings *s)
+{
+	long long	 left = s->deadline_ms - now_ms();
+
+	return left < 1 ? 1L : (long)left;
+}
+
 /*
  * Every option of the exchange.  Only the scheme of the URL is
  * allowed, redirects are never followed, both timeouts are set.
@@ -303,7 +311,7 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 	SETOPT(h, CURLOPT_PROTOCOLS_STR, s->allow_http ? "http" : "https");
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
-	SETOPT(h, CURLOPT_TIMEOUT_MS, s->timeout_ms);
+	SETOPT(h, CURLOPT_TIMEOUT_MS, remaining_ms(s));
 	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
 	SETOPT(h, CURLOPT_USERAGENT, PROGNAME "/" VERSION);
 	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
@@ -368,11 +376,11 @@ report(CURLcode cc, enum ct_err rc, const char *errbuf)
 	char	*safe;
 
 	if (rc == CT_ERR_RESPONSE) {
-		warnx("bad response: body larger than %d bytes", MAX_BODY);
+		warnmsg("bad response: body larger than %d bytes", MAX_BODY);
 		return;
 	}
 	safe = sanitize(errbuf, strlen(errbuf), MAX_FIELD);
-	warnx("%s: %s", rc == CT_ERR_TLS ? "TLS error" :
+	warnmsg("%s: %s", rc == CT_ERR_TLS ? "TLS error" :
 	    rc == CT_ERR_NETWORK ? "network error" : "internal error",
 	    safe != NULL && *safe != '\0' ? safe : curl_easy_strerror(cc));
 	free(safe);
@@ -420,7 +428,7 @@ perform(CURL *h, struct ctx *c, const char *errbuf)
 	memset(&c->headers, 0, sizeof(c->headers));
 	if (c->resp->body == NULL &&
 	    (c->resp->body = calloc(1, 1)) == NULL) {
-		warnx("out of memory");
+		warnmsg("out of memory");
 		return CT_ERR_INTERNAL;
 	}
 	return CT_OK;
@@ -454,7 +462,7 @@ http_fetch(const struct settings *s, struct http_response *r)
 	    NULL || (pass = form_urlencode(s->secret, s->secret_len)) == NULL))
 		goto out;
 	if ((h = curl_easy_init()) == NULL) {
-		warnx("cannot start libcurl");
+		warnmsg("cannot start libcurl");
 		goto out;
 	}
 	if ((t = curl_slist_append(hdrs,
@@ -462,7 +470,7 @@ http_fetch(const struct settings *s, struct http_response *r)
 	    (hdrs = t, t = curl_slist_append(hdrs,
 	    "Accept: application/json")) == NULL ||
 	    (hdrs = t, t = curl_slist_append(hdrs, "Expect:")) == NULL) {
-		warnx("out of memory");
+		warnmsg("out of memory");
 		goto out;
 	}
 	hdrs = t;

@@ -7,7 +7,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <err.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,7 +54,7 @@ check_fds(void)
 			return CT_ERR_INTERNAL;
 	}
 	if (closed_out) {
-		warnx("standard output is closed");
+		warnmsg("standard output is closed");
 		return CT_ERR_INTERNAL;
 	}
 	return CT_OK;
@@ -96,12 +95,58 @@ show_response(const struct http_response *r, const struct token *t)
 		    t->token_type);
 }
 
+/*
+ * Ask the server: check the URL, start libcurl, POST, and turn the
+ * answer into a token.  -v shows the exchange.
+ */
+static enum ct_err
+fetch(struct settings *s, struct token **tok)
+{
+	struct http_response	 resp = { 0 };
+	enum ct_err		 rc;
+
+	if ((rc = config_check_url(s)) != CT_OK ||
+	    (rc = http_start()) != CT_OK ||
+	    (rc = http_fetch(s, &resp)) != CT_OK)
+		goto out;
+	rc = token_from_response(&resp, tok);
+	if (s->verbose)
+		show_response(&resp, *tok);
+out:
+	http_response_free(&resp);
+	return rc;
+}
+
+/*
+ * A token from the cache when it holds a fresh one; otherwise fetch it
+ * under the configuration's lock, so that processes started together
+ * make one request, and share the result or the failure.
+ */
+static enum ct_err
+get_token(struct settings *s, struct cache *c, struct token **tok)
+{
+	enum ct_err	 rc;
+
+	if ((*tok = cache_lookup(c)) != NULL)
+		return CT_OK;
+	if ((rc = cache_lock(c)) != CT_OK)
+		return rc;
+	if (c->waited && ((*tok = cache_lookup(c)) != NULL ||
+	    (rc = cache_shared_error(c)) != CT_OK))
+		return rc;
+	if ((rc = fetch(s, tok)) == CT_OK)
+		cache_store(c, *tok);
+	else
+		cache_store_error(c, rc);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct cli		 cli;
 	struct settings		 set = { 0 };
-	struct http_response	 resp = { 0 };
+	struct cache		 cache = { .dirfd = -1, .lockfd = -1 };
 	struct token		*tok = NULL;
 	enum ct_err		 rc;
 
@@ -109,27 +154,23 @@ main(int argc, char *argv[])
 		return exit_codes[rc];
 	harden();
 	cli_parse(argc, argv, &cli);
-	if ((rc = libs_init()) != CT_OK) {
-		cli_free(&cli);
-		return exit_codes[rc];
-	}
+	libs_init();
 	rc = config_resolve(&cli, &set);
 	cli_free(&cli);
 	if (rc != CT_OK)
 		goto out;
 	if (set.verbose)
 		config_print(&set);
-	if ((rc = http_fetch(&set, &resp)) != CT_OK)
+	if ((rc = cache_open(&set, &cache)) != CT_OK)
 		goto out;
-	rc = token_from_response(&resp, &tok);
-	if (set.verbose)
-		show_response(&resp, tok);
-	if (rc == CT_OK)
+	if (set.cache == CACHE_CLEAR)
+		rc = cache_clear(&cache);
+	else if ((rc = get_token(&set, &cache, &tok)) == CT_OK)
 		rc = output_token(tok, set.format);
 out:
 	token_free(tok);
-	http_response_free(&resp);
+	cache_close(&cache);
 	config_free(&set);
-	curl_global_cleanup();
+	http_stop();
 	return exit_codes[rc];
 }

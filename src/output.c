@@ -3,7 +3,6 @@
  * assignments.  Output goes through a buffer of our own that is wiped
  * after the flush, and every write is checked.
  */
-#include <err.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +137,7 @@ output_token(const struct token *t, enum format f)
 		rc = -1;
 	explicit_bzero(outbuf, sizeof(outbuf));
 	if (rc == -1) {
-		warnx("cannot write the token to standard output%s%s",
+		warnmsg("cannot write the token to standard output%s%s",
 		    errno ? ": " : "", errno ? strerror(errno) : "");
 		return CT_ERR_INTERNAL;
 	}

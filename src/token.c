@@ -2,7 +2,6 @@
  * The token endpoint's answer: a strictly validated success body, or an
  * RFC 6749 section 5.2 error mapped to its error class.
  */
-#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -132,10 +131,9 @@ token_new(json_t *root, json_int_t expires, int has_expiry,
 	struct token	*t;
 	json_t		*sc = json_object_get(root, "scope");
 
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		warnx("out of memory");
+	if ((t = xmalloc(sizeof(*t))) == NULL)
 		return CT_ERR_INTERNAL;
-	}
+	memset(t, 0, sizeof(*t));
 	t->access_token = xstrdup(json_string_value(
 	    json_object_get(root, "access_token")));
 	t->token_type = xstrdup(json_string_value(
@@ -154,6 +152,26 @@ token_new(json_t *root, json_int_t expires, int has_expiry,
 }
 
 /*
+ * Check a success object and copy it into a new token (caller frees
+ * with token_free).  Returns NULL, or why the object is not usable
+ * (never quoting the token); *out stays NULL then, and also when
+ * memory runs out (after a message).
+ */
+const char *
+token_from_object(json_t *root, struct token **out)
+{
+	json_int_t	 expires = 0;
+	int		 has_expiry = 0;
+	const char	*why;
+
+	*out = NULL;
+	if ((why = check_fields(root, &expires, &has_expiry)) != NULL)
+		return why;
+	(void)token_new(root, expires, has_expiry, out);
+	return NULL;
+}
+
+/*
  * Parse and validate a 200 body into a new token (caller frees with
  * token_free).  On failure prints "bad response: why" and returns
  * CT_ERR_RESPONSE.  Never quotes the body.
@@ -162,23 +180,20 @@ enum ct_err
 token_parse(const char *body, size_t len, struct token **out)
 {
 	json_t		*root;
-	json_int_t	 expires = 0;
-	int		 has_expiry = 0;
 	const char	*why;
-	enum ct_err	 rc;
 
 	*out = NULL;
 	if ((root = load_object(body, len, &why)) == NULL) {
-		warnx("bad response: %s", why);
+		warnmsg("bad response: %s", why);
 		return CT_ERR_RESPONSE;
 	}
-	if ((why = check_fields(root, &expires, &has_expiry)) != NULL) {
-		warnx("bad response: %s", why);
-		rc = CT_ERR_RESPONSE;
-	} else
-		rc = token_new(root, expires, has_expiry, out);
+	why = token_from_object(root, out);
 	json_decref(root);
-	return rc;
+	if (why != NULL) {
+		warnmsg("bad response: %s", why);
+		return CT_ERR_RESPONSE;
+	}
+	return *out == NULL ? CT_ERR_INTERNAL : CT_OK;
 }
 
 /* The error class of an OAuth error code. */
@@ -222,9 +237,9 @@ oauth_error(const char *body, size_t len, long status)
 	if (code == NULL)
 		rc = CT_ERR_INTERNAL;
 	else if (desc != NULL && *desc != '\0')
-		warnx("%s: %s (HTTP %ld)", code, desc, status);
+		warnmsg("%s: %s (HTTP %ld)", code, desc, status);
 	else
-		warnx("%s (HTTP %ld)", code, status);
+		warnmsg("%s (HTTP %ld)", code, status);
 	free(code);
 	free(desc);
 	json_decref(root);
@@ -250,23 +265,23 @@ token_from_response(const struct http_response *r, struct token **out)
 		return rc;
 	}
 	if (r->status >= 300 && r->status < 400) {
-		warnx("server error: HTTP %ld redirect to %s not followed",
+		warnmsg("server error: HTTP %ld redirect to %s not followed",
 		    r->status, r->location ? r->location : "(nowhere)");
 		return CT_ERR_SERVER;
 	}
 	if (r->status == 429 || r->status >= 500) {
 		if (oauth_error(r->body, r->len, r->status) == CT_OK)
-			warnx("server error: HTTP %ld", r->status);
+			warnmsg("server error: HTTP %ld", r->status);
 		return CT_ERR_SERVER;
 	}
 	if ((rc = oauth_error(r->body, r->len, r->status)) != CT_OK)
 		return rc;
 	if (r->status == 400)
-		warnx("invalid_request: HTTP 400 without an OAuth error");
+		warnmsg("invalid_request: HTTP 400 without an OAuth error");
 	else if (r->status == 401)
-		warnx("invalid_client: HTTP 401 without an OAuth error");
+		warnmsg("invalid_client: HTTP 401 without an OAuth error");
 	else
-		warnx("server error: unexpected HTTP %ld", r->status);
+		warnmsg("server error: unexpected HTTP %ld", r->status);
 	return r->status == 400 ? CT_ERR_INVALID_REQUEST :
 	    r->status == 401 ? CT_ERR_INVALID_CLIENT : CT_ERR_SERVER;
 }

@@ -2,9 +2,10 @@
  * Small shared helpers: checked allocation, wiping frees, bounded number
  * parsing and sanitizing of untrusted text for the terminal.
  */
-#include <err.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ xmalloc(size_t n)
 	void	*p;
 
 	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		warnx("out of memory");
+		warnmsg("out of memory");
 	return p;
 }
 
@@ -175,6 +176,8 @@ sanitize(const char *s, size_t len, size_t max)
 	return out;
 }
 
+static int	 curl_started;
+
 /*
  * Allocators handed to jansson and libcurl so that whatever they free
  * (parsed tokens, request buffers holding the credentials) is wiped
@@ -212,20 +215,84 @@ wstrdup(const char *s)
 }
 
 /*
- * Route jansson's and libcurl's allocations through the wiping free,
- * and start libcurl.  Call once, before any other library call.
+ * Route jansson's allocations through the wiping free.  Call once,
+ * before any other jansson call.
+ */
+void
+libs_init(void)
+{
+	json_set_alloc_funcs(malloc, wfree);
+}
+
+/*
+ * Start libcurl, with the wiping allocators, on the first request only:
+ * a cache hit never pays for it.
  */
 enum ct_err
-libs_init(void)
+http_start(void)
 {
 	CURLcode	 cc;
 
-	json_set_alloc_funcs(malloc, wfree);
 	cc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wfree,
 	    wrealloc, wstrdup, calloc);
 	if (cc != CURLE_OK) {
-		warnx("cannot start libcurl: %s", curl_easy_strerror(cc));
+		warnmsg("cannot start libcurl: %s", curl_easy_strerror(cc));
 		return CT_ERR_INTERNAL;
 	}
+	curl_started = 1;
 	return CT_OK;
+}
+
+/* Undo http_start(), if it ran. */
+void
+http_stop(void)
+{
+	if (curl_started)
+		curl_global_cleanup();
+	curl_started = 0;
+}
+
+static char	 last_msg[512];
+
+/*
+ * Print "collibra-token: MESSAGE" on stderr, like warnmsg(3), and keep
+ * the message so that a failed fetch can be shared with processes
+ * waiting for it.  Messages never hold the secret or the token.
+ */
+void
+warnmsg(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", PROGNAME, last_msg);
+}
+
+/* The last message warnmsg() printed, or "". */
+const char *
+last_message(void)
+{
+	return last_msg;
+}
+
+/* Milliseconds on the monotonic clock. */
+long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Nanoseconds on the wall clock, comparable between processes. */
+long long
+wall_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }

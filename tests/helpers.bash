@@ -50,6 +50,10 @@ ct_setup_file() {
 	# trust only the test CA unless a test says otherwise, whatever the
 	# machine's environment holds
 	unset SSL_CERT_DIR CURL_CA_BUNDLE
+	# the fetch suites test requests: no cache unless a suite turns it on,
+	# and never in the real home
+	export COLLIBRA_TOKEN_CACHE=0
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_FILE_TMPDIR/cache
 }
 
 # Call from teardown_file.

@@ -439,6 +439,17 @@ def sc_delay(h, req, args):
     issue_token(h, req)
 
 
+def sc_slow(h, req, args):
+    # slow/SECONDS/SCENARIO...: wait, then answer as SCENARIO would.
+    try:
+        seconds = float(args[0])
+        handler = SCENARIOS[args[1]]
+    except (IndexError, ValueError, KeyError):
+        raise ScenarioError("slow/SECONDS/SCENARIO needs a number and a scenario") from None
+    SHUTDOWN.wait(min(max(seconds, 0.0), MAX_WAIT))
+    handler(h, req, args[2:])
+
+
 def sc_scope(h, req, args):
     # scope        -> echo the requested scope, or grant "read write" if none was asked
     #                 (a real server would omit it; tests the client's tolerance)
@@ -605,6 +616,7 @@ SCENARIOS = {
     "expires": sc_expires,
     "noexpiry": sc_noexpiry,
     "delay": sc_delay,
+    "slow": sc_slow,
     "scope": sc_scope,
     "fail-first": sc_fail_first,
     # errors and hostile answers (no credential check)
