@@ -15,16 +15,18 @@ CFLAGS		?= -O2 -g
 WERROR		?= -Werror
 HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
-PKGS		= libcurl jansson libcrypto
+# libcurl is loaded with dlopen on a cache miss (src/libcurl.c): only
+# its headers are used at build time.
+PKGS		= jansson libcrypto
 
 override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
-		   $(shell $(PKG_CONFIG) --cflags $(PKGS))
+		   $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))
 override LDFLAGS += $(HARDEN_LD)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 LIB_SRCS	= src/cli.c src/config.c src/http.c src/token.c src/output.c \
-		  src/cache.c src/seal.c \
+		  src/cache.c src/seal.c src/libcurl.c \
 		  src/util.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)

@@ -124,8 +124,10 @@ usage(int status)
 static void
 version(void)
 {
+	if (curl_load() != CT_OK)
+		exit(1);
 	printf("%s %s (%s; jansson/%s)\n", PROGNAME, VERSION,
-	    curl_version(), jansson_version_str());
+	    curl.version(), jansson_version_str());
 	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
 }
 

@@ -72,7 +72,7 @@ url_part(CURLU *u, CURLUPart part)
 {
 	char	*s = NULL;
 
-	if (curl_url_get(u, part, &s, 0) != CURLUE_OK)
+	if (curl.url_get(u, part, &s, 0) != CURLUE_OK)
 		return NULL;
 	return s;
 }
@@ -97,12 +97,12 @@ config_check_url(struct settings *s)
 	const char	*what = s->token_url_from;
 	enum ct_err	 rc = CT_ERR_USAGE;
 
-	if ((u = curl_url()) == NULL) {
+	if ((u = curl.url()) == NULL) {
 		warnmsg("out of memory");
 		return CT_ERR_INTERNAL;
 	}
-	if ((uc = curl_url_set(u, CURLUPART_URL, s->url, 0)) != CURLUE_OK) {
-		warnmsg("%s: malformed URL: %s", what, curl_url_strerror(uc));
+	if ((uc = curl.url_set(u, CURLUPART_URL, s->url, 0)) != CURLUE_OK) {
+		warnmsg("%s: malformed URL: %s", what, curl.url_strerror(uc));
 		goto out;
 	}
 	scheme = url_part(u, CURLUPART_SCHEME);
@@ -128,12 +128,12 @@ config_check_url(struct settings *s)
 	else
 		rc = CT_OK;
 out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_free(frag);
-	curl_free(query);
-	curl_url_cleanup(u);
+	curl.free(scheme);
+	curl.free(host);
+	curl.free(user);
+	curl.free(frag);
+	curl.free(query);
+	curl.url_cleanup(u);
 	return rc;
 }
 
@@ -518,14 +518,19 @@ resolve_cache(const struct cli *c, struct settings *s)
 	return resolve_cache_dir(c, s);
 }
 
-/* Trust anchors: flags, else SSL_CERT_FILE/SSL_CERT_DIR, checked. */
+/*
+ * Trust anchors: --cacert, else CURL_CA_BUNDLE, else SSL_CERT_FILE;
+ * --capath, else SSL_CERT_DIR.  Checked for access here.
+ */
 static enum ct_err
 resolve_trust(const struct cli *c, struct settings *s)
 {
 	struct stat	 st;
 
-	s->cacert = pick(c->cacert, "--cacert", "SSL_CERT_FILE",
+	s->cacert = pick(c->cacert, "--cacert", "CURL_CA_BUNDLE",
 	    &s->cacert_from);
+	if (s->cacert == NULL)
+		s->cacert = pick(NULL, NULL, "SSL_CERT_FILE", &s->cacert_from);
 	s->capath = pick(c->capath, "--capath", "SSL_CERT_DIR",
 	    &s->capath_from);
 	if (s->cacert != NULL && access(s->cacert, R_OK) == -1) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #ifndef VERSION
@@ -165,6 +166,20 @@ struct token {
 	time_t		 received_at;
 };
 
+/* The libcurl functions we use, loaded by curl_load() (libcurl.c). */
+#define CURL_FUNCS(X)							\
+	X(global_init_mem) X(global_cleanup) X(version) X(free)		\
+	X(easy_init) X(easy_setopt) X(easy_perform) X(easy_getinfo)	\
+	X(easy_cleanup) X(easy_strerror)				\
+	X(slist_append) X(slist_free_all)				\
+	X(url) X(url_set) X(url_get) X(url_strerror) X(url_cleanup)
+
+struct curl_api {
+#define X(f) __typeof__(curl_##f) *f;
+	CURL_FUNCS(X)
+#undef X
+};
+
 /* cli.c */
 void		 cli_parse(int, char **, struct cli *);
 void		 cli_free(struct cli *);
@@ -208,6 +223,12 @@ enum ct_err	 token_parse(const char *, size_t, struct token **);
 const char	*token_from_object(json_t *, struct token **);
 void		 token_free(struct token *);
 
+/* libcurl.c */
+extern struct curl_api curl;
+enum ct_err	 curl_load(void);
+enum ct_err	 http_start(void);
+void		 http_stop(void);
+
 /* output.c */
 char		*shell_quote(const char *);
 enum ct_err	 output_token(const struct token *, enum format);
@@ -221,8 +242,9 @@ int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
 void		 libs_init(void);
-enum ct_err	 http_start(void);
-void		 http_stop(void);
+void		 wipe_free_any(void *);
+void		*wipe_realloc(void *, size_t);
+char		*wipe_strdup(const char *);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 const char	*last_message(void);

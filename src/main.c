@@ -96,7 +96,7 @@ show_response(const struct http_response *r, const struct token *t)
 }
 
 /*
- * Ask the server: check the URL, start libcurl, POST, and turn the
+ * Ask the server: start libcurl, check the URL, POST, and turn the
  * answer into a token.  -v shows the exchange.
  */
 static enum ct_err
@@ -105,8 +105,8 @@ fetch(struct settings *s, struct token **tok)
 	struct http_response	 resp = { 0 };
 	enum ct_err		 rc;
 
-	if ((rc = config_check_url(s)) != CT_OK ||
-	    (rc = http_start()) != CT_OK ||
+	if ((rc = http_start()) != CT_OK ||
+	    (rc = config_check_url(s)) != CT_OK ||
 	    (rc = http_fetch(s, &resp)) != CT_OK)
 		goto out;
 	rc = token_from_response(&resp, tok);

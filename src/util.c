@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "extern.h"
@@ -176,15 +175,13 @@ sanitize(const char *s, size_t len, size_t max)
 	return out;
 }
 
-static int	 curl_started;
-
 /*
- * Allocators handed to jansson and libcurl so that whatever they free
- * (parsed tokens, request buffers holding the credentials) is wiped
- * first.  glibc's malloc_usable_size(3) gives the size to wipe.
+ * Allocator functions for libraries (jansson, libcurl) so that whatever
+ * they free is wiped first: parsed tokens, request buffers holding the
+ * credentials.  glibc's malloc_usable_size(3) gives the size to wipe.
  */
-static void
-wfree(void *p)
+void
+wipe_free_any(void *p)
 {
 	if (p == NULL)
 		return;
@@ -192,8 +189,9 @@ wfree(void *p)
 	free(p);
 }
 
-static void *
-wrealloc(void *p, size_t n)
+/* realloc(3) that wipes the old block: copy, wipe, free. */
+void *
+wipe_realloc(void *p, size_t n)
 {
 	void	*q;
 	size_t	 old;
@@ -204,12 +202,13 @@ wrealloc(void *p, size_t n)
 		return NULL;
 	old = malloc_usable_size(p);
 	memcpy(q, p, old < n ? old : n);
-	wfree(p);
+	wipe_free_any(p);
 	return q;
 }
 
-static char *
-wstrdup(const char *s)
+/* strdup(3), for the allocator table (its result is freed wiped). */
+char *
+wipe_strdup(const char *s)
 {
 	return strdup(s);
 }
@@ -221,35 +220,7 @@ wstrdup(const char *s)
 void
 libs_init(void)
 {
-	json_set_alloc_funcs(malloc, wfree);
-}
-
-/*
- * Start libcurl, with the wiping allocators, on the first request only:
- * a cache hit never pays for it.
- */
-enum ct_err
-http_start(void)
-{
-	CURLcode	 cc;
-
-	cc = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wfree,
-	    wrealloc, wstrdup, calloc);
-	if (cc != CURLE_OK) {
-		warnmsg("cannot start libcurl: %s", curl_easy_strerror(cc));
-		return CT_ERR_INTERNAL;
-	}
-	curl_started = 1;
-	return CT_OK;
-}
-
-/* Undo http_start(), if it ran. */
-void
-http_stop(void)
-{
-	if (curl_started)
-		curl_global_cleanup();
-	curl_started = 0;
+	json_set_alloc_funcs(malloc, wipe_free_any);
 }
 
 static char	 last_msg[512];

@@ -1,0 +1,71 @@
+/*
+ * libcurl, loaded with dlopen(3) on the first request only.  Linking it
+ * would load it and the thirty-odd libraries it needs in every run;
+ * loaded here, a cache hit never pays for them.  The function table is
+ * typed from libcurl's own prototypes.
+ */
+#include <dlfcn.h>
+#include <stdlib.h>
+
+#include "extern.h"
+
+#define LIBCURL_SONAME	"libcurl.so.4"
+
+struct curl_api	 curl;
+static void	*handle;
+static int	 started;
+
+/*
+ * Load libcurl and fill the table.  Returns CT_OK (also when it was
+ * loaded before), or CT_ERR_INTERNAL after a message.
+ */
+enum ct_err
+curl_load(void)
+{
+	if (handle != NULL)
+		return CT_OK;
+	if ((handle = dlopen(LIBCURL_SONAME, RTLD_LAZY | RTLD_LOCAL)) ==
+	    NULL) {
+		warnmsg("cannot load %s: %s", LIBCURL_SONAME, dlerror());
+		return CT_ERR_INTERNAL;
+	}
+#define X(f)								\
+	if ((*(void **)&curl.f = dlsym(handle, "curl_" #f)) == NULL) {	\
+		warnmsg("%s lacks curl_%s", LIBCURL_SONAME, #f);	\
+		return CT_ERR_INTERNAL;					\
+	}
+	CURL_FUNCS(X)
+#undef X
+	return CT_OK;
+}
+
+/*
+ * Load and start libcurl, with allocators that wipe what libcurl
+ * frees (its copies of the credentials and the response).
+ */
+enum ct_err
+http_start(void)
+{
+	CURLcode	 cc;
+	enum ct_err	 rc;
+
+	if ((rc = curl_load()) != CT_OK)
+		return rc;
+	cc = curl.global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free_any,
+	    wipe_realloc, wipe_strdup, calloc);
+	if (cc != CURLE_OK) {
+		warnmsg("cannot start libcurl: %s", curl.easy_strerror(cc));
+		return CT_ERR_INTERNAL;
+	}
+	started = 1;
+	return CT_OK;
+}
+
+/* Undo http_start(), if it ran. */
+void
+http_stop(void)
+{
+	if (started)
+		curl.global_cleanup();
+	started = 0;
+}
