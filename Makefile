@@ -32,7 +32,7 @@ LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)
 UNIT		= tests/ct-unit
 
-.PHONY: all check test demo deps deps-build clean install uninstall
+.PHONY: all check test demo deps deps-build clean install uninstall bench fuzz
 
 all: collibra-token
 
@@ -57,6 +57,15 @@ test: collibra-token $(UNIT)
 demo: deps-build
 	$(MAKE) collibra-token
 	scripts/demo
+
+# Bounded libFuzzer runs of every parser of outside input (clang).
+FUZZ_SECONDS	?= 60
+fuzz: deps
+	tests/fuzz/run $(FUZZ_SECONDS)
+
+# Medians and ratios against curl, written to bench/RESULTS.md.
+bench: collibra-token
+	bench/run
 
 deps:
 	scripts/deps all
