@@ -26,7 +26,8 @@ enum {
 	OPT_REFRESH,
 	OPT_CLEAR_CACHE,
 	OPT_CACHE_DIR,
-	OPT_MIN_TTL
+	OPT_MIN_TTL,
+	OPT_RETRIES
 };
 
 static const char shortopts[] = "+u:i:s:f:kvhV";
@@ -42,6 +43,7 @@ static const struct option longopts[] = {
 	{ "format",		required_argument, NULL, 'f' },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
 	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "retries",		required_argument, NULL, OPT_RETRIES },
 	{ "cacert",		required_argument, NULL, OPT_CACERT },
 	{ "capath",		required_argument, NULL, OPT_CAPATH },
 	{ "insecure",		no_argument,	   NULL, 'k' },
@@ -77,6 +79,8 @@ static const char usage_text[] =
 "                                                      [COLLIBRA_TOKEN_FORMAT]\n"
 "      --timeout SEC             whole exchange time limit (default 30)\n"
 "      --connect-timeout SEC     connection time limit (default 10)\n"
+"      --retries N               retry transient failures N times (default 2)\n"
+"                                                   [COLLIBRA_TOKEN_RETRIES]\n"
 "      --cacert FILE             trust the CAs in FILE           [SSL_CERT_FILE]\n"
 "      --capath DIR              trust the CAs in hashed DIR      [SSL_CERT_DIR]\n"
 "  -k, --insecure                do not verify the server certificate\n"
@@ -186,6 +190,9 @@ cli_parse(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			c->connect_timeout = optarg;
+			break;
+		case OPT_RETRIES:
+			c->retries = optarg;
 			break;
 		case OPT_CACERT:
 			c->cacert = optarg;

@@ -23,6 +23,7 @@
 #define MAX_SCOPE	1024
 #define MAX_SECRET	(64 * 1024)
 #define MAX_SECONDS	86400
+#define MAX_RETRIES	10
 
 /*
  * The value of a setting: the flag if given, else the environment
@@ -518,6 +519,24 @@ resolve_cache(const struct cli *c, struct settings *s)
 	return resolve_cache_dir(c, s);
 }
 
+/* --retries, else COLLIBRA_TOKEN_RETRIES, else 2: 0 to MAX_RETRIES. */
+static enum ct_err
+resolve_retries(const struct cli *c, struct settings *s)
+{
+	const char	*v, *errstr;
+
+	s->retries = 2;
+	v = pick(c->retries, "--retries", "COLLIBRA_TOKEN_RETRIES",
+	    &s->retries_from);
+	if (v != NULL &&
+	    parse_number(v, 0, MAX_RETRIES, &s->retries, &errstr) == -1) {
+		warnmsg("%s: %s (0 to %d)", s->retries_from, errstr,
+		    MAX_RETRIES);
+		return CT_ERR_USAGE;
+	}
+	return CT_OK;
+}
+
 /*
  * Trust anchors: --cacert, else CURL_CA_BUNDLE, else SSL_CERT_FILE;
  * --capath, else SSL_CERT_DIR.  Checked for access here.
@@ -572,6 +591,7 @@ config_resolve(const struct cli *c, struct settings *s)
 	    &s->timeout_ms, &s->timeout_from)) != CT_OK ||
 	    (rc = resolve_seconds(c->connect_timeout, "--connect-timeout", 10,
 	    &s->connect_timeout_ms, &s->connect_timeout_from)) != CT_OK ||
+	    (rc = resolve_retries(c, s)) != CT_OK ||
 	    (rc = resolve_trust(c, s)) != CT_OK)
 		return rc;
 	s->deadline_ms = now_ms() + s->timeout_ms;
@@ -613,6 +633,8 @@ config_print(const struct settings *s)
 	fprintf(stderr, "%s: timeout: %ld s (%s), connect timeout: %ld s "
 	    "(%s)\n", PROGNAME, s->timeout_ms / 1000, s->timeout_from,
 	    s->connect_timeout_ms / 1000, s->connect_timeout_from);
+	fprintf(stderr, "%s: retries: %lld (%s)\n", PROGNAME, s->retries,
+	    s->retries_from);
 	print_setting("CA file", s->cacert, s->cacert_from);
 	print_setting("CA directory", s->capath, s->capath_from);
 	if (s->proxy != NULL)

@@ -39,6 +39,7 @@ enum ct_err {
 	CT_ERR_UNSUPPORTED_GRANT_TYPE,
 	CT_ERR_INVALID_SCOPE,
 	CT_ERR_OAUTH_OTHER,		/* any other OAuth error code */
+	CT_ERR_SIGNAL,			/* SIGINT or SIGTERM caught */
 	CT_ERR__MAX
 };
 
@@ -72,6 +73,7 @@ struct cli {
 	const char	*format;
 	const char	*timeout;
 	const char	*connect_timeout;
+	const char	*retries;
 	const char	*cacert;
 	const char	*capath;
 	const char	*proxy;
@@ -108,6 +110,8 @@ struct settings {
 	const char	*timeout_from;
 	long		 connect_timeout_ms;
 	const char	*connect_timeout_from;
+	long long	 retries;
+	const char	*retries_from;
 	const char	*cacert;
 	const char	*cacert_from;
 	const char	*capath;
@@ -150,6 +154,9 @@ struct http_response {
 	size_t		 len;
 	char		*content_type;	/* owned, sanitized, or NULL */
 	char		*location;	/* owned, sanitized, or NULL */
+	char		*retry_after;	/* owned, sanitized, or NULL */
+	int		 retryable;	/* a failed transfer may succeed */
+	char		 error[300];	/* what failed, when it did */
 	char		*headers;	/* owned; verbose only, or NULL */
 	size_t		 headers_len;
 	time_t		 received_at;
@@ -172,7 +179,8 @@ struct token {
 	X(easy_init) X(easy_setopt) X(easy_perform) X(easy_getinfo)	\
 	X(easy_cleanup) X(easy_strerror)				\
 	X(slist_append) X(slist_free_all)				\
-	X(url) X(url_set) X(url_get) X(url_strerror) X(url_cleanup)
+	X(url) X(url_set) X(url_get) X(url_strerror) X(url_cleanup)	\
+	X(getdate)
 
 struct curl_api {
 #define X(f) __typeof__(curl_##f) *f;
@@ -207,6 +215,9 @@ void		 cache_store(struct cache *, const struct token *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
 void		 cache_close(struct cache *);
+
+/* retry.c */
+enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
 
 /* seal.c */
 int		 seal(const char *, size_t, const struct seal_ctx *, char,
@@ -250,5 +261,9 @@ void		 warnmsg(const char *, ...)
 const char	*last_message(void);
 long long	 now_ms(void);
 long long	 wall_ns(void);
+void		 signals_install(void);
+int		 interrupted(void);
+void		 reraise(void);
+int		 sleep_ms(long long);
 
 #endif /* !EXTERN_H */

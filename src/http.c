@@ -124,6 +124,19 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return buf_add(&c->body, p, n) == 0 ? n : 0;
 }
 
+/* libcurl's progress callback: stop the transfer on SIGINT/SIGTERM. */
+static int
+on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+    curl_off_t un)
+{
+	(void)arg;
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return interrupted() ? 1 : 0;
+}
+
 /* Length of the n bytes at p without a trailing CR, LF or space. */
 static size_t
 trim_end(const char *p, size_t n)
@@ -157,6 +170,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	(void)size;
 	keep_header(p, n, "Content-Type", &c->resp->content_type);
 	keep_header(p, n, "Location", &c->resp->location);
+	keep_header(p, n, "Retry-After", &c->resp->retry_after);
 	if (c->set->verbose)
 		(void)buf_add(&c->headers, p, n);
 	return n;
@@ -346,6 +360,8 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 	SETOPT(h, CURLOPT_WRITEDATA, c);
 	SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
 	SETOPT(h, CURLOPT_HEADERDATA, c);
+	SETOPT(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	SETOPT(h, CURLOPT_NOPROGRESS, 0L);
 	if (s->verbose) {
 		SETOPT(h, CURLOPT_DEBUGFUNCTION, on_debug);
 		SETOPT(h, CURLOPT_DEBUGDATA, c);
@@ -354,15 +370,19 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 	return set_trust(h, s);
 }
 
-/* The error class of a failed transfer. */
+/*
+ * The class of a failed transfer, and whether trying again may help
+ * (connect errors, timeouts, resets; not TLS, not our own limits).
+ */
 static enum ct_err
-classify(CURLcode cc, const struct ctx *c)
+classify(CURLcode cc, const struct ctx *c, int *retryable)
 {
+	*retryable = 0;
 	switch (cc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return CT_ERR_SIGNAL;
 	case CURLE_WRITE_ERROR:
-		if (c->body.overflow)
-			return CT_ERR_RESPONSE;
-		return CT_ERR_INTERNAL;
+		return c->body.overflow ? CT_ERR_RESPONSE : CT_ERR_INTERNAL;
 	case CURLE_OUT_OF_MEMORY:
 		return CT_ERR_INTERNAL;
 	case CURLE_SSL_CONNECT_ERROR:
@@ -381,24 +401,46 @@ classify(CURLcode cc, const struct ctx *c)
 	case CURLE_SSL_CLIENTCERT:
 	case CURLE_USE_SSL_FAILED:
 		return CT_ERR_TLS;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		*retryable = 1;
+		return CT_ERR_NETWORK;
 	default:
 		return CT_ERR_NETWORK;
 	}
 }
 
-/* One line on stderr for a failed transfer. */
+/*
+ * The one line that describes a failed transfer, kept in r->error for
+ * the caller to print when it gives up (a retry may follow).
+ */
 static void
-report(CURLcode cc, enum ct_err rc, const char *errbuf)
+describe(CURLcode cc, enum ct_err rc, const char *errbuf,
+    struct http_response *r)
 {
 	char	*safe;
 
 	if (rc == CT_ERR_RESPONSE) {
-		warnmsg("bad response: body larger than %d bytes", MAX_BODY);
+		snprintf(r->error, sizeof(r->error),
+		    "bad response: body larger than %d bytes", MAX_BODY);
+		return;
+	}
+	if (rc == CT_ERR_SIGNAL) {
+		snprintf(r->error, sizeof(r->error), "interrupted");
 		return;
 	}
 	safe = sanitize(errbuf, strlen(errbuf), MAX_FIELD);
-	warnmsg("%s: %s", rc == CT_ERR_TLS ? "TLS error" :
-	    rc == CT_ERR_NETWORK ? "network error" : "internal error",
+	snprintf(r->error, sizeof(r->error), "%s: %s",
+	    rc == CT_ERR_TLS ? "TLS error" : rc == CT_ERR_NETWORK ?
+	    "network error" : "internal error",
 	    safe != NULL && *safe != '\0' ? safe : curl.easy_strerror(cc));
 	free(safe);
 }
@@ -432,8 +474,8 @@ perform(CURL *h, struct ctx *c, const char *errbuf)
 	enum ct_err	 rc;
 
 	if ((cc = curl.easy_perform(h)) != CURLE_OK) {
-		rc = classify(cc, c);
-		report(cc, rc, errbuf);
+		rc = classify(cc, c, &c->resp->retryable);
+		describe(cc, rc, errbuf, c->resp);
 		return rc;
 	}
 	collect(h, c->resp);
@@ -454,8 +496,10 @@ perform(CURL *h, struct ctx *c, const char *errbuf)
 /*
  * POST the token request described by s and fill r with the status,
  * body (at most 1 MiB) and headers of the answer, whatever its status.
- * Returns CT_OK, or the class of a network, TLS or internal failure
- * after printing it.  r must be released with http_response_free().
+ * Returns CT_OK, or the class of a failure: a failed transfer is
+ * described in r->error (not printed: a retry may follow) with
+ * r->retryable set when trying again may help; other failures are
+ * printed.  r must be released with http_response_free().
  */
 enum ct_err
 http_fetch(const struct settings *s, struct http_response *r)
@@ -563,6 +607,7 @@ http_response_free(struct http_response *r)
 	wipe_free(r->body, r->len);
 	free(r->content_type);
 	free(r->location);
+	free(r->retry_after);
 	wipe_free(r->headers, r->headers_len);
 	memset(r, 0, sizeof(*r));
 }

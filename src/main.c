@@ -33,6 +33,7 @@ static const int exit_codes[CT_ERR__MAX] = {
 	[CT_ERR_UNSUPPORTED_GRANT_TYPE] = 14,
 	[CT_ERR_INVALID_SCOPE] = 15,
 	[CT_ERR_OAUTH_OTHER] = 16,
+	[CT_ERR_SIGNAL] = 128,		/* main() re-raises the signal */
 };
 
 /*
@@ -107,7 +108,7 @@ fetch(struct settings *s, struct token **tok)
 
 	if ((rc = http_start()) != CT_OK ||
 	    (rc = config_check_url(s)) != CT_OK ||
-	    (rc = http_fetch(s, &resp)) != CT_OK)
+	    (rc = retry_fetch(s, &resp)) != CT_OK)
 		goto out;
 	rc = token_from_response(&resp, tok);
 	if (s->verbose)
@@ -153,6 +154,7 @@ main(int argc, char *argv[])
 	if ((rc = check_fds()) != CT_OK)
 		return exit_codes[rc];
 	harden();
+	signals_install();
 	cli_parse(argc, argv, &cli);
 	libs_init();
 	rc = config_resolve(&cli, &set);
@@ -172,5 +174,7 @@ out:
 	cache_close(&cache);
 	config_free(&set);
 	http_stop();
+	if (rc == CT_ERR_SIGNAL || interrupted())
+		reraise();
 	return exit_codes[rc];
 }

@@ -290,7 +290,7 @@ entry() {
 	for i in $(seq 16); do
 		{
 			rc=0
-			"$CT" --url "$MOCK_URL/slow/3/status/503" >"$BATS_TEST_TMPDIR/out.$i" \
+			"$CT" --retries 0 --url "$MOCK_URL/slow/3/status/503" >"$BATS_TEST_TMPDIR/out.$i" \
 				2>"$BATS_TEST_TMPDIR/err.$i" || rc=$?
 			echo "$rc" >"$BATS_TEST_TMPDIR/rc.$i"
 		} &
@@ -301,7 +301,7 @@ entry() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/err.* | sort -u)" 'collibra-token: server error: HTTP 503'
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/out.*)" ''
 	# a later call tries again
-	run --separate-stderr "$CT" --url "$MOCK_URL/slow/3/status/503"
+	run --separate-stderr "$CT" --retries 0 --url "$MOCK_URL/slow/3/status/503"
 	assert_equal "$(requests_since "$n")" 2
 }
 

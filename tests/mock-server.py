@@ -35,7 +35,9 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN_PATH = "/rest/oauth/v2/token"
@@ -195,6 +197,7 @@ class Request:
         except ValueError:
             length = self.content_length
         return {
+            "time": time.time(),
             "method": self.method,
             "path": self.path,
             "scenario": self.scenario,
@@ -469,6 +472,25 @@ def sc_fail_first(h, req, args):
         issue_token(h, req)
 
 
+def sc_flaky(h, req, args):
+    # flaky/K/STATUS/RETRY-AFTER/KEY: the first K requests for this scenario
+    # get STATUS with a Retry-After header (seconds; "date+N" for an
+    # HTTP-date N seconds ahead; "-" for none), later ones are served like
+    # "ok".  Use a distinct KEY per test.
+    try:
+        limit, status, after = int(args[0]), int(args[1]), args[2]
+    except (IndexError, ValueError):
+        raise ScenarioError("flaky/K/STATUS/RETRY-AFTER/KEY") from None
+    if h.server.bump(req.scenario) > limit:
+        return issue_token(h, req)
+    headers = []
+    if after.startswith("date+"):
+        headers.append(("Retry-After", formatdate(time.time() + int(after[5:]), usegmt=True)))
+    elif after != "-":
+        headers.append(("Retry-After", after))
+    h.send_bytes(status, b"<html><body>busy</body></html>", "text/html", headers)
+
+
 def sc_oauth(h, req, args):
     # oauth/CODE[/STATUS]: a full RFC 6749 5.2 error.
     if not args:
@@ -619,6 +641,7 @@ SCENARIOS = {
     "slow": sc_slow,
     "scope": sc_scope,
     "fail-first": sc_fail_first,
+    "flaky": sc_flaky,
     # errors and hostile answers (no credential check)
     "oauth": sc_oauth,
     "oauth-bare": sc_oauth_bare,

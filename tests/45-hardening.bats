@@ -1,0 +1,217 @@
+#!/usr/bin/env bats
+# Retries of transient failures within --timeout, signals, and what the
+# process exposes while it holds the secret.
+
+load helpers
+
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+
+# requests_since N: how many requests the mock got after it had N.
+requests_since() {
+	echo $(($(mock_requests) - $1))
+}
+
+# gap: seconds between the last two requests the mock logged.
+gap() {
+	tail -n 2 "$MOCK_LOG" | "$MOCK_PYTHON" -c '
+import json, sys
+a, b = (json.loads(l)["time"] for l in sys.stdin)
+print("%.2f" % (b - a))'
+}
+
+@test "a 503 then success is retried and succeeds quietly" {
+	local n
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --url "$MOCK_URL/flaky/1/503/-/a1"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$stderr" ''
+	assert_equal "$(requests_since "$n")" 2
+}
+
+@test "a 429 then success is retried" {
+	run --separate-stderr "$CT" --url "$MOCK_URL/flaky/1/429/-/a2"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+@test "retries stop after --retries, with one line on stderr" {
+	local n
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --url "$MOCK_URL/status/503"
+	assert_equal "$status" 5
+	assert_equal "$stderr" 'collibra-token: server error: HTTP 503'
+	assert_equal "$(requests_since "$n")" 3
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --url "$MOCK_URL/status/502" --retries 0
+	assert_equal "$status" 5
+	assert_equal "$(requests_since "$n")" 1
+	n=$(mock_requests)
+	COLLIBRA_TOKEN_RETRIES=4 run --separate-stderr "$CT" --url "$MOCK_URL/status/500"
+	assert_equal "$(requests_since "$n")" 5
+}
+
+@test "--retries is validated" {
+	local bad
+	for bad in -1 11 abc ''; do
+		run --separate-stderr "$CT" --retries "$bad"
+		assert_equal "$status" 2
+		assert_regex "$stderr" '^collibra-token: --retries: '
+	done
+	COLLIBRA_TOKEN_RETRIES=x run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'COLLIBRA_TOKEN_RETRIES: invalid'
+}
+
+@test "Retry-After in seconds is honoured" {
+	run --separate-stderr "$CT" -v --url "$MOCK_URL/flaky/1/503/1/b1"
+	assert_success
+	assert_regex "$stderr" 'attempt 1: HTTP 503; retrying in 1000 ms \(Retry-After\)'
+	awk -v g="$(gap)" 'BEGIN { exit !(g >= 0.95 && g < 3) }'
+}
+
+@test "Retry-After as an HTTP-date is honoured" {
+	run --separate-stderr "$CT" -v --url "$MOCK_URL/flaky/1/503/date+2/b2"
+	assert_success
+	assert_regex "$stderr" 'retrying in [0-9]+ ms \(Retry-After\)'
+	awk -v g="$(gap)" 'BEGIN { exit !(g >= 0.9 && g < 4) }'
+}
+
+@test "a Retry-After beyond --timeout is not waited for" {
+	local n
+	n=$(mock_requests)
+	SECONDS=0
+	run --separate-stderr "$CT" -v --timeout 3 --url "$MOCK_URL/flaky/5/503/30/b3"
+	assert_equal "$status" 5
+	assert_regex "$stderr" 'attempt 1: HTTP 503; no time left for another before --timeout'
+	assert_equal "$(requests_since "$n")" 1
+	((SECONDS <= 2))
+}
+
+@test "-v shows each attempt and why it was retried" {
+	run --separate-stderr "$CT" -v --url "$MOCK_URL/flaky/2/503/-/c1"
+	assert_success
+	assert_regex "$stderr" 'attempt 1: HTTP 503; retrying in [0-9]+ ms'
+	assert_regex "$stderr" 'attempt 2: HTTP 503; retrying in [0-9]+ ms'
+	refute_regex "$stderr" 'attempt 3'
+	refute_leak
+}
+
+@test "OAuth errors are never retried" {
+	local n code
+	for code in invalid_client invalid_request invalid_grant invalid_scope; do
+		n=$(mock_requests)
+		run --separate-stderr "$CT" --url "$MOCK_URL/oauth/$code"
+		assert_failure
+		assert_equal "$(requests_since "$n")" 1
+	done
+	n=$(mock_requests)
+	COLLIBRA_CLIENT_SECRET=wrong run --separate-stderr "$CT"
+	assert_equal "$status" 11
+	assert_equal "$(requests_since "$n")" 1
+}
+
+@test "TLS failures are never retried" {
+	run --separate-stderr env -u SSL_CERT_FILE "$CT" -v --cacert /etc/ssl/certs/ca-certificates.crt
+	assert_equal "$status" 4
+	refute_regex "$stderr" 'retrying'
+}
+
+@test "a refused connection is retried, then reported once" {
+	local port
+	port=$("$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	run --separate-stderr "$CT" -v --url "https://127.0.0.1:$port"
+	assert_equal "$status" 3
+	assert_regex "$stderr" 'attempt 1: network error: .*; retrying in'
+	run --separate-stderr "$CT" --url "https://127.0.0.1:$port"
+	assert_equal "$status" 3
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+}
+
+@test "retries never run past --timeout" {
+	SECONDS=0
+	run --separate-stderr "$CT" --timeout 2 --retries 10 --url "$MOCK_URL/hang"
+	assert_equal "$status" 3
+	((SECONDS <= 3))
+	SECONDS=0
+	run --separate-stderr "$CT" --timeout 2 --retries 10 --url "$MOCK_URL/slow/0.4/status/503"
+	# the 503 (5), or the timeout (3) of an attempt the deadline cut short
+	assert_regex "$status" '^[35]$'
+	((SECONDS <= 3))
+}
+
+# start_hanging [ARGS...]: the tool in the background against a server that
+# never answers, with SIGINT at its default (bats' background jobs ignore
+# it); sets PID once the request is on its way.
+start_hanging() {
+	local n
+	n=$(mock_requests)
+	"$MOCK_PYTHON" -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$CT" --url "$MOCK_URL/hang" "$@" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	PID=$!
+	for _ in $(seq 100); do
+		(($(mock_requests) > n)) && return 0
+		sleep 0.05
+	done
+	fail "the tool did not reach the server"
+}
+
+@test "SIGTERM during a fetch: dies of SIGTERM (143), nothing on stdout" {
+	local rc=0
+	start_hanging
+	kill -TERM "$PID"
+	wait "$PID" || rc=$?
+	assert_equal "$rc" 143
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+}
+
+@test "SIGINT during a fetch: dies of SIGINT (130), nothing on stdout" {
+	local rc=0
+	SECONDS=0
+	start_hanging
+	kill -INT "$PID"
+	wait "$PID" || rc=$?
+	assert_equal "$rc" 130
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	((SECONDS <= 3))
+}
+
+@test "SIGINT while waiting for another process's fetch: 130" {
+	local rc=0 holder
+	unset COLLIBRA_TOKEN_CACHE
+	"$CT" --url "$MOCK_URL/delay/5" >/dev/null 2>&1 &
+	holder=$!
+	sleep 0.5
+	"$MOCK_PYTHON" -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$CT" --url "$MOCK_URL/delay/5" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	PID=$!
+	sleep 0.5
+	kill -INT "$PID"
+	wait "$PID" || rc=$?
+	assert_equal "$rc" 130
+	[ ! -s "$BATS_TEST_TMPDIR/out" ] || ! grep -q "$MOCK_TOKEN" "$BATS_TEST_TMPDIR/out"
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" || true
+}
+
+@test "while it holds the secret the process cannot dump core" {
+	start_hanging
+	run grep '^Max core file size' "/proc/$PID/limits"
+	kill -TERM "$PID"
+	wait "$PID" || true
+	assert_regex "$output" 'Max core file size +0 +0 '
+}
+
+@test "--client-secret is blanked in /proc/PID/cmdline" {
+	local secret=$COLLIBRA_CLIENT_SECRET
+	start_hanging -s "$secret"
+	run --separate-stderr tr '\0' ' ' <"/proc/$PID/cmdline"
+	kill -TERM "$PID"
+	wait "$PID" || true
+	[[ $output != *"$secret"* ]] || fail "argv still shows the secret"
+	assert_regex "$output" '-s \*{32}'
+}
