@@ -106,7 +106,8 @@ static const char usage_text[] =
 "   6  bad response (200 without a usable token)\n"
 "  10  invalid_request       11  invalid_client        12  invalid_grant\n"
 "  13  unauthorized_client   14  unsupported_grant_type\n"
-"  15  invalid_scope         16  other OAuth error\n";
+"  15  invalid_scope         16  other OAuth error\n"
+" 130  interrupted (SIGINT) 143  terminated (SIGTERM)\n";
 
 /*
  * Print the usage on stdout and exit 0 for --help; otherwise point at

@@ -624,8 +624,9 @@ config_print(const struct settings *s)
 
 	print_setting("token URL", s->token_url, s->token_url_from);
 	print_setting("client ID", s->client_id, s->client_id_from);
-	fprintf(stderr, "%s: client secret: %zu bytes, <redacted> (%s)\n",
-	    PROGNAME, s->secret_len, s->secret_from);
+	if (s->secret != NULL)
+		fprintf(stderr, "%s: client secret: %zu bytes, <redacted> "
+		    "(%s)\n", PROGNAME, s->secret_len, s->secret_from);
 	print_setting("scope", s->scope, s->scope_from);
 	print_setting("auth method", s->auth == AUTH_BASIC ? "basic" : "post",
 	    s->auth_from);

@@ -48,10 +48,18 @@ subset() {
 	[[ -z $missing ]] || fail "$what: not found:"$'\n'"$missing"
 }
 
-# The usage text, from the binary under test.
+# The usage text of the binary under test, read once per file.
+setup_file() {
+	if [[ -x $CT ]]; then
+		"$CT" --help >"$BATS_FILE_TMPDIR/help" ||
+		    rm -f "$BATS_FILE_TMPDIR/help"
+	fi
+}
+
 help_text() {
-	[[ -x $CT ]] || fail "$CT not built (run make)"
-	"$CT" --help || fail "$CT --help failed"
+	[[ -s $BATS_FILE_TMPDIR/help ]] ||
+	    fail "$CT --help failed or $CT is not built (run make)"
+	cat "$BATS_FILE_TMPDIR/help"
 }
 
 long_opts() { grep -oE -- '--[a-z0-9]+(-[a-z0-9]+)*' | sorted_set; }
@@ -69,14 +77,15 @@ help_pairs() {
 }
 
 # "--url COLLIBRA_URL": each [VARIABLE] of --help with the option it
-# belongs to (a bracket may sit on a continuation line).
+# belongs to (a bracket may sit on a continuation line; [VAR=0] is VAR).
 help_opt_vars() {
 	help_text | awk '
 	    /^Exit status/ { exit }
 	    match($0, /^ +(-[A-Za-z], )?--[a-z0-9-]+/) {
 		    opt = substr($0, RSTART, RLENGTH); sub(/.*--/, "--", opt) }
-	    opt != "" && match($0, /\[[A-Za-z_, ]+\]/) {
-		    v = substr($0, RSTART + 1, RLENGTH - 2); gsub(/,/, " ", v)
+	    opt != "" && match($0, /\[[A-Za-z][A-Za-z0-9_=, ]*\]/) {
+		    v = substr($0, RSTART + 1, RLENGTH - 2)
+		    gsub(/=[^ ,]*/, "", v); gsub(/,/, " ", v)
 		    n = split(v, a, " "); for (i = 1; i <= n; i++) print opt, a[i] }'
 }
 
