@@ -31,8 +31,13 @@ LIB_SRCS	= src/cli.c src/config.c src/http.c src/token.c src/output.c \
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)
 UNIT		= tests/ct-unit
+ASAN		= collibra-token-asan
+ASAN_UNIT	= tests/ct-unit-asan
+ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
+		  -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all check test demo deps deps-build clean install uninstall bench fuzz
+.PHONY: all check test memcheck demo deps deps-build clean install \
+	uninstall bench fuzz
 
 all: collibra-token
 
@@ -46,12 +51,29 @@ $(UNIT): tests/unit.o $(LIB_OBJS)
 
 tests/unit.o: CPPFLAGS += -Isrc
 
+# The same sources built with AddressSanitizer and UBSan, for the tests.
+$(ASAN): src/main.c $(LIB_SRCS) src/extern.h
+	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
+	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
+	    src/main.c $(LIB_SRCS) $(LDLIBS)
+
+$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h
+	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
+	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
+	    tests/unit.c $(LIB_SRCS) $(LDLIBS)
+
 # Install what is missing (Debian packages), then run every test.
 check: deps
 	$(MAKE) test
 
-test: collibra-token $(UNIT)
-	tests/run
+# Every suite against the release build (valgrind memcheck included),
+# then against the sanitizer build; one "N passed, N failed" summary.
+test: collibra-token $(UNIT) $(ASAN) $(ASAN_UNIT)
+	tests/run --all
+
+# The main paths under valgrind memcheck; fails on any error or leak.
+memcheck: collibra-token $(UNIT)
+	tests/run tests/80-memcheck.bats
 
 # Build, start the bundled mock token server, show the tool at work.
 demo: deps-build
@@ -95,4 +117,4 @@ uninstall:
 	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
 
 clean:
-	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o
+	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT)

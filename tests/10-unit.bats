@@ -5,7 +5,7 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-UNIT=$BATS_TEST_DIRNAME/ct-unit
+UNIT=${CT_UNIT:-$BATS_TEST_DIRNAME/ct-unit}
 
 @test "form encoding keeps A-Z a-z 0-9 * - . _" {
 	run "$UNIT" encode 'AZaz09*-._'

@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# The main paths under valgrind memcheck: any invalid access, use of
+# uninitialised memory or leak (definite or indirect) fails the test.
+
+load helpers
+
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+
+# memcheck STATUS ARGS...: run the tool under valgrind, expect STATUS from
+# the tool and no memcheck error (valgrind then exits 99).
+memcheck() {
+	local want=$1
+	shift
+	run --separate-stderr valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		--show-leak-kinds=definite,indirect "$CT" "$@"
+	[ "$status" -ne 99 ] || fail "memcheck: $(printf '%s\n' "$stderr" | head -n 30)"
+	assert_equal "$status" "$want"
+	refute_leak
+}
+
+@test "memcheck: a token in each format" {
+	memcheck 0
+	assert_output "$MOCK_TOKEN"
+	memcheck 0 -f json --scope read
+	memcheck 0 -f shell --auth-method post
+}
+
+@test "memcheck: -vv with the secret from a file" {
+	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$BATS_TEST_TMPDIR/secret"
+	COLLIBRA_CLIENT_SECRET= memcheck 0 -vv --client-secret-file "$BATS_TEST_TMPDIR/secret"
+}
+
+@test "memcheck: cache miss, store, hit and clear" {
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	memcheck 0 -v
+	assert_regex "$stderr" 'cache: stored'
+	memcheck 0 -v -f json
+	assert_regex "$stderr" 'cache: hit'
+	memcheck 0 --clear-cache
+}
+
+@test "memcheck: usage and configuration errors" {
+	memcheck 2 --format xml
+	memcheck 2 --url http://example.com
+	memcheck 2 --client-secret-file /nonexistent
+}
+
+@test "memcheck: network and TLS errors" {
+	memcheck 3 --url https://127.0.0.1:9 --retries 1
+	memcheck 4 --cacert /etc/ssl/certs/ca-certificates.crt
+}
+
+@test "memcheck: server errors, retries and bad responses" {
+	memcheck 5 --url "$MOCK_URL/status/503" --retries 1
+	memcheck 5 --url "$MOCK_URL/redirect"
+	memcheck 6 --url "$MOCK_URL/body/token-space"
+	memcheck 6 --url "$MOCK_URL/big/2000000"
+	memcheck 0 --url "$MOCK_URL/flaky/1/503/-/m1"
+}
+
+@test "memcheck: OAuth errors" {
+	memcheck 11 --url "$MOCK_URL/oauth/invalid_client"
+	memcheck 10 --url "$MOCK_URL/escape"
+	COLLIBRA_CLIENT_SECRET=wrong memcheck 11
+}
