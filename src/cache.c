@@ -221,6 +221,40 @@ open_entry(const struct cache *c, const char *name, char kind,
 }
 
 /*
+ * The token held in an opened entry's payload (len bytes of JSON), if
+ * it is valid and has at least min_ttl seconds left at now; the token
+ * (caller frees) then has expires_in set to what is left.  Otherwise
+ * NULL, with *why saying why and *left the seconds left (for "expired").
+ */
+struct token *
+cache_entry_token(const char *plain, size_t len, time_t now,
+    long long min_ttl, const char **why, long long *left)
+{
+	struct token	*t = NULL;
+	json_t		*root, *at;
+
+	*left = 0;
+	root = json_loadb(plain, len, JSON_REJECT_DUPLICATES, NULL);
+	at = json_object_get(root, "expires_at");
+	if (!json_is_object(root) || !json_is_integer(at))
+		*why = "unreadable payload";
+	else if ((*why = token_from_object(root, &t)) != NULL || t == NULL) {
+		if (*why == NULL)
+			*why = "out of memory";
+	} else if ((*left = json_integer_value(at) - now) < min_ttl) {
+		*why = "expired";
+		token_free(t);
+		t = NULL;
+	} else {
+		t->has_expiry = 1;
+		t->expires_in = *left;
+		t->received_at = now;
+	}
+	json_decref(root);
+	return t;
+}
+
+/*
  * The cached token if there is one for this configuration and secret
  * with at least --min-ttl seconds left; NULL otherwise (a miss).  The
  * token (caller frees) has expires_in set to the remaining lifetime.
@@ -228,37 +262,39 @@ open_entry(const struct cache *c, const char *name, char kind,
 struct token *
 cache_lookup(struct cache *c)
 {
-	struct token	*t = NULL;
-	json_t		*root;
-	json_int_t	 at;
+	const struct settings *s = c->set;
+	struct token	*t;
+	unsigned char	*e;
+	char		*plain;
+	size_t		 plen;
+	ssize_t		 n;
+	long long	 left;
 	const char	*why;
-	time_t		 now = time(NULL);
 
-	if (c->dirfd == -1 || c->set->cache != CACHE_ON)
+	if (c->dirfd == -1 || s->cache != CACHE_ON)
 		return NULL;
-	if ((root = open_entry(c, c->name, KIND_TOKEN, &why)) == NULL) {
+	if ((n = read_entry(c, c->name, &e, &why)) == -1) {
 		note(c, strcmp(why, "none") == 0 ? "miss" :
 		    "rejected (%s)", why);
 		return NULL;
 	}
-	at = json_integer_value(json_object_get(root, "expires_at"));
-	if ((why = token_from_object(root, &t)) != NULL || t == NULL ||
-	    !json_is_integer(json_object_get(root, "expires_at"))) {
-		note(c, "rejected (%s)", why != NULL ? why : "no expiry");
-		token_free(t);
-		t = NULL;
-	} else if (at - now < c->set->min_ttl) {
-		note(c, "expired (%lld s left, --min-ttl %lld)",
-		    (long long)(at - now), c->set->min_ttl);
-		token_free(t);
-		t = NULL;
-	} else {
-		t->has_expiry = 1;
-		t->expires_in = at - now;
-		t->received_at = now;
-		note(c, "hit (%lld s left)", (long long)t->expires_in);
+	if (unseal(s->secret, s->secret_len, &c->ctx, KIND_TOKEN, e,
+	    (size_t)n, &plain, &plen, &why) == -1) {
+		free(e);
+		note(c, "rejected (%s)", why);
+		return NULL;
 	}
-	json_decref(root);
+	free(e);
+	t = cache_entry_token(plain, plen, time(NULL), s->min_ttl, &why,
+	    &left);
+	wipe_free(plain, plen);
+	if (t != NULL)
+		note(c, "hit (%lld s left)", left);
+	else if (strcmp(why, "expired") == 0)
+		note(c, "expired (%lld s left, --min-ttl %lld)", left,
+		    s->min_ttl);
+	else
+		note(c, "rejected (%s)", why);
 	return t;
 }
 

@@ -209,6 +209,8 @@ void		 http_response_free(struct http_response *);
 /* cache.c */
 enum ct_err	 cache_open(const struct settings *, struct cache *);
 struct token	*cache_lookup(struct cache *);
+struct token	*cache_entry_token(const char *, size_t, time_t, long long,
+		    const char **, long long *);
 enum ct_err	 cache_lock(struct cache *);
 enum ct_err	 cache_shared_error(struct cache *);
 void		 cache_store(struct cache *, const struct token *);

@@ -1,0 +1,94 @@
+/*
+ * Fuzzes what the cache reads back from disk, which anyone who can
+ * write the cache directory controls.  The first byte picks the stage:
+ *
+ *   even: the raw bytes as a sealed entry, given to unseal();
+ *   odd:  the bytes as a payload, sealed and unsealed (the round trip),
+ *         then given to cache_entry_token() as the lookup would.
+ *
+ * Invariants: unseal() never accepts bytes it did not seal (no forged
+ * tag here); seal then unseal gives back the payload exactly, and
+ * under another kind or context it fails; a token from a payload is
+ * printable ASCII without spaces, of type Bearer in any letter case,
+ * with at least min_ttl seconds left, and then expires_in equals them.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../../src/extern.h"
+#include "fuzz.h"
+
+#define SECRET	"fuzz-secret"
+#define NOW	1800000000
+#define MIN_TTL	60
+
+static char		 ctx_data[] = "https://x/rest/oauth/v2/token\0id\0";
+static struct seal_ctx	 ctx = { ctx_data, sizeof(ctx_data) };
+static char		 other_data[] = "https://y/rest/oauth/v2/token\0id\0";
+static struct seal_ctx	 other = { other_data, sizeof(other_data) };
+
+static void
+check_token(const struct token *t, long long left)
+{
+	size_t	 i, n = strlen(t->access_token);
+
+	CHECK(n > 0);
+	for (i = 0; i < n; i++)
+		CHECK(t->access_token[i] >= 0x21 && t->access_token[i] <= 0x7e);
+	CHECK(strcasecmp(t->token_type, "Bearer") == 0);
+	CHECK(left >= MIN_TTL);
+	CHECK(t->has_expiry && t->expires_in == left);
+	CHECK(t->received_at == NOW);
+}
+
+static void
+roundtrip(const char *plain, size_t len)
+{
+	unsigned char	*e;
+	char		*back;
+	size_t		 elen, blen;
+	const char	*why;
+	struct token	*t;
+	long long	 left;
+
+	if (seal(SECRET, strlen(SECRET), &ctx, 'T', plain, len, &e,
+	    &elen) == -1)
+		abort();
+	CHECK(unseal(SECRET, strlen(SECRET), &ctx, 'E', e, elen, &back,
+	    &blen, &why) == -1);
+	CHECK(unseal(SECRET, strlen(SECRET), &other, 'T', e, elen, &back,
+	    &blen, &why) == -1);
+	CHECK(unseal("other", 5, &ctx, 'T', e, elen, &back, &blen,
+	    &why) == -1);
+	CHECK(unseal(SECRET, strlen(SECRET), &ctx, 'T', e, elen, &back,
+	    &blen, &why) == 0);
+	CHECK(blen == len && memcmp(back, plain, len) == 0);
+	free(e);
+	if ((t = cache_entry_token(back, blen, NOW, MIN_TTL, &why,
+	    &left)) != NULL) {
+		check_token(t, left);
+		token_free(t);
+	} else
+		CHECK(why != NULL);
+	free(back);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char		*plain;
+	size_t		 plen;
+	const char	*why;
+
+	if (size < 1)
+		return 0;
+	if ((data[0] & 1) == 0) {
+		CHECK(unseal(SECRET, strlen(SECRET), &ctx, 'T', data + 1,
+		    size - 1, &plain, &plen, &why) == -1);
+		return 0;
+	}
+	roundtrip((const char *)data + 1, size - 1);
+	return 0;
+}
