@@ -213,3 +213,68 @@ fails_with() {
 	assert_output 1
 	assert_regex "$stderr" 'cannot write the token'
 }
+
+# start_proxy: the CONNECT proxy on a free loopback port; sets PROXY_URL.
+start_proxy() {
+	local dir=$BATS_TEST_TMPDIR/proxy i
+	mkdir -p "$dir"
+	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/mock-proxy.py" --port-file "$dir/port" \
+		--log "$dir/log" </dev/null >"$dir/out" 2>&1 3>&- &
+	PROXY_PID=$!
+	PROXY_LOG=$dir/log
+	for i in $(seq 100); do
+		[ -s "$dir/port" ] && break
+		sleep 0.05
+	done
+	PROXY_URL=http://127.0.0.1:$(cat "$dir/port")
+}
+
+stop_proxy() {
+	kill "$PROXY_PID" 2>/dev/null || true
+	wait "$PROXY_PID" 2>/dev/null || true
+}
+
+@test "--proxy tunnels the request through the proxy" {
+	start_proxy
+	run --separate-stderr "$CT" --proxy "$PROXY_URL"
+	stop_proxy
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(cat "$PROXY_LOG")" "CONNECT 127.0.0.1:$MOCK_PORT"
+	refute_leak
+}
+
+@test "HTTPS_PROXY is honoured, and NO_PROXY bypasses it" {
+	start_proxy
+	HTTPS_PROXY=$PROXY_URL run --separate-stderr "$CT"
+	assert_success
+	assert_equal "$(wc -l <"$PROXY_LOG")" 1
+	HTTPS_PROXY=$PROXY_URL NO_PROXY=127.0.0.1 run --separate-stderr "$CT"
+	assert_success
+	assert_equal "$(wc -l <"$PROXY_LOG")" 1
+	stop_proxy
+}
+
+@test "an unreachable proxy is a network error (3)" {
+	run --separate-stderr "$CT" --proxy http://127.0.0.1:9 --retries 0
+	assert_equal "$status" 3
+	assert_regex "$stderr" '^collibra-token: network error: '
+}
+
+@test "--connect-timeout bounds a handshake that never comes (3)" {
+	local dir=$BATS_TEST_TMPDIR port
+	# a listener that never accepts: TCP connects, TLS never answers
+	"$MOCK_PYTHON" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
+	local pid=$!
+	for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+	port=$(cat "$dir/port")
+	SECONDS=0
+	run --separate-stderr "$CT" --url "https://127.0.0.1:$port" --connect-timeout 1 \
+		--timeout 20 --retries 0
+	kill "$pid"
+	assert_equal "$status" 3
+	assert_regex "$stderr" 'network error: .*([Tt]imed out|timeout)'
+	((SECONDS <= 3))
+}

@@ -50,6 +50,8 @@ ct_setup_file() {
 	# trust only the test CA unless a test says otherwise, whatever the
 	# machine's environment holds
 	unset SSL_CERT_DIR CURL_CA_BUNDLE
+	# no proxy from the machine's environment between the tool and the mock
+	unset http_proxy https_proxy HTTPS_PROXY ALL_PROXY all_proxy NO_PROXY no_proxy
 	# the fetch suites test requests: no cache unless a suite turns it on,
 	# and never in the real home
 	export COLLIBRA_TOKEN_CACHE=0

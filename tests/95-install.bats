@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# make install and make uninstall honour PREFIX and DESTDIR.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+setup() {
+	ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	DEST=$BATS_TEST_TMPDIR/dest
+}
+
+# installed: every file make install puts under DEST with PREFIX=/usr.
+installed() {
+	printf '%s\n' \
+		"$DEST/usr/bin/collibra-token" \
+		"$DEST/usr/share/man/man1/collibra-token.1" \
+		"$DEST/usr/share/bash-completion/completions/collibra-token" \
+		"$DEST/usr/share/zsh/site-functions/_collibra-token" \
+		"$DEST/usr/share/fish/vendor_completions.d/collibra-token.fish"
+}
+
+@test "make install puts the binary, man page and completions under DESTDIR/PREFIX" {
+	run make -s -C "$ROOT" install DESTDIR="$DEST" PREFIX=/usr
+	assert_success
+	local f
+	for f in $(installed); do
+		[ -f "$f" ] || fail "missing: ${f#"$DEST"}"
+	done
+	assert_equal "$(stat -c %a "$DEST/usr/bin/collibra-token")" 755
+	assert_equal "$(stat -c %a "$DEST/usr/share/man/man1/collibra-token.1")" 644
+	run "$DEST/usr/bin/collibra-token" --version
+	assert_success
+	cmp "$ROOT/man/collibra-token.1" "$DEST/usr/share/man/man1/collibra-token.1"
+}
+
+@test "make uninstall removes exactly what install put there" {
+	make -s -C "$ROOT" install DESTDIR="$DEST" PREFIX=/usr
+	touch "$DEST/usr/bin/other-tool"
+	run make -s -C "$ROOT" uninstall DESTDIR="$DEST" PREFIX=/usr
+	assert_success
+	local f
+	for f in $(installed); do
+		[ ! -e "$f" ] || fail "left behind: ${f#"$DEST"}"
+	done
+	[ -f "$DEST/usr/bin/other-tool" ]
+}
+
+@test "PREFIX defaults to /usr/local" {
+	run make -s -C "$ROOT" install DESTDIR="$DEST"
+	assert_success
+	[ -x "$DEST/usr/local/bin/collibra-token" ]
+	[ -f "$DEST/usr/local/share/man/man1/collibra-token.1" ]
+}
