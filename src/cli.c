@@ -27,7 +27,8 @@ enum {
 	OPT_CLEAR_CACHE,
 	OPT_CACHE_DIR,
 	OPT_MIN_TTL,
-	OPT_RETRIES
+	OPT_RETRIES,
+	OPT_VAR
 };
 
 static const char shortopts[] = "+u:i:s:f:kvhV";
@@ -41,6 +42,7 @@ static const struct option longopts[] = {
 	{ "scope",		required_argument, NULL, OPT_SCOPE },
 	{ "auth-method",	required_argument, NULL, OPT_AUTH_METHOD },
 	{ "format",		required_argument, NULL, 'f' },
+	{ "var",		required_argument, NULL, OPT_VAR },
 	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
 	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "retries",		required_argument, NULL, OPT_RETRIES },
@@ -61,8 +63,9 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
 "Usage: collibra-token [OPTIONS]\n"
+"       collibra-token [OPTIONS] -- COMMAND [ARGS...]\n"
 "Get an OAuth 2.0 access token from Collibra (client_credentials grant)\n"
-"and print it on standard output.\n"
+"and print it on standard output, or run COMMAND with it in $COLLIBRA_TOKEN.\n"
 "\n"
 "Options (flags win over environment variables):\n"
 "  -u, --url URL                 instance base URL              [COLLIBRA_URL]\n"
@@ -75,8 +78,11 @@ static const char usage_text[] =
 "      --scope SCOPE             request this space-separated scope\n"
 "                                                             [COLLIBRA_SCOPE]\n"
 "      --auth-method METHOD      basic (default) or post  [COLLIBRA_AUTH_METHOD]\n"
-"  -f, --format FORMAT           raw (default), json or shell\n"
-"                                                      [COLLIBRA_TOKEN_FORMAT]\n"
+"  -f, --format FORMAT           raw (default), json, shell, fish, header,\n"
+"                                github or dotenv     [COLLIBRA_TOKEN_FORMAT]\n"
+"      --var NAME                variable name for shell, fish, github, dotenv\n"
+"                                and COMMAND (default COLLIBRA_TOKEN)\n"
+"                                                         [COLLIBRA_TOKEN_VAR]\n"
 "      --timeout SEC             whole exchange time limit (default 30)\n"
 "      --connect-timeout SEC     connection time limit (default 10)\n"
 "      --retries N               retry transient failures N times (default 2)\n"
@@ -186,6 +192,9 @@ cli_parse(int argc, char **argv, struct cli *c)
 		case 'f':
 			c->format = optarg;
 			break;
+		case OPT_VAR:
+			c->var = optarg;
+			break;
 		case OPT_TIMEOUT:
 			c->timeout = optarg;
 			break;
@@ -235,8 +244,14 @@ cli_parse(int argc, char **argv, struct cli *c)
 			usage(2);
 		}
 	}
-	if (optind < argc) {
-		warnmsg("unexpected argument '%s'", argv[optind]);
+	if (optind < argc && strcmp(argv[optind - 1], "--") == 0) {
+		c->command = argv + optind;
+		if (c->format != NULL) {
+			warnmsg("--format has no effect with a command");
+			usage(2);
+		}
+	} else if (optind < argc) {
+		warnmsg("unexpected argument; a command goes after '--'");
 		usage(2);
 	}
 }

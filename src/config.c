@@ -366,6 +366,11 @@ resolve_scope(const struct cli *c, struct settings *s)
 	return CT_OK;
 }
 
+/* The names of enum format, in its order. */
+const char *const format_names[] = {
+	"raw", "json", "shell", "fish", "header", "github", "dotenv", NULL
+};
+
 /* Map a word to its index in names[] (NULL-terminated), or -1. */
 static int
 lookup(const char *word, const char *const names[])
@@ -378,19 +383,44 @@ lookup(const char *word, const char *const names[])
 	return -1;
 }
 
+/*
+ * --var: the variable name of the shell-like formats and of a command's
+ * environment; NAME_TYPE and NAME_EXPIRES_AT follow it.  Also where
+ * GitHub Actions wants the variables (GITHUB_ENV).
+ */
+static enum ct_err
+resolve_var(const struct cli *c, struct settings *s)
+{
+	const char	*p;
+
+	s->var = pick(c->var, "--var", "COLLIBRA_TOKEN_VAR", &s->var_from);
+	if (s->var == NULL)
+		s->var = "COLLIBRA_TOKEN";
+	for (p = s->var; *p != '\0'; p++)
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= 'a' && *p <= 'z') || (p > s->var && *p >= '0' &&
+		    *p <= '9')))
+			break;
+	if (*p != '\0' || p == s->var || p - s->var > MAX_VAR) {
+		warnmsg("%s: invalid variable name '%s'", s->var_from, s->var);
+		return CT_ERR_USAGE;
+	}
+	s->github_env = pick(NULL, NULL, "GITHUB_ENV", &p);
+	return CT_OK;
+}
+
 static enum ct_err
 resolve_choices(const struct cli *c, struct settings *s)
 {
-	static const char *const formats[] = { "raw", "json", "shell", NULL };
 	static const char *const methods[] = { "basic", "post", NULL };
 	const char	*v;
 	int		 i;
 
 	v = pick(c->format, "--format", "COLLIBRA_TOKEN_FORMAT",
 	    &s->format_from);
-	if ((i = lookup(v == NULL ? "raw" : v, formats)) < 0) {
-		warnmsg("%s: unknown format '%s' (raw, json or shell)",
-		    s->format_from, v);
+	if ((i = lookup(v == NULL ? "raw" : v, format_names)) < 0) {
+		warnmsg("%s: unknown format '%s' (raw, json, shell, fish, "
+		    "header, github or dotenv)", s->format_from, v);
 		return CT_ERR_USAGE;
 	}
 	s->format = (enum format)i;
@@ -402,7 +432,7 @@ resolve_choices(const struct cli *c, struct settings *s)
 		return CT_ERR_USAGE;
 	}
 	s->auth = (enum auth_method)i;
-	return CT_OK;
+	return resolve_var(c, s);
 }
 
 /* A number of seconds from a flag, else def; stored in milliseconds. */
@@ -620,7 +650,6 @@ print_setting(const char *name, const char *val, const char *from)
 void
 config_print(const struct settings *s)
 {
-	static const char *const formats[] = { "raw", "json", "shell" };
 
 	print_setting("token URL", s->token_url, s->token_url_from);
 	print_setting("client ID", s->client_id, s->client_id_from);
@@ -630,7 +659,7 @@ config_print(const struct settings *s)
 	print_setting("scope", s->scope, s->scope_from);
 	print_setting("auth method", s->auth == AUTH_BASIC ? "basic" : "post",
 	    s->auth_from);
-	print_setting("format", formats[s->format], s->format_from);
+	print_setting("format", format_names[s->format], s->format_from);
 	fprintf(stderr, "%s: timeout: %ld s (%s), connect timeout: %ld s "
 	    "(%s)\n", PROGNAME, s->timeout_ms / 1000, s->timeout_from,
 	    s->connect_timeout_ms / 1000, s->connect_timeout_from);

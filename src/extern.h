@@ -39,6 +39,8 @@ enum ct_err {
 	CT_ERR_UNSUPPORTED_GRANT_TYPE,
 	CT_ERR_INVALID_SCOPE,
 	CT_ERR_OAUTH_OTHER,		/* any other OAuth error code */
+	CT_ERR_NOEXEC,			/* COMMAND cannot be run */
+	CT_ERR_NOTFOUND,		/* COMMAND not found */
 	CT_ERR_SIGNAL,			/* SIGINT or SIGTERM caught */
 	CT_ERR__MAX
 };
@@ -46,7 +48,20 @@ enum ct_err {
 enum format {
 	FORMAT_RAW,
 	FORMAT_JSON,
-	FORMAT_SHELL
+	FORMAT_SHELL,
+	FORMAT_FISH,
+	FORMAT_HEADER,
+	FORMAT_GITHUB,
+	FORMAT_DOTENV
+};
+
+#define MAX_VAR		64
+
+/* NAME, NAME_TYPE, NAME_EXPIRES_AT and their values, for one token. */
+struct token_vars {
+	char		 name[3][MAX_VAR + 16];
+	const char	*value[3];
+	char		 expires_at[24];
 };
 
 enum cache_mode {
@@ -71,6 +86,7 @@ struct cli {
 	const char	*scope;
 	const char	*auth_method;
 	const char	*format;
+	const char	*var;
 	const char	*timeout;
 	const char	*connect_timeout;
 	const char	*retries;
@@ -84,6 +100,7 @@ struct cli {
 	int		 clear_cache;
 	int		 insecure;
 	int		 verbose;
+	char		**command;	/* after "--": exec it with the token */
 };
 
 /*
@@ -106,6 +123,9 @@ struct settings {
 	const char	*auth_from;
 	enum format	 format;
 	const char	*format_from;
+	const char	*var;		/* NAME of NAME, NAME_TYPE, ... */
+	const char	*var_from;
+	const char	*github_env;	/* GITHUB_ENV, or NULL */
 	long		 timeout_ms;
 	const char	*timeout_from;
 	long		 connect_timeout_ms;
@@ -193,6 +213,7 @@ void		 cli_parse(int, char **, struct cli *);
 void		 cli_free(struct cli *);
 
 /* config.c */
+extern const char *const format_names[];
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
 void		 config_print(const struct settings *);
 enum ct_err	 config_check_url(struct settings *);
@@ -217,6 +238,14 @@ void		 cache_store(struct cache *, const struct token *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
 void		 cache_close(struct cache *);
+
+/* process.c */
+enum ct_err	 process_init(void);
+int		 interrupted(void);
+void		 reraise(void);
+int		 sleep_ms(long long);
+enum ct_err	 process_env(const struct token *, const char *);
+enum ct_err	 process_exec(char **);
 
 /* retry.c */
 enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
@@ -244,7 +273,11 @@ void		 http_stop(void);
 
 /* output.c */
 char		*shell_quote(const char *);
-enum ct_err	 output_token(const struct token *, enum format);
+char		*fish_quote(const char *);
+char		*dotenv_quote(const char *);
+void		 token_vars(const struct token *, const char *,
+		    struct token_vars *);
+enum ct_err	 output_token(const struct token *, const struct settings *);
 
 /* util.c */
 void		*xmalloc(size_t);
@@ -263,9 +296,6 @@ void		 warnmsg(const char *, ...)
 const char	*last_message(void);
 long long	 now_ms(void);
 long long	 wall_ns(void);
-void		 signals_install(void);
-int		 interrupted(void);
-void		 reraise(void);
-int		 sleep_ms(long long);
+
 
 #endif /* !EXTERN_H */

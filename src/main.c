@@ -3,12 +3,6 @@
  * client_credentials grant and print it.  main() runs the pipeline in
  * order and is the only place that turns errors into exit codes.
  */
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -33,48 +27,10 @@ static const int exit_codes[CT_ERR__MAX] = {
 	[CT_ERR_UNSUPPORTED_GRANT_TYPE] = 14,
 	[CT_ERR_INVALID_SCOPE] = 15,
 	[CT_ERR_OAUTH_OTHER] = 16,
+	[CT_ERR_NOEXEC] = 126,
+	[CT_ERR_NOTFOUND] = 127,
 	[CT_ERR_SIGNAL] = 128,		/* main() re-raises the signal */
 };
-
-/*
- * Make sure descriptors 0-2 are open, so that no file we open lands on
- * them.  A closed stdout is an error: the token would go nowhere.
- */
-static enum ct_err
-check_fds(void)
-{
-	struct stat	 st;
-	int		 fd, closed_out = 0;
-
-	for (fd = 0; fd <= 2; fd++) {
-		if (fstat(fd, &st) == 0)
-			continue;
-		if (fd == STDOUT_FILENO)
-			closed_out = 1;
-		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
-			return CT_ERR_INTERNAL;
-	}
-	if (closed_out) {
-		warnmsg("standard output is closed");
-		return CT_ERR_INTERNAL;
-	}
-	return CT_OK;
-}
-
-/*
- * While the process holds the secret: no core dumps, no ptrace by
- * other processes of the user, and EPIPE instead of death on a closed
- * pipe so that a lost token is reported.
- */
-static void
-harden(void)
-{
-	struct rlimit	 rl = { 0, 0 };
-
-	(void)setrlimit(RLIMIT_CORE, &rl);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	(void)signal(SIGPIPE, SIG_IGN);
-}
 
 /* -v: what the server said, with the token shown only as its length. */
 static void
@@ -149,13 +105,13 @@ main(int argc, char *argv[])
 	struct settings		 set = { 0 };
 	struct cache		 cache = { .dirfd = -1, .lockfd = -1 };
 	struct token		*tok = NULL;
+	char			**command;
 	enum ct_err		 rc;
 
-	if ((rc = check_fds()) != CT_OK)
+	if ((rc = process_init()) != CT_OK)
 		return exit_codes[rc];
-	harden();
-	signals_install();
 	cli_parse(argc, argv, &cli);
+	command = cli.command;
 	libs_init();
 	rc = config_resolve(&cli, &set);
 	cli_free(&cli);
@@ -168,7 +124,8 @@ main(int argc, char *argv[])
 	if (set.cache == CACHE_CLEAR)
 		rc = cache_clear(&cache);
 	else if ((rc = get_token(&set, &cache, &tok)) == CT_OK)
-		rc = output_token(tok, set.format);
+		rc = command != NULL ? process_env(tok, set.var) :
+		    output_token(tok, &set);
 out:
 	token_free(tok);
 	cache_close(&cache);
@@ -176,5 +133,7 @@ out:
 	http_stop();
 	if (rc == CT_ERR_SIGNAL || interrupted())
 		reraise();
+	if (rc == CT_OK && command != NULL)
+		rc = process_exec(command);	/* returns only on failure */
 	return exit_codes[rc];
 }

@@ -3,17 +3,48 @@
  * assignments.  Output goes through a buffer of our own that is wiped
  * after the flush, and every write is checked.
  */
+#include <sys/random.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "extern.h"
 
 static char	 outbuf[BUFSIZ];
+
+/*
+ * s between two q quotes, with every byte listed in esc preceded by a
+ * backslash.  Returns an owned string or NULL.
+ */
+static char *
+quote_with(const char *s, char q, const char *esc)
+{
+	const char	*p;
+	char		*out, *o;
+	size_t		 n = 3;
+
+	for (p = s; *p != '\0'; p++)
+		n += strchr(esc, *p) != NULL && *esc != '\0' ? 2 : 1;
+	if ((out = xmalloc(n)) == NULL)
+		return NULL;
+	o = out;
+	*o++ = q;
+	for (p = s; *p != '\0'; p++) {
+		if (*esc != '\0' && strchr(esc, *p) != NULL)
+			*o++ = '\\';
+		*o++ = *p;
+	}
+	*o++ = q;
+	*o = '\0';
+	return out;
+}
 
 /*
  * Quote s for a POSIX shell: inside single quotes every byte is literal
@@ -82,51 +113,149 @@ print_json(const struct token *t)
 	return rc == 0 && putchar('\n') != EOF ? 0 : -1;
 }
 
-/* One "export NAME='value'" line. */
-static int
-print_export(const char *name, const char *value)
+/*
+ * The three variables that carry a token: NAME, NAME_TYPE and
+ * NAME_EXPIRES_AT (Unix seconds, empty without an expiry), for the
+ * shell-like formats and for a command's environment.  Values point into
+ * t or into v; nothing is allocated.
+ */
+void
+token_vars(const struct token *t, const char *var, struct token_vars *v)
 {
-	char	*q;
-	int	 rc;
-
-	if ((q = shell_quote(value)) == NULL)
-		return -1;
-	rc = printf("export %s=%s\n", name, q);
-	wipe_free_str(q);
-	return rc < 0 ? -1 : 0;
+	snprintf(v->name[0], sizeof(v->name[0]), "%s", var);
+	snprintf(v->name[1], sizeof(v->name[1]), "%s_TYPE", var);
+	snprintf(v->name[2], sizeof(v->name[2]), "%s_EXPIRES_AT", var);
+	v->expires_at[0] = '\0';
+	if (t->has_expiry)
+		snprintf(v->expires_at, sizeof(v->expires_at), "%lld",
+		    (long long)t->received_at + t->expires_in);
+	v->value[0] = t->access_token;
+	v->value[1] = t->token_type;
+	v->value[2] = v->expires_at;
 }
 
-static int
-print_shell(const struct token *t)
+/*
+ * Quote s for fish: inside single quotes only the backslash and the
+ * quote are special, each escaped with a backslash.  Owned or NULL.
+ */
+char *
+fish_quote(const char *s)
 {
-	char	 at[32] = "";
+	return quote_with(s, '\'', "\\'");
+}
 
-	if (t->has_expiry)
-		snprintf(at, sizeof(at), "%lld",
-		    (long long)t->received_at + t->expires_in);
-	if (print_export("COLLIBRA_TOKEN", t->access_token) == -1 ||
-	    print_export("COLLIBRA_TOKEN_TYPE", t->token_type) == -1 ||
-	    print_export("COLLIBRA_TOKEN_EXPIRES_AT", at) == -1)
+/*
+ * Quote s for a .env file: single quotes (literal) unless s holds one;
+ * then double quotes with \, ", $ and ` escaped.  Owned or NULL.
+ */
+char *
+dotenv_quote(const char *s)
+{
+	if (strchr(s, '\'') == NULL)
+		return quote_with(s, '\'', "");
+	return quote_with(s, '"', "\\\"$`");
+}
+
+/* Print NAME=VALUE lines in one of the shell-like formats. */
+static int
+print_vars(const struct token *t, const struct settings *s)
+{
+	struct token_vars v;
+	char		*q;
+	int		 i, rc = 0;
+
+	token_vars(t, s->var, &v);
+	for (i = 0; i < 3 && rc == 0; i++) {
+		q = s->format == FORMAT_SHELL ? shell_quote(v.value[i]) :
+		    s->format == FORMAT_FISH ? fish_quote(v.value[i]) :
+		    dotenv_quote(v.value[i]);
+		if (q == NULL)
+			return -1;
+		if (s->format == FORMAT_SHELL)
+			rc = printf("export %s=%s\n", v.name[i], q) < 0;
+		else if (s->format == FORMAT_FISH)
+			rc = printf("set -gx %s %s\n", v.name[i], q) < 0;
+		else
+			rc = printf("%s=%s\n", v.name[i], q) < 0;
+		wipe_free_str(q);
+	}
+	return rc ? -1 : 0;
+}
+
+/*
+ * GitHub Actions: mask the token in the log, and when GITHUB_ENV names
+ * the job's environment file, append the variables to it in the
+ * multiline syntax (NAME<<DELIMITER) with a random delimiter.
+ */
+static int
+print_github(const struct token *t, const struct settings *s)
+{
+	struct token_vars v;
+	unsigned char	 rnd[12];
+	char		 delim[48];
+	FILE		*f;
+	int		 i, fd, rc = 0;
+
+	if (printf("::add-mask::%s\n", t->access_token) < 0)
 		return -1;
+	if (s->github_env == NULL) {
+		warnmsg("warning: GITHUB_ENV is not set; only the mask was "
+		    "printed");
+		return 0;
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return -1;
+	snprintf(delim, sizeof(delim), "ghadelimiter_");
+	for (i = 0; i < (int)sizeof(rnd); i++)
+		snprintf(delim + 13 + 2 * i, 3, "%02x", rnd[i]);
+	if ((fd = open(s->github_env, O_WRONLY | O_APPEND | O_CREAT |
+	    O_CLOEXEC | O_NOCTTY, 0600)) == -1 ||
+	    (f = fdopen(fd, "a")) == NULL) {
+		warnmsg("GITHUB_ENV: cannot open %s: %s", s->github_env,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -2;
+	}
+	token_vars(t, s->var, &v);
+	for (i = 0; i < 3; i++)
+		if (fprintf(f, "%s<<%s\n%s\n%s\n", v.name[i], delim,
+		    v.value[i], delim) < 0)
+			rc = -1;
+	if (fclose(f) != 0 || rc != 0) {
+		warnmsg("GITHUB_ENV: cannot write %s: %s", s->github_env,
+		    strerror(errno));
+		return -2;
+	}
 	return 0;
 }
 
 /*
- * Write t to standard output in format f and flush it.  Returns CT_OK,
- * or CT_ERR_INTERNAL after a message when the output did not get out.
+ * Write t to standard output in the format of s and flush it.  Returns
+ * CT_OK, or CT_ERR_INTERNAL after a message when the output did not get
+ * out.
  */
 enum ct_err
-output_token(const struct token *t, enum format f)
+output_token(const struct token *t, const struct settings *s)
 {
 	int	 rc;
 
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	switch (f) {
+	switch (s->format) {
 	case FORMAT_JSON:
 		rc = print_json(t);
 		break;
 	case FORMAT_SHELL:
-		rc = print_shell(t);
+	case FORMAT_FISH:
+	case FORMAT_DOTENV:
+		rc = print_vars(t, s);
+		break;
+	case FORMAT_HEADER:
+		rc = printf("Authorization: Bearer %s\n", t->access_token) < 0 ?
+		    -1 : 0;
+		break;
+	case FORMAT_GITHUB:
+		rc = print_github(t, s);
 		break;
 	default:
 		rc = printf("%s\n", t->access_token) < 0 ? -1 : 0;
@@ -141,5 +270,5 @@ output_token(const struct token *t, enum format f)
 		    errno ? ": " : "", errno ? strerror(errno) : "");
 		return CT_ERR_INTERNAL;
 	}
-	return CT_OK;
+	return rc == 0 ? CT_OK : CT_ERR_INTERNAL;
 }

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <malloc.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,62 +266,4 @@ wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static volatile sig_atomic_t caught;
-
-static void
-on_signal(int sig)
-{
-	caught = sig;
-}
-
-/*
- * Catch SIGINT and SIGTERM (unless ignored at start, as for background
- * jobs) so that a fetch stops, the secret is wiped and the process then
- * dies of the signal.  No SA_RESTART: blocking calls return EINTR.
- */
-void
-signals_install(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM };
-	struct sigaction sa = { .sa_handler = on_signal }, old;
-	size_t		 i;
-
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler != SIG_IGN)
-			(void)sigaction(sigs[i], &sa, NULL);
-	}
-}
-
-/* The signal caught, or 0. */
-int
-interrupted(void)
-{
-	return caught;
-}
-
-/* Die of the caught signal, as a shell expects (status 128 + N). */
-void
-reraise(void)
-{
-	int	 sig = caught;
-
-	if (sig == 0)
-		return;
-	(void)signal(sig, SIG_DFL);
-	(void)raise(sig);
-}
-
-/* Sleep ms milliseconds; -1 if a signal was caught meanwhile. */
-int
-sleep_ms(long long ms)
-{
-	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (!caught && nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		continue;
-	return caught ? -1 : 0;
 }

@@ -1,0 +1,182 @@
+/*
+ * The process around the pipeline: descriptors 0-2, no core dumps while
+ * the secret is held, SIGINT and SIGTERM, and the exec of a command with
+ * the token in its environment (after undoing all of that).
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "extern.h"
+
+static struct rlimit	 core_limit;	/* as it was at start */
+static int		 have_core_limit;
+
+/*
+ * Make sure descriptors 0-2 are open, so that no file we open lands on
+ * them.  A closed stdout is an error: the token would go nowhere.
+ */
+static enum ct_err
+check_fds(void)
+{
+	struct stat	 st;
+	int		 fd, closed_out = 0;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fstat(fd, &st) == 0)
+			continue;
+		if (fd == STDOUT_FILENO)
+			closed_out = 1;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return CT_ERR_INTERNAL;
+	}
+	if (closed_out) {
+		warnmsg("standard output is closed");
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
+
+/*
+ * While the process holds the secret: no core dumps, no ptrace by
+ * other processes of the user, and EPIPE instead of death on a closed
+ * pipe so that a lost token is reported.
+ */
+static void
+harden(void)
+{
+	struct rlimit	 rl = { 0, 0 };
+
+	have_core_limit = getrlimit(RLIMIT_CORE, &core_limit) == 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)signal(SIGPIPE, SIG_IGN);
+}
+
+static volatile sig_atomic_t caught;
+
+static void
+on_signal(int sig)
+{
+	caught = sig;
+}
+
+/*
+ * Catch SIGINT and SIGTERM (unless ignored at start, as for background
+ * jobs) so that a fetch stops, the secret is wiped and the process then
+ * dies of the signal.  No SA_RESTART: blocking calls return EINTR.
+ */
+static void
+signals_install(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa = { .sa_handler = on_signal }, old;
+	size_t		 i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			(void)sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* The signal caught, or 0. */
+int
+interrupted(void)
+{
+	return caught;
+}
+
+/* Die of the caught signal, as a shell expects (status 128 + N). */
+void
+reraise(void)
+{
+	int	 sig = caught;
+
+	if (sig == 0)
+		return;
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
+}
+
+/* Sleep ms milliseconds; -1 if a signal was caught meanwhile. */
+int
+sleep_ms(long long ms)
+{
+	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (!caught && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+	return caught ? -1 : 0;
+}
+
+/* Everything above, first thing in main(). */
+enum ct_err
+process_init(void)
+{
+	enum ct_err	 rc;
+
+	if ((rc = check_fds()) != CT_OK)
+		return rc;
+	harden();
+	signals_install();
+	return CT_OK;
+}
+
+/*
+ * Put the token's variables (NAME, NAME_TYPE, NAME_EXPIRES_AT) into the
+ * environment for a command, and take the secret variables out of it.
+ */
+enum ct_err
+process_env(const struct token *t, const char *var)
+{
+	static const char *const secret_vars[] = {
+		"COLLIBRA_CLIENT_SECRET", "COLLIBRA_CLIENT_SECRET_FILE",
+		"COLLIBRA_CLIENT_SECRET_COMMAND", NULL
+	};
+	struct token_vars v;
+	int		 i;
+
+	token_vars(t, var, &v);
+	for (i = 0; i < 3; i++) {
+		if (setenv(v.name[i], v.value[i], 1) == -1) {
+			warnmsg("cannot set %s: %s", v.name[i],
+			    strerror(errno));
+			return CT_ERR_INTERNAL;
+		}
+	}
+	for (i = 0; secret_vars[i] != NULL; i++)
+		(void)unsetenv(secret_vars[i]);
+	return CT_OK;
+}
+
+/*
+ * Replace this process with argv[0] (found on PATH), with the limits
+ * and signal dispositions undone; called after the secret was wiped.
+ * Returns only on failure: 127 when not found, 126 otherwise, as a
+ * shell does.
+ */
+enum ct_err
+process_exec(char **argv)
+{
+	if (have_core_limit)
+		(void)setrlimit(RLIMIT_CORE, &core_limit);
+	(void)signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	if (errno == ENOENT) {
+		warnmsg("%s: command not found", argv[0]);
+		return CT_ERR_NOTFOUND;
+	}
+	warnmsg("%s: %s", argv[0], strerror(errno));
+	return CT_ERR_NOEXEC;
+}
