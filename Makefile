@@ -17,7 +17,7 @@ HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
 # libcurl is loaded with dlopen on a cache miss (src/libcurl.c): only
 # its headers are used at build time.
-PKGS		= jansson libcrypto
+PKGS		= jansson libcrypto inih
 
 override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
@@ -27,7 +27,7 @@ LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 LIB_SRCS	= src/cli.c src/config.c src/http.c src/token.c src/output.c \
 		  src/cache.c src/seal.c src/libcurl.c src/retry.c \
-		  src/process.c \
+		  src/process.c src/profile.c src/secret.c \
 		  src/util.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)

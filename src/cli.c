@@ -28,10 +28,13 @@ enum {
 	OPT_CACHE_DIR,
 	OPT_MIN_TTL,
 	OPT_RETRIES,
-	OPT_VAR
+	OPT_VAR,
+	OPT_SECRET_COMMAND,
+	OPT_CONFIG,
+	OPT_SHOW_CONFIG
 };
 
-static const char shortopts[] = "+u:i:s:f:kvhV";
+static const char shortopts[] = "+u:i:s:f:p:kvhV";
 
 static const struct option longopts[] = {
 	{ "url",		required_argument, NULL, 'u' },
@@ -39,6 +42,10 @@ static const struct option longopts[] = {
 	{ "client-id",		required_argument, NULL, 'i' },
 	{ "client-secret",	required_argument, NULL, 's' },
 	{ "client-secret-file",	required_argument, NULL, OPT_SECRET_FILE },
+	{ "client-secret-command", required_argument, NULL, OPT_SECRET_COMMAND },
+	{ "config",		required_argument, NULL, OPT_CONFIG },
+	{ "profile",		required_argument, NULL, 'p' },
+	{ "show-config",	no_argument,	   NULL, OPT_SHOW_CONFIG },
 	{ "scope",		required_argument, NULL, OPT_SCOPE },
 	{ "auth-method",	required_argument, NULL, OPT_AUTH_METHOD },
 	{ "format",		required_argument, NULL, 'f' },
@@ -75,6 +82,13 @@ static const char usage_text[] =
 "                                                     [COLLIBRA_CLIENT_SECRET]\n"
 "      --client-secret-file FILE read the secret from FILE, - for stdin\n"
 "                                                [COLLIBRA_CLIENT_SECRET_FILE]\n"
+"      --client-secret-command CMD\n"
+"                                the secret is the first line CMD prints\n"
+"                                             [COLLIBRA_CLIENT_SECRET_COMMAND]\n"
+"      --config FILE             config file\n"
+"                                (default ~/.config/collibra-token/config)\n"
+"  -p, --profile NAME            use [profile NAME] of it  [COLLIBRA_PROFILE]\n"
+"      --show-config             print the settings and their sources, exit\n"
 "      --scope SCOPE             request this space-separated scope\n"
 "                                                             [COLLIBRA_SCOPE]\n"
 "      --auth-method METHOD      basic (default) or post  [COLLIBRA_AUTH_METHOD]\n"
@@ -182,6 +196,18 @@ cli_parse(int argc, char **argv, struct cli *c)
 			break;
 		case OPT_SECRET_FILE:
 			c->secret_file = optarg;
+			break;
+		case OPT_SECRET_COMMAND:
+			c->secret_command = optarg;
+			break;
+		case OPT_CONFIG:
+			c->config = optarg;
+			break;
+		case 'p':
+			c->profile = optarg;
+			break;
+		case OPT_SHOW_CONFIG:
+			c->show_config = 1;
 			break;
 		case OPT_SCOPE:
 			c->scope = optarg;

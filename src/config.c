@@ -21,17 +21,17 @@
 #define MAX_URL		2048
 #define MAX_CLIENT_ID	1024
 #define MAX_SCOPE	1024
-#define MAX_SECRET	(64 * 1024)
 #define MAX_SECONDS	86400
 #define MAX_RETRIES	10
 
 /*
  * The value of a setting: the flag if given, else the environment
- * variable if set and not empty, else NULL.  *from names the source.
+ * variable if set and not empty, else the config file's key (the
+ * selected profile, then [default]), else NULL.  *from names the source.
  */
 static const char *
-pick(const char *flagval, const char *flag, const char *var,
-    const char **from)
+pick(const struct settings *s, const char *flagval, const char *flag,
+    const char *var, const char *key, const char **from)
 {
 	const char	*v;
 
@@ -43,8 +43,36 @@ pick(const char *flagval, const char *flag, const char *var,
 		*from = var;
 		return v;
 	}
+	if (key != NULL && s != NULL &&
+	    (v = profile_get(&s->profile, key, from)) != NULL)
+		return v;
 	*from = "default";
 	return NULL;
+}
+
+/*
+ * A boolean of the config file (true/yes/on/1, false/no/off/0): 1 or 0,
+ * def when absent, -1 after a message when it is neither.
+ */
+static int
+pick_bool(const struct settings *s, const char *key, int def,
+    const char **from)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1", NULL };
+	static const char *const no[] = { "false", "no", "off", "0", NULL };
+	const char	*v;
+	int		 i;
+
+	if ((v = pick(s, NULL, NULL, NULL, key, from)) == NULL)
+		return def;
+	for (i = 0; yes[i] != NULL; i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+	for (i = 0; no[i] != NULL; i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	warnmsg("%s: %s must be true or false", *from, key);
+	return -1;
 }
 
 /* True if host (as libcurl prints it) is a loopback name or address. */
@@ -149,10 +177,11 @@ resolve_token_url(const struct cli *c, struct settings *s)
 	const char	*url, *p;
 	size_t		 n;
 
-	url = pick(c->token_url, "--token-url", "COLLIBRA_TOKEN_URL",
-	    &s->token_url_from);
+	url = pick(s, c->token_url, "--token-url", "COLLIBRA_TOKEN_URL",
+	    "token_url", &s->token_url_from);
 	if (url == NULL) {
-		url = pick(c->url, "--url", "COLLIBRA_URL", &s->token_url_from);
+		url = pick(s, c->url, "--url", "COLLIBRA_URL", "url",
+		    &s->token_url_from);
 		s->url_is_base = 1;
 	}
 	if (url == NULL) {
@@ -196,8 +225,8 @@ has_control(const char *s)
 static enum ct_err
 resolve_client_id(const struct cli *c, struct settings *s)
 {
-	s->client_id = pick(c->client_id, "--client-id", "COLLIBRA_CLIENT_ID",
-	    &s->client_id_from);
+	s->client_id = pick(s, c->client_id, "--client-id",
+	    "COLLIBRA_CLIENT_ID", "client_id", &s->client_id_from);
 	if (s->client_id == NULL) {
 		warnmsg("no client ID: use --client-id or set "
 		    "COLLIBRA_CLIENT_ID");
@@ -216,127 +245,141 @@ resolve_client_id(const struct cli *c, struct settings *s)
 	return CT_OK;
 }
 
-/*
- * The secret held in the len bytes of buf (a secret file's contents;
- * buf has room for len + 1): one trailing newline or CRLF is stripped
- * and the rest NUL-terminated in place.  Returns the secret's length,
- * or 0 when it is empty, longer than MAX_SECRET or holds a NUL byte.
- */
-size_t
-secret_parse(char *buf, size_t len)
+/* One of the three ways to give the secret, and where it was said. */
+struct secret_source {
+	const char	*value;
+	const char	*file;
+	const char	*command;
+	const char	*from;		/* of the one that is set */
+	int		 n;		/* how many are set */
+};
+
+/* Note v (from `from`) as the given kind of source if it is set. */
+static void
+source_add(struct secret_source *src, const char **slot, const char *v,
+    const char *from)
 {
-	if (len > 0 && buf[len - 1] == '\n')
-		len -= (len > 1 && buf[len - 2] == '\r') ? 2 : 1;
-	buf[len] = '\0';
-	if (len > MAX_SECRET || memchr(buf, '\0', len) != NULL)
-		return 0;
-	return len;
+	if (v == NULL)
+		return;
+	*slot = v;
+	src->from = from;
+	src->n++;
 }
 
 /*
- * Read the secret from an open descriptor straight into our own buffer
- * (no stdio buffer keeps a copy).  Reading stops one byte past the
- * largest valid file.
+ * The secret's source: the flags, else the variables, else the config
+ * file (the selected profile's keys, else [default]'s).  At each level
+ * only one of value, file and command may be given.
  */
 static enum ct_err
-read_secret_fd(int fd, const char *what, const char *path, struct settings *s)
+find_secret(const struct cli *c, struct settings *s,
+    struct secret_source *src)
 {
-	const size_t	 cap = MAX_SECRET + 3, size = MAX_SECRET + 4;
-	char		*buf;
-	size_t		 len = 0;
-	ssize_t		 r;
+	static const char *const keys[] = {
+		"client_secret", "client_secret_file", "client_secret_command"
+	};
+	const struct profile_value *tab;
+	const char	*v, *f;
+	int		 i, k;
 
-	if ((buf = xmalloc(size)) == NULL)
-		return CT_ERR_INTERNAL;
-	while (len < cap && (r = read(fd, buf + len, cap - len)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			warnmsg("%s: cannot read %s: %s", what, path,
-			    strerror(errno));
-			wipe_free(buf, size);
-			return CT_ERR_USAGE;
-		}
-		len += r;
-	}
-	if ((s->secret_len = secret_parse(buf, len)) == 0) {
-		warnmsg("%s: %s: the secret must be 1 to %d bytes without NUL",
-		    what, path, MAX_SECRET);
-		wipe_free(buf, size);
+	memset(src, 0, sizeof(*src));
+	source_add(src, &src->value, c->secret, "--client-secret");
+	source_add(src, &src->file, c->secret_file, "--client-secret-file");
+	source_add(src, &src->command, c->secret_command,
+	    "--client-secret-command");
+	if (src->n > 1) {
+		warnmsg("--client-secret, --client-secret-file and "
+		    "--client-secret-command are mutually exclusive");
 		return CT_ERR_USAGE;
 	}
-	s->secret = buf;
+	if (src->n == 0) {
+		v = pick(NULL, NULL, NULL, "COLLIBRA_CLIENT_SECRET", NULL, &f);
+		source_add(src, &src->value, v, f);
+		v = pick(NULL, NULL, NULL, "COLLIBRA_CLIENT_SECRET_FILE", NULL,
+		    &f);
+		source_add(src, &src->file, v, f);
+		v = pick(NULL, NULL, NULL, "COLLIBRA_CLIENT_SECRET_COMMAND",
+		    NULL, &f);
+		source_add(src, &src->command, v, f);
+		if (src->n > 1) {
+			warnmsg("COLLIBRA_CLIENT_SECRET, "
+			    "COLLIBRA_CLIENT_SECRET_FILE and "
+			    "COLLIBRA_CLIENT_SECRET_COMMAND are set together; "
+			    "unset all but one");
+			return CT_ERR_USAGE;
+		}
+	}
+	for (k = 0; k < 2 && src->n == 0; k++) {
+		tab = k == 0 ? s->profile.sel : s->profile.def;
+		for (i = 0; i < 3; i++) {
+			const struct profile_value *pv =
+			    &tab[profile_key(keys[i])];
+			source_add(src, i == 0 ? &src->value : i == 1 ?
+			    &src->file : &src->command, pv->value, pv->from);
+		}
+		if (src->n > 1) {
+			warnmsg("%s: only one of client_secret, "
+			    "client_secret_file and client_secret_command "
+			    "may be given", src->from);
+			return CT_ERR_USAGE;
+		}
+	}
 	return CT_OK;
 }
 
-/* Read the secret from path, or standard input for "-". */
-static enum ct_err
-read_secret_file(const char *path, const char *what, struct settings *s)
-{
-	enum ct_err	 rc;
-	int		 fd;
-
-	if (strcmp(path, "-") == 0)
-		return read_secret_fd(STDIN_FILENO, what, "standard input", s);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		warnmsg("%s: cannot open %s: %s", what, path, strerror(errno));
-		return CT_ERR_USAGE;
-	}
-	rc = read_secret_fd(fd, what, path, s);
-	close(fd);
-	return rc;
-}
-
 /*
- * The secret: --client-secret or --client-secret-file, else
- * COLLIBRA_CLIENT_SECRET or COLLIBRA_CLIENT_SECRET_FILE.  Two sources
- * at the same level are ambiguous and refused.
+ * The secret: from its source (see find_secret()), else typed at the
+ * terminal when standard input is one.  --show-config names the source
+ * but neither runs a command nor prompts.
  */
 static enum ct_err
 resolve_secret(const struct cli *c, struct settings *s)
 {
-	const char	*val, *file, *ffrom;
+	struct secret_source src;
+	struct secret	 sec = { 0 };
+	enum ct_err	 rc;
 
-	if (c->secret != NULL && c->secret_file != NULL) {
-		warnmsg("--client-secret and --client-secret-file are "
-		    "mutually exclusive");
-		return CT_ERR_USAGE;
-	}
-	if (c->secret != NULL) {
+	if ((rc = find_secret(c, s, &src)) != CT_OK)
+		return rc;
+	s->secret_from = src.from;
+	if (c->secret != NULL)
 		warnmsg("warning: --client-secret is visible to other users "
 		    "of this machine; prefer --client-secret-file or "
 		    "COLLIBRA_CLIENT_SECRET");
-		s->secret_from = "--client-secret";
-		val = c->secret;
-	} else if (c->secret_file != NULL) {
-		s->secret_from = "--client-secret-file";
-		return read_secret_file(c->secret_file, s->secret_from, s);
-	} else {
-		val = pick(NULL, NULL, "COLLIBRA_CLIENT_SECRET", &s->secret_from);
-		file = pick(NULL, NULL, "COLLIBRA_CLIENT_SECRET_FILE", &ffrom);
-		if (val != NULL && file != NULL) {
-			warnmsg("COLLIBRA_CLIENT_SECRET and "
-			    "COLLIBRA_CLIENT_SECRET_FILE are both set; "
-			    "unset one");
+	if (src.n == 0 && !isatty(STDIN_FILENO)) {
+		warnmsg("no client secret: tried --client-secret, "
+		    "--client-secret-file, --client-secret-command, "
+		    "COLLIBRA_CLIENT_SECRET, COLLIBRA_CLIENT_SECRET_FILE, "
+		    "COLLIBRA_CLIENT_SECRET_COMMAND and the config file; "
+		    "standard input is not a terminal to prompt on");
+		return CT_ERR_USAGE;
+	}
+	if (s->show_config && (src.command != NULL || src.n == 0)) {
+		s->secret_from = src.n == 0 ? "prompt" : src.from;
+		return CT_OK;		/* neither run nor asked */
+	}
+	if (src.value != NULL) {
+		if ((sec.len = strlen(src.value)) == 0 ||
+		    sec.len > MAX_SECRET) {
+			warnmsg("%s: the secret must be 1 to %d bytes",
+			    src.from, MAX_SECRET);
 			return CT_ERR_USAGE;
 		}
-		if (file != NULL) {
-			s->secret_from = ffrom;
-			return read_secret_file(file, ffrom, s);
-		}
+		sec.size = sec.len + 1;
+		if ((sec.value = xstrdup(src.value)) == NULL)
+			return CT_ERR_INTERNAL;
+	} else if (src.file != NULL)
+		rc = secret_from_file(src.file, src.from, &sec);
+	else if (src.command != NULL)
+		rc = secret_from_command(src.command, src.from, &sec);
+	else {
+		s->secret_from = "prompt";
+		rc = secret_from_prompt(s->client_id, &sec);
 	}
-	if (val == NULL) {
-		warnmsg("no client secret: use --client-secret-file or set "
-		    "COLLIBRA_CLIENT_SECRET or COLLIBRA_CLIENT_SECRET_FILE");
-		return CT_ERR_USAGE;
-	}
-	s->secret_len = strlen(val);
-	if (s->secret_len == 0 || s->secret_len > MAX_SECRET) {
-		warnmsg("%s: the secret must be 1 to %d bytes", s->secret_from,
-		    MAX_SECRET);
-		return CT_ERR_USAGE;
-	}
-	return (s->secret = xstrdup(val)) == NULL ? CT_ERR_INTERNAL : CT_OK;
+	s->secret = sec.value;
+	s->secret_len = sec.len;
+	s->secret_size = sec.size;
+	return rc;
 }
 
 /*
@@ -348,7 +391,8 @@ resolve_scope(const struct cli *c, struct settings *s)
 {
 	const char	*p;
 
-	s->scope = pick(c->scope, "--scope", "COLLIBRA_SCOPE", &s->scope_from);
+	s->scope = pick(s, c->scope, "--scope", "COLLIBRA_SCOPE", "scope",
+	    &s->scope_from);
 	if (s->scope == NULL)
 		return CT_OK;
 	if (*s->scope == '\0' || strlen(s->scope) > MAX_SCOPE) {
@@ -393,7 +437,8 @@ resolve_var(const struct cli *c, struct settings *s)
 {
 	const char	*p;
 
-	s->var = pick(c->var, "--var", "COLLIBRA_TOKEN_VAR", &s->var_from);
+	s->var = pick(s, c->var, "--var", "COLLIBRA_TOKEN_VAR", "var",
+	    &s->var_from);
 	if (s->var == NULL)
 		s->var = "COLLIBRA_TOKEN";
 	for (p = s->var; *p != '\0'; p++)
@@ -405,7 +450,7 @@ resolve_var(const struct cli *c, struct settings *s)
 		warnmsg("%s: invalid variable name '%s'", s->var_from, s->var);
 		return CT_ERR_USAGE;
 	}
-	s->github_env = pick(NULL, NULL, "GITHUB_ENV", &p);
+	s->github_env = pick(NULL, NULL, NULL, "GITHUB_ENV", NULL, &p);
 	return CT_OK;
 }
 
@@ -416,7 +461,7 @@ resolve_choices(const struct cli *c, struct settings *s)
 	const char	*v;
 	int		 i;
 
-	v = pick(c->format, "--format", "COLLIBRA_TOKEN_FORMAT",
+	v = pick(s, c->format, "--format", "COLLIBRA_TOKEN_FORMAT", "format",
 	    &s->format_from);
 	if ((i = lookup(v == NULL ? "raw" : v, format_names)) < 0) {
 		warnmsg("%s: unknown format '%s' (raw, json, shell, fish, "
@@ -424,8 +469,8 @@ resolve_choices(const struct cli *c, struct settings *s)
 		return CT_ERR_USAGE;
 	}
 	s->format = (enum format)i;
-	v = pick(c->auth_method, "--auth-method", "COLLIBRA_AUTH_METHOD",
-	    &s->auth_from);
+	v = pick(s, c->auth_method, "--auth-method", "COLLIBRA_AUTH_METHOD",
+	    "auth_method", &s->auth_from);
 	if ((i = lookup(v == NULL ? "basic" : v, methods)) < 0) {
 		warnmsg("%s: unknown method '%s' (basic or post)",
 		    s->auth_from, v);
@@ -435,18 +480,21 @@ resolve_choices(const struct cli *c, struct settings *s)
 	return resolve_var(c, s);
 }
 
-/* A number of seconds from a flag, else def; stored in milliseconds. */
+/*
+ * A number of seconds from a flag, else the config file's key, else
+ * def; stored in milliseconds.
+ */
 static enum ct_err
-resolve_seconds(const char *val, const char *flag, long def, long *ms,
-    const char **from)
+resolve_seconds(const struct settings *s, const char *val, const char *flag,
+    const char *key, long def, long *ms, const char **from)
 {
 	const char	*errstr;
 	long long	 v = def;
 
-	*from = val != NULL ? flag : "default";
+	val = pick(s, val, flag, NULL, key, from);
 	if (val != NULL &&
 	    parse_number(val, 1, MAX_SECONDS, &v, &errstr) == -1) {
-		warnmsg("%s: %s (whole seconds, 1 to %d)", flag, errstr,
+		warnmsg("%s: %s (whole seconds, 1 to %d)", *from, errstr,
 		    MAX_SECONDS);
 		return CT_ERR_USAGE;
 	}
@@ -488,13 +536,14 @@ resolve_cache_dir(const struct cli *c, struct settings *s)
 	const char	*dir;
 	size_t		 i;
 
-	dir = pick(c->cache_dir, "--cache-dir", "COLLIBRA_TOKEN_CACHE_DIR",
-	    &s->cache_dir_from);
+	dir = pick(s, c->cache_dir, "--cache-dir", "COLLIBRA_TOKEN_CACHE_DIR",
+	    "cache_dir", &s->cache_dir_from);
 	if (dir != NULL)
 		return (s->cache_dir = xstrdup(dir)) == NULL ?
 		    CT_ERR_INTERNAL : CT_OK;
 	for (i = 0; i < sizeof(xdg) / sizeof(xdg[0]); i++) {
-		dir = pick(NULL, NULL, xdg[i].var, &s->cache_dir_from);
+		dir = pick(NULL, NULL, NULL, xdg[i].var, NULL,
+		    &s->cache_dir_from);
 		if (dir == NULL || dir[0] != '/')
 			continue;
 		return (s->cache_dir = path_join(dir, xdg[i].sub)) == NULL ?
@@ -529,17 +578,25 @@ resolve_cache(const struct cli *c, struct settings *s)
 	} else if (c->clear_cache) {
 		s->cache = CACHE_CLEAR;
 		s->cache_from = "--clear-cache";
-	} else if ((v = pick(NULL, NULL, "COLLIBRA_TOKEN_CACHE",
-	    &s->cache_from)) != NULL && strcmp(v, "1") != 0) {
-		if (strcmp(v, "0") != 0) {
+	} else if ((v = pick(NULL, NULL, NULL, "COLLIBRA_TOKEN_CACHE", NULL,
+	    &s->cache_from)) != NULL) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
 			warnmsg("COLLIBRA_TOKEN_CACHE: must be 0 or 1");
 			return CT_ERR_USAGE;
 		}
-		s->cache = CACHE_OFF;
+		s->cache = strcmp(v, "0") == 0 ? CACHE_OFF : CACHE_ON;
+	} else {
+		switch (pick_bool(s, "cache", 1, &s->cache_from)) {
+		case -1:
+			return CT_ERR_USAGE;
+		case 0:
+			s->cache = CACHE_OFF;
+			break;
+		}
 	}
 	s->min_ttl = 60;
-	v = pick(c->min_ttl, "--min-ttl", "COLLIBRA_TOKEN_MIN_TTL",
-	    &s->min_ttl_from);
+	v = pick(s, c->min_ttl, "--min-ttl", "COLLIBRA_TOKEN_MIN_TTL",
+	    "min_ttl", &s->min_ttl_from);
 	if (v != NULL &&
 	    parse_number(v, 0, MAX_SECONDS, &s->min_ttl, &errstr) == -1) {
 		warnmsg("%s: %s (whole seconds, 0 to %d)", s->min_ttl_from,
@@ -556,8 +613,8 @@ resolve_retries(const struct cli *c, struct settings *s)
 	const char	*v, *errstr;
 
 	s->retries = 2;
-	v = pick(c->retries, "--retries", "COLLIBRA_TOKEN_RETRIES",
-	    &s->retries_from);
+	v = pick(s, c->retries, "--retries", "COLLIBRA_TOKEN_RETRIES",
+	    "retries", &s->retries_from);
 	if (v != NULL &&
 	    parse_number(v, 0, MAX_RETRIES, &s->retries, &errstr) == -1) {
 		warnmsg("%s: %s (0 to %d)", s->retries_from, errstr,
@@ -575,12 +632,14 @@ static enum ct_err
 resolve_trust(const struct cli *c, struct settings *s)
 {
 	struct stat	 st;
+	const char	*from;
 
-	s->cacert = pick(c->cacert, "--cacert", "CURL_CA_BUNDLE",
+	s->cacert = pick(s, c->cacert, "--cacert", "CURL_CA_BUNDLE", NULL,
 	    &s->cacert_from);
 	if (s->cacert == NULL)
-		s->cacert = pick(NULL, NULL, "SSL_CERT_FILE", &s->cacert_from);
-	s->capath = pick(c->capath, "--capath", "SSL_CERT_DIR",
+		s->cacert = pick(s, NULL, NULL, "SSL_CERT_FILE", "cacert",
+		    &s->cacert_from);
+	s->capath = pick(s, c->capath, "--capath", "SSL_CERT_DIR", "capath",
 	    &s->capath_from);
 	if (s->cacert != NULL && access(s->cacert, R_OK) == -1) {
 		warnmsg("%s: cannot read %s: %s", s->cacert_from, s->cacert,
@@ -592,11 +651,46 @@ resolve_trust(const struct cli *c, struct settings *s)
 		warnmsg("%s: %s is not a directory", s->capath_from, s->capath);
 		return CT_ERR_USAGE;
 	}
-	s->insecure = c->insecure;
+	s->insecure = c->insecure ? 1 : pick_bool(s, "insecure", 0, &from);
+	if (s->insecure == -1)
+		return CT_ERR_USAGE;
 	if (s->insecure)
 		warnmsg("warning: --insecure: the server certificate is not "
 		    "verified; anyone on the path can read the secret");
 	return CT_OK;
+}
+
+/*
+ * The config file: --config, else $XDG_CONFIG_HOME/collibra-token/config,
+ * else ~/.config/collibra-token/config; the profile: --profile, else
+ * COLLIBRA_PROFILE.  Read before anything else, as the lowest level
+ * above the built-in defaults.
+ */
+static enum ct_err
+resolve_profile(const struct cli *c, struct settings *s)
+{
+	const char	*home, *from;
+
+	s->profile.name = pick(NULL, c->profile, "--profile",
+	    "COLLIBRA_PROFILE", NULL, &s->profile_from);
+	if (c->config != NULL)
+		s->profile.path = xstrdup(c->config);
+	else if ((home = pick(NULL, NULL, NULL, "XDG_CONFIG_HOME", NULL,
+	    &from)) != NULL && home[0] == '/')
+		s->profile.path = path_join(home, "collibra-token/config");
+	else if ((home = pick(NULL, NULL, NULL, "HOME", NULL, &from)) != NULL)
+		s->profile.path = path_join(home, ".config/collibra-token/config");
+	else if (s->profile.name == NULL)
+		return CT_OK;
+	else {
+		warnmsg("%s: profile '%s' asked for, but there is no config "
+		    "file (set --config or HOME)", s->profile_from,
+		    s->profile.name);
+		return CT_ERR_USAGE;
+	}
+	if (s->profile.path == NULL)
+		return CT_ERR_INTERNAL;
+	return profile_load(&s->profile, c->config != NULL);
 }
 
 /*
@@ -611,16 +705,20 @@ config_resolve(const struct cli *c, struct settings *s)
 
 	memset(s, 0, sizeof(*s));
 	s->verbose = c->verbose;
-	s->proxy = c->proxy;
+	s->show_config = c->show_config;
+	if ((rc = resolve_profile(c, s)) != CT_OK)
+		return rc;
+	s->proxy = pick(s, c->proxy, "--proxy", NULL, "proxy", &s->proxy_from);
 	if ((rc = resolve_token_url(c, s)) != CT_OK ||
 	    (rc = resolve_client_id(c, s)) != CT_OK ||
 	    (rc = resolve_cache(c, s)) != CT_OK ||
 	    (rc = resolve_scope(c, s)) != CT_OK ||
 	    (rc = resolve_choices(c, s)) != CT_OK ||
-	    (rc = resolve_seconds(c->timeout, "--timeout", 30,
+	    (rc = resolve_seconds(s, c->timeout, "--timeout", "timeout", 30,
 	    &s->timeout_ms, &s->timeout_from)) != CT_OK ||
-	    (rc = resolve_seconds(c->connect_timeout, "--connect-timeout", 10,
-	    &s->connect_timeout_ms, &s->connect_timeout_from)) != CT_OK ||
+	    (rc = resolve_seconds(s, c->connect_timeout, "--connect-timeout",
+	    "connect_timeout", 10, &s->connect_timeout_ms,
+	    &s->connect_timeout_from)) != CT_OK ||
 	    (rc = resolve_retries(c, s)) != CT_OK ||
 	    (rc = resolve_trust(c, s)) != CT_OK)
 		return rc;
@@ -630,52 +728,66 @@ config_resolve(const struct cli *c, struct settings *s)
 	return resolve_secret(c, s);
 }
 
-/* Print a string setting and its source for --verbose. */
+/*
+ * Print a string setting and its source: on stderr with our name in
+ * front for -v, on stdout as is for --show-config.
+ */
 static void
-print_setting(const char *name, const char *val, const char *from)
+print_setting(FILE *f, const char *name, const char *val, const char *from)
 {
+	const char	*lead = f == stderr ? PROGNAME ": " : "";
 	char	*safe;
 
 	if (val == NULL) {
-		fprintf(stderr, "%s: %s: (none, %s)\n", PROGNAME, name, from);
+		fprintf(f, "%s%s: (none, %s)\n", lead, name, from);
 		return;
 	}
 	if ((safe = sanitize(val, strlen(val), 256)) == NULL)
 		return;
-	fprintf(stderr, "%s: %s: %s (%s)\n", PROGNAME, name, safe, from);
+	fprintf(f, "%s%s: %s (%s)\n", lead, name, safe, from);
 	free(safe);
 }
 
-/* --verbose: every setting and where it came from; never the secret. */
+/*
+ * Every setting and where it came from, never the secret: on stderr
+ * for -v, on stdout for --show-config.
+ */
 void
-config_print(const struct settings *s)
+config_print(FILE *f, const struct settings *s)
 {
+	const char	*lead = f == stderr ? PROGNAME ": " : "";
 
-	print_setting("token URL", s->token_url, s->token_url_from);
-	print_setting("client ID", s->client_id, s->client_id_from);
+	if (s->profile.loaded)
+		fprintf(f, "%sconfig file: %s\n", lead, s->profile.path);
+	print_setting(f, "profile", s->profile.name, s->profile_from);
+	print_setting(f, "token URL", s->token_url, s->token_url_from);
+	print_setting(f, "client ID", s->client_id, s->client_id_from);
 	if (s->secret != NULL)
-		fprintf(stderr, "%s: client secret: %zu bytes, <redacted> "
-		    "(%s)\n", PROGNAME, s->secret_len, s->secret_from);
-	print_setting("scope", s->scope, s->scope_from);
-	print_setting("auth method", s->auth == AUTH_BASIC ? "basic" : "post",
+		fprintf(f, "%sclient secret: %zu bytes, <redacted> "
+		    "(%s)\n", lead, s->secret_len, s->secret_from);
+	else if (s->secret_from != NULL)
+		fprintf(f, "%sclient secret: not read for --show-config (%s)\n",
+		    lead, s->secret_from);
+	print_setting(f, "scope", s->scope, s->scope_from);
+	print_setting(f, "auth method", s->auth == AUTH_BASIC ? "basic" : "post",
 	    s->auth_from);
-	print_setting("format", format_names[s->format], s->format_from);
-	fprintf(stderr, "%s: timeout: %ld s (%s), connect timeout: %ld s "
-	    "(%s)\n", PROGNAME, s->timeout_ms / 1000, s->timeout_from,
+	print_setting(f, "format", format_names[s->format], s->format_from);
+	fprintf(f, "%stimeout: %ld s (%s), connect timeout: %ld s "
+	    "(%s)\n", lead, s->timeout_ms / 1000, s->timeout_from,
 	    s->connect_timeout_ms / 1000, s->connect_timeout_from);
-	fprintf(stderr, "%s: retries: %lld (%s)\n", PROGNAME, s->retries,
+	fprintf(f, "%sretries: %lld (%s)\n", lead, s->retries,
 	    s->retries_from);
-	print_setting("CA file", s->cacert, s->cacert_from);
-	print_setting("CA directory", s->capath, s->capath_from);
+	print_setting(f, "CA file", s->cacert, s->cacert_from);
+	print_setting(f, "CA directory", s->capath, s->capath_from);
 	if (s->proxy != NULL)
-		fprintf(stderr, "%s: proxy: given (--proxy)\n", PROGNAME);
+		fprintf(f, "%sproxy: given (%s)\n", lead, s->proxy_from);
 	if (s->insecure)
-		fprintf(stderr, "%s: certificate verification: off "
-		    "(--insecure)\n", PROGNAME);
+		fprintf(f, "%scertificate verification: off "
+		    "(--insecure)\n", lead);
 	static const char *const modes[] = { "on", "off", "refresh", "clear" };
 
-	fprintf(stderr, "%s: cache: %s (%s), min TTL %lld s (%s)\n",
-	    PROGNAME, modes[s->cache], s->cache_from, s->min_ttl,
+	fprintf(f, "%scache: %s (%s), min TTL %lld s (%s)\n",
+	    lead, modes[s->cache], s->cache_from, s->min_ttl,
 	    s->min_ttl_from);
 }
 
@@ -683,7 +795,8 @@ config_print(const struct settings *s)
 void
 config_free(struct settings *s)
 {
-	wipe_free(s->secret, s->secret_len);
+	wipe_free(s->secret, s->secret_size);
+	profile_free(&s->profile);
 	free(s->token_url);
 	free(s->cache_dir);
 	memset(s, 0, sizeof(*s));

@@ -7,6 +7,7 @@
 #define EXTERN_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -56,6 +57,14 @@ enum format {
 };
 
 #define MAX_VAR		64
+#define MAX_SECRET	(64 * 1024)
+
+/* A secret in a buffer of ours: wipe_free(value, size) when done. */
+struct secret {
+	char		*value;
+	size_t		 len;
+	size_t		 size;
+};
 
 /* NAME, NAME_TYPE, NAME_EXPIRES_AT and their values, for one token. */
 struct token_vars {
@@ -83,6 +92,10 @@ struct cli {
 	const char	*client_id;
 	char		*secret;	/* owned copy; argv is overwritten */
 	const char	*secret_file;
+	const char	*secret_command;
+	const char	*config;
+	const char	*profile;
+	int		 show_config;
 	const char	*scope;
 	const char	*auth_method;
 	const char	*format;
@@ -103,6 +116,25 @@ struct cli {
 	char		**command;	/* after "--": exec it with the token */
 };
 
+/* One value of the config file and where it stands (FILE:LINE). */
+struct profile_value {
+	char		*value;		/* owned, wiped on free */
+	char		*from;		/* owned */
+};
+
+#define PROFILE_KEYS	20		/* entries of profile_keys[] */
+
+/* The config file: [default] and the selected [profile NAME]. */
+struct profile {
+	char		*path;		/* owned */
+	const char	*name;		/* the profile asked for, or NULL */
+	int		 loaded;	/* the file was read */
+	int		 found;		/* the profile's section exists */
+	int		 holds_secret;	/* client_secret in any section */
+	struct profile_value def[PROFILE_KEYS];
+	struct profile_value sel[PROFILE_KEYS];
+};
+
 /*
  * The resolved settings: flags > environment > defaults.  Each "*_from"
  * names the source (a flag, a variable or "default") for --verbose.
@@ -116,7 +148,11 @@ struct settings {
 	const char	*client_id_from;
 	char		*secret;	/* owned, wiped on free */
 	size_t		 secret_len;
+	size_t		 secret_size;	/* of the buffer, for the wipe */
 	const char	*secret_from;
+	struct profile	 profile;	/* the config file */
+	const char	*profile_from;
+	int		 show_config;
 	const char	*scope;		/* NULL when not requested */
 	const char	*scope_from;
 	enum auth_method auth;
@@ -137,6 +173,7 @@ struct settings {
 	const char	*capath;
 	const char	*capath_from;
 	const char	*proxy;
+	const char	*proxy_from;
 	enum cache_mode	 cache;
 	const char	*cache_from;
 	char		*cache_dir;	/* owned; NULL: no usable location */
@@ -215,10 +252,9 @@ void		 cli_free(struct cli *);
 /* config.c */
 extern const char *const format_names[];
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
-void		 config_print(const struct settings *);
+void		 config_print(FILE *, const struct settings *);
 enum ct_err	 config_check_url(struct settings *);
 void		 config_free(struct settings *);
-size_t		 secret_parse(char *, size_t);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);
@@ -246,9 +282,25 @@ void		 reraise(void);
 int		 sleep_ms(long long);
 enum ct_err	 process_env(const struct token *, const char *);
 enum ct_err	 process_exec(char **);
+void		 process_reset(void);
+
+/* profile.c */
+extern const char *const profile_keys[];
+enum ct_err	 profile_load(struct profile *, int);
+const char	*profile_get(const struct profile *, const char *,
+		    const char **);
+void		 profile_free(struct profile *);
+int		 profile_key(const char *);
 
 /* retry.c */
 enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
+
+/* secret.c */
+size_t		 secret_parse(char *, size_t);
+enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
+enum ct_err	 secret_from_command(const char *, const char *,
+		    struct secret *);
+enum ct_err	 secret_from_prompt(const char *, struct secret *);
 
 /* seal.c */
 int		 seal(const char *, size_t, const struct seal_ctx *, char,

@@ -117,8 +117,13 @@ main(int argc, char *argv[])
 	cli_free(&cli);
 	if (rc != CT_OK)
 		goto out;
+	if (set.show_config) {
+		config_print(stdout, &set);
+		rc = fflush(stdout) == 0 ? CT_OK : CT_ERR_INTERNAL;
+		goto out;
+	}
 	if (set.verbose)
-		config_print(&set);
+		config_print(stderr, &set);
 	if ((rc = cache_open(&set, &cache)) != CT_OK)
 		goto out;
 	if (set.cache == CACHE_CLEAR)

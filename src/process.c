@@ -63,6 +63,7 @@ harden(void)
 }
 
 static volatile sig_atomic_t caught;
+static int		 handled[2];	/* SIGINT, SIGTERM caught by us */
 
 static void
 on_signal(int sig)
@@ -86,7 +87,7 @@ signals_install(void)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (sigaction(sigs[i], NULL, &old) == 0 &&
 		    old.sa_handler != SIG_IGN)
-			(void)sigaction(sigs[i], &sa, NULL);
+			handled[i] = sigaction(sigs[i], &sa, NULL) == 0;
 	}
 }
 
@@ -161,6 +162,22 @@ process_env(const struct token *t, const char *var)
 }
 
 /*
+ * Undo harden() and signals_install() for a program about to be
+ * exec'd: its core limit, SIGPIPE, SIGINT and SIGTERM as they were.
+ */
+void
+process_reset(void)
+{
+	if (have_core_limit)
+		(void)setrlimit(RLIMIT_CORE, &core_limit);
+	(void)signal(SIGPIPE, SIG_DFL);
+	if (handled[0])
+		(void)signal(SIGINT, SIG_DFL);
+	if (handled[1])
+		(void)signal(SIGTERM, SIG_DFL);
+}
+
+/*
  * Replace this process with argv[0] (found on PATH), with the limits
  * and signal dispositions undone; called after the secret was wiped.
  * Returns only on failure: 127 when not found, 126 otherwise, as a
@@ -169,9 +186,7 @@ process_env(const struct token *t, const char *var)
 enum ct_err
 process_exec(char **argv)
 {
-	if (have_core_limit)
-		(void)setrlimit(RLIMIT_CORE, &core_limit);
-	(void)signal(SIGPIPE, SIG_DFL);
+	process_reset();
 	execvp(argv[0], argv);
 	if (errno == ENOENT) {
 		warnmsg("%s: command not found", argv[0]);

@@ -247,7 +247,7 @@ teardown_file() { ct_teardown_file; }
 	assert_regex "$stderr" 'mutually exclusive'
 	COLLIBRA_CLIENT_SECRET_FILE=$f run --separate-stderr "$CT"
 	assert_equal "$status" 2
-	assert_regex "$stderr" 'both set'
+	assert_regex "$stderr" 'set together'
 	refute_leak
 }
 

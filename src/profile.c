@@ -1,0 +1,250 @@
+/*
+ * The config file: INI, read with libinih, with a [default] section and
+ * [profile NAME] sections.  [default] applies always; the selected
+ * profile overrides it key by key.  Every value remembers FILE:LINE so
+ * that errors and --show-config can name it.  A file that holds
+ * client_secret must not be readable by group or others.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "extern.h"
+
+#define MAX_LINE	4096
+
+const char *const profile_keys[] = {
+	"url", "token_url", "client_id", "client_secret",
+	"client_secret_file", "client_secret_command", "scope", "auth_method",
+	"format", "var", "timeout", "connect_timeout", "retries", "cacert",
+	"capath", "proxy", "insecure", "cache", "min_ttl", "cache_dir", NULL
+};
+
+/* The reading state that libinih's callbacks share. */
+struct reader {
+	FILE		*f;
+	struct profile	*p;
+	int		 line;
+	int		 in_selected;	/* the current section applies */
+	int		 in_default;
+	char		 error[256];	/* the first error, without FILE:LINE */
+};
+
+/*
+ * A section header [name] (n bytes at name): [default] or [profile X]
+ * only.  Notes whether the following keys apply.  0 after an error.
+ */
+static int
+section(struct reader *r, const char *name, size_t n)
+{
+	const char	*want = r->p->name;
+
+	r->in_default = n == 7 && strncmp(name, "default", 7) == 0;
+	r->in_selected = 0;
+	if (r->in_default)
+		return 1;
+	if (n <= 8 || strncmp(name, "profile ", 8) != 0) {
+		snprintf(r->error, sizeof(r->error), "unknown section '%.*s'",
+		    (int)(n > 64 ? 64 : n), name);
+		return 0;
+	}
+	r->in_selected = want != NULL && n - 8 == strlen(want) &&
+	    strncmp(name + 8, want, n - 8) == 0;
+	if (r->in_selected)
+		r->p->found = 1;
+	return 1;
+}
+
+/* libinih's line reader: fgets(3) that counts lines and refuses long ones. */
+static char *
+read_line(char *buf, int size, void *arg)
+{
+	struct reader	*r = arg;
+	size_t		 n;
+	char		*s, *e;
+
+	if (r->error[0] != '\0' || fgets(buf, size, r->f) == NULL)
+		return NULL;
+	r->line++;
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] != '\n' && !feof(r->f)) {
+		snprintf(r->error, sizeof(r->error), "line too long");
+		return NULL;
+	}
+	/* section headers are checked here, so that an empty one counts */
+	for (s = buf; *s == ' ' || *s == '\t'; s++)
+		continue;
+	if (*s == '[' && (e = strchr(s, ']')) != NULL)
+		return section(r, s + 1, (size_t)(e - s - 1)) ? buf : NULL;
+	return buf;
+}
+
+/* The index of key in profile_keys, or -1. */
+int
+profile_key(const char *key)
+{
+	int	 i;
+
+	for (i = 0; profile_keys[i] != NULL; i++)
+		if (strcmp(key, profile_keys[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Keep value as key's value in one section's table, with FILE:LINE. */
+static int
+store(struct reader *r, struct profile_value *v, const char *value)
+{
+	int	 n;
+
+	wipe_free_str(v->value);
+	free(v->from);
+	v->value = xstrdup(value);
+	n = snprintf(NULL, 0, "%s:%d", r->p->path, r->line);
+	if ((v->from = xmalloc((size_t)n + 1)) != NULL)
+		snprintf(v->from, (size_t)n + 1, "%s:%d", r->p->path, r->line);
+	return v->value != NULL && v->from != NULL;
+}
+
+/*
+ * libinih's handler, once per key: check the section and the key, and
+ * keep the value if its section applies.  Returns 0 (an error) to stop.
+ */
+static int
+on_key(void *arg, const char *section, const char *key, const char *value)
+{
+	struct reader	*r = arg;
+	int		 i, ok = 1;
+
+	if (*section == '\0') {
+		snprintf(r->error, sizeof(r->error), "'%s' outside a section",
+		    key);
+		return 0;
+	}
+	if ((i = profile_key(key)) == -1) {
+		snprintf(r->error, sizeof(r->error), "unknown key '%s'", key);
+		return 0;
+	}
+	if (i == profile_key("client_secret"))
+		r->p->holds_secret = 1;
+	if (r->in_default)
+		ok = store(r, &r->p->def[i], value);
+	else if (r->in_selected)
+		ok = store(r, &r->p->sel[i], value);
+	if (i == profile_key("client_secret"))	/* libinih's line buffer */
+		explicit_bzero((char *)value, strlen(value));
+	if (!ok)
+		snprintf(r->error, sizeof(r->error), "out of memory");
+	return ok;
+}
+
+/* Parse the open file f into p; prints the first error. */
+static enum ct_err
+parse(FILE *f, struct profile *p)
+{
+	struct reader	 r = { .f = f, .p = p };
+	int		 rc;
+
+	ini_use_stack = false;
+	ini_max_line = MAX_LINE + 3;
+	ini_allow_realloc = false;
+	ini_stop_on_first_error = true;
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
+	ini_allow_no_value = false;
+	rc = ini_parse_stream(read_line, &r, on_key, &r);
+	if (rc == 0 && r.error[0] == '\0')
+		return CT_OK;
+	if (rc == -2 || strcmp(r.error, "out of memory") == 0) {
+		warnmsg("out of memory");
+		return CT_ERR_INTERNAL;
+	}
+	warnmsg("%s:%d: %s", p->path, r.error[0] != '\0' ? r.line : rc,
+	    r.error[0] != '\0' ? r.error : "syntax error");
+	return CT_ERR_USAGE;
+}
+
+/*
+ * Read the config file at path into p (p->path and p->name set by the
+ * caller, name NULL for none).  A missing file is an error only if
+ * must_exist or a profile was asked for.  A profile that is not in the
+ * file, or client_secret in a file that group or others may read, is
+ * an error.  p must be released with profile_free() either way.
+ */
+enum ct_err
+profile_load(struct profile *p, int must_exist)
+{
+	struct stat	 st;
+	char		 buf[BUFSIZ];
+	FILE		*f;
+	enum ct_err	 rc;
+
+	if ((f = fopen(p->path, "re")) == NULL) {
+		if (errno == ENOENT && !must_exist && p->name == NULL)
+			return CT_OK;
+		warnmsg("%s: %s%s", p->path, strerror(errno), p->name != NULL ?
+		    " (a profile was asked for)" : "");
+		return CT_ERR_USAGE;
+	}
+	setvbuf(f, buf, _IOFBF, sizeof(buf));	/* wiped below */
+	p->loaded = 1;
+	rc = parse(f, p);
+	if (rc == CT_OK && fstat(fileno(f), &st) == 0 && p->holds_secret &&
+	    (st.st_mode & 044) != 0) {
+		warnmsg("%s holds client_secret but is readable by group or "
+		    "others (chmod 600 %s)", p->path, p->path);
+		rc = CT_ERR_USAGE;
+	}
+	fclose(f);
+	explicit_bzero(buf, sizeof(buf));
+	if (rc == CT_OK && p->name != NULL && !p->found) {
+		warnmsg("profile '%s' not found in %s", p->name, p->path);
+		rc = CT_ERR_USAGE;
+	}
+	return rc;
+}
+
+/*
+ * The value of key for the selected profile, else [default], else
+ * NULL; *from is set to FILE:LINE when found.  Borrowed from p.
+ */
+const char *
+profile_get(const struct profile *p, const char *key, const char **from)
+{
+	int	 i = profile_key(key);
+
+	if (i == -1)
+		return NULL;
+	if (p->sel[i].value != NULL) {
+		*from = p->sel[i].from;
+		return p->sel[i].value;
+	}
+	if (p->def[i].value != NULL) {
+		*from = p->def[i].from;
+		return p->def[i].value;
+	}
+	return NULL;
+}
+
+/* Wipe the values and free p.  Accepts a zeroed p. */
+void
+profile_free(struct profile *p)
+{
+	int	 i;
+
+	for (i = 0; i < PROFILE_KEYS; i++) {
+		wipe_free_str(p->def[i].value);
+		wipe_free_str(p->sel[i].value);
+		free(p->def[i].from);
+		free(p->sel[i].from);
+	}
+	free(p->path);
+	memset(p, 0, sizeof(*p));
+}

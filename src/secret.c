@@ -1,0 +1,261 @@
+/*
+ * Getting the client secret from where the settings point: a file (or
+ * standard input), a command's first line of output, or a prompt on the
+ * terminal without echo.  The secret goes straight into a buffer of our
+ * own (no stdio copy) that the caller wipes.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "extern.h"
+
+#define CAP		(MAX_SECRET + 3)	/* the largest valid file + 1 */
+
+extern char	**environ;
+
+/*
+ * The secret held in the len bytes of buf (a secret file's contents;
+ * buf has room for len + 1): one trailing newline or CRLF is stripped
+ * and the rest NUL-terminated in place.  Returns the secret's length,
+ * or 0 when it is empty, longer than MAX_SECRET or holds a NUL byte.
+ */
+size_t
+secret_parse(char *buf, size_t len)
+{
+	if (len > 0 && buf[len - 1] == '\n')
+		len -= (len > 1 && buf[len - 2] == '\r') ? 2 : 1;
+	buf[len] = '\0';
+	if (len > MAX_SECRET || memchr(buf, '\0', len) != NULL)
+		return 0;
+	return len;
+}
+
+/*
+ * Read from fd into a new buffer until EOF or CAP bytes (one past the
+ * largest valid secret).  Returns the length, or -1 with errno set.
+ */
+static ssize_t
+read_all(int fd, char **out)
+{
+	size_t	 len = 0;
+	ssize_t	 r;
+	char	*buf;
+
+	if ((*out = buf = xmalloc(CAP + 1)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	while (len < CAP && (r = read(fd, buf + len, CAP - len)) != 0) {
+		if (r < 0 && errno == EINTR && !interrupted())
+			continue;
+		if (r < 0) {
+			wipe_free(buf, CAP + 1);
+			*out = NULL;
+			return -1;
+		}
+		len += (size_t)r;
+	}
+	return (ssize_t)len;
+}
+
+/* Keep the secret in buf (len bytes read) or refuse it. */
+static enum ct_err
+take(char *buf, size_t len, const char *what, const char *whence,
+    struct secret *out)
+{
+	if ((out->len = secret_parse(buf, len)) == 0) {
+		warnmsg("%s: %s: the secret must be 1 to %d bytes without NUL",
+		    what, whence, MAX_SECRET);
+		wipe_free(buf, CAP + 1);
+		return CT_ERR_USAGE;
+	}
+	out->value = buf;
+	out->size = CAP + 1;
+	return CT_OK;
+}
+
+/* The secret from a file, or from standard input for "-". */
+enum ct_err
+secret_from_file(const char *path, const char *what, struct secret *out)
+{
+	char	*buf;
+	ssize_t	 n;
+	int	 fd = STDIN_FILENO;
+
+	if (strcmp(path, "-") != 0 &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		warnmsg("%s: cannot open %s: %s", what, path, strerror(errno));
+		return CT_ERR_USAGE;
+	}
+	n = read_all(fd, &buf);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (n == -1) {
+		if (interrupted())
+			return CT_ERR_SIGNAL;
+		warnmsg("%s: cannot read %s: %s", what, path, strerror(errno));
+		return errno == ENOMEM ? CT_ERR_INTERNAL : CT_ERR_USAGE;
+	}
+	return take(buf, (size_t)n, what, path, out);
+}
+
+/* environ without the secret variables, for a child.  Owned array. */
+static char **
+child_environ(void)
+{
+	static const char *const hide[] = {
+		"COLLIBRA_CLIENT_SECRET=", "COLLIBRA_CLIENT_SECRET_FILE=",
+		"COLLIBRA_CLIENT_SECRET_COMMAND=", NULL
+	};
+	char	**env;
+	size_t	 n = 0, i, k = 0;
+	int	 j;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((env = xmalloc((n + 1) * sizeof(*env))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		for (j = 0; hide[j] != NULL; j++)
+			if (strncmp(environ[i], hide[j], strlen(hide[j])) == 0)
+				break;
+		if (hide[j] == NULL)
+			env[k++] = environ[i];
+	}
+	env[k] = NULL;
+	return env;
+}
+
+/* Wait for pid; its status, or -1 (also when interrupted). */
+static int
+wait_child(pid_t pid)
+{
+	int	 status;
+
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			return -1;
+		if (interrupted())
+			(void)kill(pid, SIGTERM);
+	}
+	return status;
+}
+
+/*
+ * The secret as the first line that `/bin/sh -c cmd` prints.  The
+ * command shares our standard input and error (it may ask for a
+ * passphrase) and never sees the secret variables.
+ */
+enum ct_err
+secret_from_command(const char *cmd, const char *what, struct secret *out)
+{
+	char	**env, *buf = NULL, *nl;
+	int	 fds[2], status;
+	ssize_t	 n;
+	pid_t	 pid;
+
+	if ((env = child_environ()) == NULL)
+		return CT_ERR_INTERNAL;
+	if (pipe(fds) == -1 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(fds[1], F_SETFD, FD_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		warnmsg("%s: cannot run the command: %s", what,
+		    strerror(errno));
+		free(env);
+		return CT_ERR_INTERNAL;
+	}
+	if (pid == 0) {
+		if (dup2(fds[1], STDOUT_FILENO) == -1)
+			_exit(126);
+		process_reset();
+		execve("/bin/sh", (char *[]){ "sh", "-c", (char *)cmd, NULL },
+		    env);
+		_exit(127);
+	}
+	free(env);
+	close(fds[1]);
+	n = read_all(fds[0], &buf);
+	close(fds[0]);
+	status = wait_child(pid);
+	if (interrupted()) {
+		wipe_free(buf, CAP + 1);
+		return CT_ERR_SIGNAL;
+	}
+	if (n == -1 || status == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		wipe_free(buf, CAP + 1);
+		if (n == -1 || status == -1)
+			warnmsg("%s: cannot read the command's output: %s",
+			    what, strerror(errno));
+		else if (WIFSIGNALED(status))
+			warnmsg("%s: command failed (killed by signal %d)",
+			    what, WTERMSIG(status));
+		else
+			warnmsg("%s: command failed (exit %d)", what,
+			    WEXITSTATUS(status));
+		return CT_ERR_USAGE;
+	}
+	if ((nl = memchr(buf, '\n', (size_t)n)) != NULL)
+		n = nl - buf + 1;		/* the first line only */
+	if (n == 0 || (n == 1 && buf[0] == '\n') ||
+	    (n == 2 && buf[0] == '\r')) {
+		warnmsg("%s: printed no secret", what);
+		wipe_free(buf, CAP + 1);
+		return CT_ERR_USAGE;
+	}
+	return take(buf, (size_t)n, what, "command output", out);
+}
+
+/*
+ * Ask for the secret on the terminal that is standard input, with echo
+ * off, as ssh(1) does.  The prompt goes to standard error.
+ */
+enum ct_err
+secret_from_prompt(const char *client_id, struct secret *out)
+{
+	struct termios	 old, quiet;
+	char		*buf, *safe, c;
+	size_t		 len = 0;
+	ssize_t		 r;
+	enum ct_err	 rc = CT_OK;
+
+	if (tcgetattr(STDIN_FILENO, &old) == -1)
+		return CT_ERR_USAGE;
+	if ((buf = xmalloc(CAP + 1)) == NULL)
+		return CT_ERR_INTERNAL;
+	safe = sanitize(client_id, strlen(client_id), 128);
+	fprintf(stderr, "Client secret for %s: ", safe ? safe : "?");
+	free(safe);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	while (len < CAP && (r = read(STDIN_FILENO, &c, 1)) != 0) {
+		if (r < 0 && errno == EINTR && !interrupted())
+			continue;
+		if (r < 0) {
+			rc = interrupted() ? CT_ERR_SIGNAL : CT_ERR_USAGE;
+			break;
+		}
+		buf[len++] = c;
+		if (c == '\n')
+			break;
+	}
+	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	if (rc == CT_OK && (len == 0 || buf[0] == '\n')) {
+		warnmsg("no client secret was typed");
+		rc = CT_ERR_USAGE;
+	}
+	if (rc != CT_OK) {
+		wipe_free(buf, CAP + 1);
+		return rc;
+	}
+	return take(buf, len, "prompt", "the terminal", out);
+}
