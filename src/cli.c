@@ -127,6 +127,7 @@ static const char usage_text[] =
 "  10  invalid_request       11  invalid_client        12  invalid_grant\n"
 "  13  unauthorized_client   14  unsupported_grant_type\n"
 "  15  invalid_scope         16  other OAuth error\n"
+" 126  COMMAND cannot run    127  COMMAND not found\n"
 " 130  interrupted (SIGINT) 143  terminated (SIGTERM)\n";
 
 /*

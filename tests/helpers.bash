@@ -82,3 +82,34 @@ refute_leak() {
 		fi
 	done
 }
+
+# --- profiles, secrets, formats and exec mode (75-78) ---
+
+# ct_hostile_token: the printable, space-free hostile token that the mock's
+# body/hostile scenario sends (quotes, $(...), backquotes, globs, ;, |, &).
+ct_hostile_token() {
+	"$MOCK_PYTHON" - "$BATS_TEST_DIRNAME/mock-server.py" <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("mock", sys.argv[1])
+mock = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mock)
+sys.stdout.write(mock.HOSTILE)
+PY
+}
+
+# ct_isolate_config: no config file, profile or variable name from the
+# machine; $XDG_CONFIG_HOME in the test's directory, $CT_CFG the default
+# config file there (not created).
+ct_isolate_config() {
+	export XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/xdg
+	CT_CFG=$XDG_CONFIG_HOME/collibra-token/config
+	unset COLLIBRA_PROFILE COLLIBRA_TOKEN_VAR COLLIBRA_TOKEN_FORMAT \
+		COLLIBRA_CLIENT_SECRET_FILE COLLIBRA_CLIENT_SECRET_COMMAND GITHUB_ENV
+}
+
+# ct_write_config [FILE]: stdin to FILE (default $CT_CFG), mode 0600.
+ct_write_config() {
+	local f=${1:-$CT_CFG}
+	mkdir -p "$(dirname "$f")"
+	(umask 077 && cat >"$f") && chmod 600 "$f"
+}
