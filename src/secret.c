@@ -230,12 +230,14 @@ secret_from_prompt(const char *client_id, struct secret *out)
 		return CT_ERR_USAGE;
 	if ((buf = xmalloc(CAP + 1)) == NULL)
 		return CT_ERR_INTERNAL;
-	safe = sanitize(client_id, strlen(client_id), 128);
-	fprintf(stderr, "Client secret for %s: ", safe ? safe : "?");
-	free(safe);
+	/* echo off before the prompt shows, or a quick typist is echoed */
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	safe = sanitize(client_id, strlen(client_id), 128);
+	fprintf(stderr, "Client secret for %s: ", safe ? safe : "?");
+	fflush(stderr);
+	free(safe);
 	while (len < CAP && (r = read(STDIN_FILENO, &c, 1)) != 0) {
 		if (r < 0 && errno == EINTR && !interrupted())
 			continue;
@@ -247,7 +249,7 @@ secret_from_prompt(const char *client_id, struct secret *out)
 		if (c == '\n')
 			break;
 	}
-	(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	(void)tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	fputc('\n', stderr);
 	if (rc == CT_OK && (len == 0 || buf[0] == '\n')) {
 		warnmsg("no client secret was typed");
