@@ -66,3 +66,27 @@ memcheck() {
 	memcheck 10 --url "$MOCK_URL/escape"
 	COLLIBRA_CLIENT_SECRET=wrong memcheck 11
 }
+
+@test "memcheck: a profile, a secret command and the new formats" {
+	local cfg=$BATS_TEST_TMPDIR/config
+	printf '[default]\ntimeout = 20\n[profile prod]\nclient_secret_command = cat %s\nformat = fish\n' \
+		"$BATS_TEST_TMPDIR/secret" >"$cfg"
+	chmod 600 "$cfg"
+	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$BATS_TEST_TMPDIR/secret"
+	COLLIBRA_CLIENT_SECRET= memcheck 0 --config "$cfg" -p prod
+	assert_line --index 0 "set -gx COLLIBRA_TOKEN '$MOCK_TOKEN'"
+	COLLIBRA_CLIENT_SECRET= memcheck 0 --config "$cfg" -p prod --show-config
+	memcheck 0 -f dotenv --var T --url "$MOCK_URL/body/token-quote"
+	GITHUB_ENV=$BATS_TEST_TMPDIR/github memcheck 0 -f github
+	memcheck 0 -f header
+}
+
+@test "memcheck: config file and secret command errors" {
+	local cfg=$BATS_TEST_TMPDIR/config
+	printf '[default]\nno_such_key = 1\n' >"$cfg"
+	memcheck 2 --config "$cfg"
+	printf '[profile a]\nurl = x\n' >"$cfg"
+	memcheck 2 --config "$cfg" -p b
+	COLLIBRA_CLIENT_SECRET= memcheck 2 --client-secret-command 'exit 4'
+	COLLIBRA_CLIENT_SECRET= memcheck 2 --client-secret-command 'true'
+}
