@@ -74,7 +74,8 @@ static const char usage_text[] =
 "Get an OAuth 2.0 access token from Collibra (client_credentials grant)\n"
 "and print it on standard output, or run COMMAND with it in $COLLIBRA_TOKEN.\n"
 "\n"
-"Options (flags win over environment variables):\n"
+"Options (flags win over environment variables, which win over the config\n"
+"file):\n"
 "  -u, --url URL                 instance base URL              [COLLIBRA_URL]\n"
 "      --token-url URL           full token endpoint URL  [COLLIBRA_TOKEN_URL]\n"
 "  -i, --client-id ID            OAuth client ID          [COLLIBRA_CLIENT_ID]\n"
@@ -85,8 +86,8 @@ static const char usage_text[] =
 "      --client-secret-command CMD\n"
 "                                the secret is the first line CMD prints\n"
 "                                             [COLLIBRA_CLIENT_SECRET_COMMAND]\n"
-"      --config FILE             config file\n"
-"                                (default ~/.config/collibra-token/config)\n"
+"      --config FILE             config file (default $XDG_CONFIG_HOME or\n"
+"                                ~/.config, then collibra-token/config)\n"
 "  -p, --profile NAME            use [profile NAME] of it  [COLLIBRA_PROFILE]\n"
 "      --show-config             print the settings and their sources, exit\n"
 "      --scope SCOPE             request this space-separated scope\n"
@@ -273,8 +274,10 @@ cli_parse(int argc, char **argv, struct cli *c)
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") == 0) {
 		c->command = argv + optind;
-		if (c->format != NULL) {
-			warnmsg("--format has no effect with a command");
+		if (c->format != NULL || c->show_config || c->clear_cache) {
+			warnmsg("%s takes no command", c->format != NULL ?
+			    "--format" : c->show_config ? "--show-config" :
+			    "--clear-cache");
 			usage(2);
 		}
 	} else if (optind < argc) {

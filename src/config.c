@@ -184,6 +184,8 @@ resolve_token_url(const struct cli *c, struct settings *s)
 		    &s->token_url_from);
 		s->url_is_base = 1;
 	}
+	if (url == NULL && s->show_config)
+		return CT_OK;		/* shown as none */
 	if (url == NULL) {
 		warnmsg("no Collibra URL: use --url or set COLLIBRA_URL");
 		return CT_ERR_USAGE;
@@ -227,6 +229,8 @@ resolve_client_id(const struct cli *c, struct settings *s)
 {
 	s->client_id = pick(s, c->client_id, "--client-id",
 	    "COLLIBRA_CLIENT_ID", "client_id", &s->client_id_from);
+	if (s->client_id == NULL && s->show_config)
+		return CT_OK;		/* shown as none */
 	if (s->client_id == NULL) {
 		warnmsg("no client ID: use --client-id or set "
 		    "COLLIBRA_CLIENT_ID");
@@ -346,6 +350,10 @@ resolve_secret(const struct cli *c, struct settings *s)
 		warnmsg("warning: --client-secret is visible to other users "
 		    "of this machine; prefer --client-secret-file or "
 		    "COLLIBRA_CLIENT_SECRET");
+	if (s->show_config && (src.command != NULL || src.n == 0)) {
+		s->secret_from = src.from;	/* NULL: none */
+		return CT_OK;		/* neither run nor asked */
+	}
 	if (src.n == 0 && !isatty(STDIN_FILENO)) {
 		warnmsg("no client secret: tried --client-secret, "
 		    "--client-secret-file, --client-secret-command, "
@@ -353,10 +361,6 @@ resolve_secret(const struct cli *c, struct settings *s)
 		    "COLLIBRA_CLIENT_SECRET_COMMAND and the config file; "
 		    "standard input is not a terminal to prompt on");
 		return CT_ERR_USAGE;
-	}
-	if (s->show_config && (src.command != NULL || src.n == 0)) {
-		s->secret_from = src.n == 0 ? "prompt" : src.from;
-		return CT_OK;		/* neither run nor asked */
 	}
 	if (src.value != NULL) {
 		if ((sec.len = strlen(src.value)) == 0 ||
@@ -768,10 +772,13 @@ config_print(FILE *f, const struct settings *s)
 	else if (s->secret_from != NULL)
 		fprintf(f, "%sclient secret: not read for --show-config (%s)\n",
 		    lead, s->secret_from);
+	else
+		fprintf(f, "%sclient secret: (none)\n", lead);
 	print_setting(f, "scope", s->scope, s->scope_from);
 	print_setting(f, "auth method", s->auth == AUTH_BASIC ? "basic" : "post",
 	    s->auth_from);
 	print_setting(f, "format", format_names[s->format], s->format_from);
+	print_setting(f, "variable", s->var, s->var_from);
 	fprintf(f, "%stimeout: %ld s (%s), connect timeout: %ld s "
 	    "(%s)\n", lead, s->timeout_ms / 1000, s->timeout_from,
 	    s->connect_timeout_ms / 1000, s->connect_timeout_from);
@@ -789,6 +796,7 @@ config_print(FILE *f, const struct settings *s)
 	fprintf(f, "%scache: %s (%s), min TTL %lld s (%s)\n",
 	    lead, modes[s->cache], s->cache_from, s->min_ttl,
 	    s->min_ttl_from);
+	print_setting(f, "cache directory", s->cache_dir, s->cache_dir_from);
 }
 
 /* Wipe the secret and free what config_resolve() allocated. */
