@@ -16,7 +16,6 @@ CLI=$ROOT/src/cli.c
 BASH_COMP=$ROOT/completions/collibra-token.bash
 ZSH_COMP=$ROOT/completions/_collibra-token
 FISH_COMP=$ROOT/completions/collibra-token.fish
-FORMATS='raw json shell'
 AUTH_METHODS='basic post'
 
 # ---- helpers ---------------------------------------------------------------
@@ -78,18 +77,37 @@ help_pairs() {
 
 # "--url COLLIBRA_URL": each [VARIABLE] of --help with the option it
 # belongs to (a bracket may sit on a continuation line; [VAR=0] is VAR).
+# The variables are the bracket that ends a line: "[profile NAME]" in a
+# description is not one.
 help_opt_vars() {
 	help_text | awk '
 	    /^Exit status/ { exit }
 	    match($0, /^ +(-[A-Za-z], )?--[a-z0-9-]+/) {
 		    opt = substr($0, RSTART, RLENGTH); sub(/.*--/, "--", opt) }
-	    opt != "" && match($0, /\[[A-Za-z][A-Za-z0-9_=, ]*\]/) {
-		    v = substr($0, RSTART + 1, RLENGTH - 2)
+	    opt != "" && match($0, /\[[A-Za-z][A-Za-z0-9_=, ]*\] *$/) {
+		    v = substr($0, RSTART + 1, RLENGTH - 1); sub(/\] *$/, "", v)
 		    gsub(/=[^ ,]*/, "", v); gsub(/,/, " ", v)
 		    n = split(v, a, " "); for (i = 1; i <= n; i++) print opt, a[i] }'
 }
 
 help_vars() { help_opt_vars | awk '{ print $2 }' | sorted_set; }
+
+# The formats --help lists for --format: the words of its description,
+# continuation lines included, less "(default)", "or" and [VARIABLE].
+help_formats() {
+	help_text | awk '
+	    /^ +(-[A-Za-z], )?--[a-z]/ { on = ($0 ~ / --format /) }
+	    /^$/ { on = 0 }
+	    on' |
+	    sed -E 's/^ +-f, --format FORMAT//; s/\[[^]]*\]//g
+		s/\(default\)//g; s/,/ /g; s/(^| )or( |$)/ /g' | sorted_set
+}
+
+# The format names of src/config.c, in the order of enum format.
+src_formats() {
+	sed -n '/format_names\[\] = {/,/};/p' "$ROOT/src/config.c" |
+	    grep -oE '"[a-z]+"' | tr -d '"'
+}
 
 help_exit_codes() {
 	help_text | sed -n '/^Exit status:/,$p' |
@@ -185,6 +203,24 @@ zsh_complete() {
 	    zpty -d z
 	    grep -q __DONE__ $out || exit 98
 	    grep -v __DONE__ $out' zsh "$ROOT/completions" "$out" "$1"
+}
+
+# profile_config DIR NAME...: a config file DIR/collibra-token/config with
+# a [default] section and a [profile NAME] section for each NAME (one of
+# them indented, as the parser allows), and a commented-out profile that
+# must not be offered.
+profile_config() {
+	local dir=$1 name
+	shift
+	mkdir -p "$dir/collibra-token"
+	{
+		printf '%s\n' '# profiles' '[default]' 'url = https://a.example'
+		for name; do
+			printf '\n  [profile %s]\nclient_id = id-%s\n' \
+			    "$name" "$name"
+		done
+		printf '%s\n' '; [profile commented]' '#[profile hashed]'
+	} >"$dir/collibra-token/config"
 }
 
 # ---- (a) options ----------------------------------------------------------
@@ -336,11 +372,11 @@ zsh_complete() {
 
 # ---- (d) formats ----------------------------------------------------------
 
-@test "formats raw, json and shell appear in --help, man, completions, README" {
+@test "every format of --help is in src/config.c, man, completions, README" {
 	local f c
-	for f in $FORMATS; do
-		help_text | grep -e '--format' | grep -qw "$f" ||
-		    fail "--help: --format does not mention $f"
+	same_set "formats: --help --format vs src/config.c format_names" \
+	    "$(help_formats)" "$(src_formats)"
+	for f in $(help_formats); do
 		man_item --format | grep -qx "\.It Cm $f" ||
 		    fail "man: --format has no '.It Cm $f'"
 		readme_section Formats | grep -q "^\`$f\`" ||
@@ -370,9 +406,9 @@ zsh_complete() {
 }
 
 @test "bash: completes the values of --format, -f and --format=" {
-	same_set "bash --format" "$FORMATS" "$(bash_complete --format '')"
+	same_set "bash --format" "$(help_formats)" "$(bash_complete --format '')"
 	same_set "bash -f j" "json" "$(bash_complete -f j)"
-	same_set "bash --format=" "$FORMATS" "$(bash_complete --format = '')"
+	same_set "bash --format=" "$(help_formats)" "$(bash_complete --format = '')"
 }
 
 @test "bash: completes the values of --auth-method" {
@@ -393,9 +429,9 @@ zsh_complete() {
 
 @test "fish: completes the values of --format, -f and --auth-method" {
 	command -v fish >/dev/null || fail "fish not installed (make deps)"
-	same_set "fish --format" "$FORMATS" \
+	same_set "fish --format" "$(help_formats)" \
 	    "$(fish_complete 'collibra-token --format ')"
-	same_set "fish -f" "$FORMATS" "$(fish_complete 'collibra-token -f ')"
+	same_set "fish -f" "$(help_formats)" "$(fish_complete 'collibra-token -f ')"
 	same_set "fish --auth-method" "$AUTH_METHODS" \
 	    "$(fish_complete 'collibra-token --auth-method ')"
 }
@@ -429,9 +465,9 @@ zsh_complete() {
 	same_set "zsh --fo" "--format" "$(zsh_complete 'collibra-token --fo')"
 	same_set "long options: --help vs zsh completing --" \
 	    "$(help_longs)" "$(zsh_complete 'collibra-token --')"
-	same_set "zsh --format" "$FORMATS" \
+	same_set "zsh --format" "$(help_formats)" \
 	    "$(zsh_complete 'collibra-token --format ')"
-	same_set "zsh -f" "$FORMATS" "$(zsh_complete 'collibra-token -f ')"
+	same_set "zsh -f" "$(help_formats)" "$(zsh_complete 'collibra-token -f ')"
 	same_set "zsh --auth-method" "$AUTH_METHODS" \
 	    "$(zsh_complete 'collibra-token --auth-method ')"
 }
@@ -447,4 +483,60 @@ zsh_complete() {
 	    "$(zsh_complete "collibra-token --client-secret-file $d/")"
 	same_set "zsh --capath" "cadir" \
 	    "$(zsh_complete "collibra-token --capath $d/")"
+}
+
+# ---- (g) profile names from the config file ------------------------------
+
+@test "bash: completes profile names from the config file" {
+	local t=$BATS_TEST_TMPDIR
+	profile_config "$t/xdg" dev prod
+	profile_config "$t/home/.config" home1 home2
+	profile_config "$t/other" alpha beta
+	export HOME=$t/home XDG_CONFIG_HOME=$t/xdg
+	same_set "bash -p (XDG_CONFIG_HOME)" "dev prod" "$(bash_complete -p '')"
+	same_set "bash --profile d" "dev" "$(bash_complete --profile d)"
+	same_set "bash --profile=" "dev prod" \
+	    "$(bash_complete --profile = '')"
+	same_set "bash --config FILE -p" "alpha beta" \
+	    "$(bash_complete --config "$t/other/collibra-token/config" -p '')"
+	same_set "bash --config=FILE --profile" "alpha beta" \
+	    "$(bash_complete --config = "$t/other/collibra-token/config" \
+	    --profile '')"
+	cd "$t"		# fish and bash may create the relative directory
+	XDG_CONFIG_HOME=relative
+	same_set "bash -p (HOME, XDG_CONFIG_HOME not absolute)" \
+	    "home1 home2" "$(bash_complete -p '')"
+}
+
+@test "fish: completes profile names from the config file" {
+	command -v fish >/dev/null || fail "fish not installed (make deps)"
+	local t=$BATS_TEST_TMPDIR
+	profile_config "$t/xdg" dev prod
+	profile_config "$t/home/.config" home1 home2
+	profile_config "$t/other" alpha beta
+	export HOME=$t/home XDG_CONFIG_HOME=$t/xdg
+	same_set "fish -p (XDG_CONFIG_HOME)" "dev prod" \
+	    "$(fish_complete 'collibra-token -p ')"
+	same_set "fish --profile d" "dev" \
+	    "$(fish_complete 'collibra-token --profile d')"
+	same_set "fish --config FILE -p" "alpha beta" \
+	    "$(fish_complete "collibra-token --config $t/other/collibra-token/config -p ")"
+	same_set "fish --config=FILE --profile" "alpha beta" \
+	    "$(fish_complete "collibra-token --config=$t/other/collibra-token/config --profile ")"
+	cd "$t"		# fish creates XDG directories it is given
+	XDG_CONFIG_HOME=relative
+	same_set "fish -p (HOME, XDG_CONFIG_HOME not absolute)" \
+	    "home1 home2" "$(fish_complete 'collibra-token -p ')"
+}
+
+@test "zsh: completes profile names from the config file" {
+	command -v zsh >/dev/null || fail "zsh not installed (make deps)"
+	local t=$BATS_TEST_TMPDIR
+	profile_config "$t/xdg" dev prod
+	profile_config "$t/other" alpha beta
+	export XDG_CONFIG_HOME=$t/xdg
+	same_set "zsh -p (XDG_CONFIG_HOME)" "dev prod" \
+	    "$(zsh_complete 'collibra-token -p ')"
+	same_set "zsh --config FILE --profile" "alpha beta" \
+	    "$(zsh_complete "collibra-token --config $t/other/collibra-token/config --profile ")"
 }

@@ -1,0 +1,682 @@
+#!/usr/bin/env bats
+# The config file: [default] and [profile NAME], precedence (flags >
+# environment > profile > [default] > built-in), parse errors with file and
+# line, the permission check for client_secret, --show-config and where the
+# file is looked for.
+
+load helpers
+
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+
+setup() {
+	ct_isolate_config
+	SECRET=$COLLIBRA_CLIENT_SECRET
+	CFG=$CT_CFG
+}
+
+# show LABEL: the --show-config line for LABEL ("LABEL: ...") from $output.
+show() {
+	printf '%s\n' "$output" | grep -m1 -- "^$1: " || true
+}
+
+# requests_since N: how many requests the mock got after it had N.
+requests_since() {
+	echo $(($(mock_requests) - $1))
+}
+
+# --- each key reaches the request ---------------------------------------
+
+@test "profile: url, client_id, client_secret, scope, auth_method, format reach the request" {
+	unset COLLIBRA_URL COLLIBRA_CLIENT_ID COLLIBRA_CLIENT_SECRET
+	mock_add_creds p-client "$SECRET"
+	ct_write_config <<-EOF
+		[profile p]
+		url = $MOCK_URL/scope
+		client_id = p-client
+		client_secret = $SECRET
+		scope = read write
+		auth_method = post
+		format = json
+	EOF
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_equal "$(mock_last_field path)" /scope/rest/oauth/v2/token
+	assert_equal "$(mock_last_field client_id)" p-client
+	assert_equal "$(mock_last_field auth)" post
+	assert_equal "$(mock_last_field auth_ok)" true
+	assert_equal "$(mock_last_field scope)" 'read write'
+	assert_regex "$output" "^\{\"access_token\":\"$MOCK_TOKEN\",.*\"scope\":\"read write\""
+	refute_leak
+	# without -p the profile does not apply: no URL at all
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	refute_leak
+}
+
+@test "profile: a wrong client_secret is sent (and refused)" {
+	unset COLLIBRA_CLIENT_SECRET
+	ct_write_config <<-EOF
+		[profile p]
+		client_secret = not-$SECRET
+	EOF
+	run --separate-stderr "$CT" -p p
+	assert_equal "$status" 11
+	assert_output ''
+	refute_leak
+}
+
+@test "profile: token_url and client_secret_file" {
+	unset COLLIBRA_URL COLLIBRA_CLIENT_SECRET
+	printf '%s\n' "$SECRET" >"$BATS_TEST_TMPDIR/secret"
+	printf '%s\n' "x$SECRET" >"$BATS_TEST_TMPDIR/wrong"
+	ct_write_config <<-EOF
+		[profile good]
+		token_url = $MOCK_URL/expires/77/rest/oauth/v2/token
+		client_secret_file = $BATS_TEST_TMPDIR/secret
+		[profile bad]
+		token_url = $MOCK_URL/expires/78/rest/oauth/v2/token
+		client_secret_file = $BATS_TEST_TMPDIR/wrong
+	EOF
+	run --separate-stderr "$CT" -p good
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(mock_last_field path)" /expires/77/rest/oauth/v2/token
+	run --separate-stderr "$CT" -p bad
+	assert_equal "$status" 11
+	assert_equal "$(mock_last_field path)" /expires/78/rest/oauth/v2/token
+	refute_leak
+}
+
+@test "profile: cacert trusts the test CA; a wrong one fails TLS" {
+	unset SSL_CERT_FILE
+	ct_write_config <<-EOF
+		[profile good]
+		cacert = $CT_PKI/ca.pem
+		[profile bad]
+		cacert = $CT_PKI/wrong.pem
+		retries = 0
+	EOF
+	run --separate-stderr "$CT" -p good
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	run --separate-stderr "$CT" -p bad
+	assert_equal "$status" 4
+	refute_leak
+}
+
+@test "profile: capath trusts a hashed directory; an empty one fails TLS" {
+	unset SSL_CERT_FILE
+	mkdir -p "$BATS_TEST_TMPDIR/ca" "$BATS_TEST_TMPDIR/empty"
+	cp "$CT_PKI/ca.pem" "$BATS_TEST_TMPDIR/ca/"
+	openssl rehash "$BATS_TEST_TMPDIR/ca" 2>/dev/null || c_rehash "$BATS_TEST_TMPDIR/ca" >/dev/null
+	ct_write_config <<-EOF
+		[profile good]
+		capath = $BATS_TEST_TMPDIR/ca
+		[profile bad]
+		capath = $BATS_TEST_TMPDIR/empty
+		retries = 0
+	EOF
+	run --separate-stderr "$CT" -p good
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	run --separate-stderr "$CT" -p bad
+	assert_equal "$status" 4
+}
+
+@test "profile: insecure = true skips verification, insecure = off does not" {
+	unset SSL_CERT_FILE
+	ct_write_config <<-EOF
+		[profile on]
+		insecure = true
+		[profile off]
+		insecure = off
+		retries = 0
+	EOF
+	run --separate-stderr "$CT" -p on
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	run --separate-stderr "$CT" -p off
+	assert_equal "$status" 4
+}
+
+@test "profile: proxy is used (a dead proxy is a network error)" {
+	ct_write_config <<-EOF
+		[profile dead]
+		proxy = http://127.0.0.1:9
+		retries = 0
+		[profile none]
+		retries = 0
+	EOF
+	run --separate-stderr "$CT" -p none
+	assert_success
+	run --separate-stderr "$CT" -p dead
+	assert_equal "$status" 3
+}
+
+@test "profile: cache = true with cache_dir caches; cache = false does not" {
+	unset COLLIBRA_TOKEN_CACHE COLLIBRA_TOKEN_CACHE_DIR
+	local n
+	ct_write_config <<-EOF
+		[profile on]
+		cache = true
+		cache_dir = $BATS_TEST_TMPDIR/c-on
+		[profile off]
+		cache = false
+		cache_dir = $BATS_TEST_TMPDIR/c-off
+	EOF
+	n=$(mock_requests)
+	run --separate-stderr "$CT" -p on
+	assert_success
+	run --separate-stderr "$CT" -p on
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(requests_since "$n")" 1
+	[ -n "$(ls -A "$BATS_TEST_TMPDIR/c-on")" ]
+	n=$(mock_requests)
+	run --separate-stderr "$CT" -p off
+	run --separate-stderr "$CT" -p off
+	assert_success
+	assert_equal "$(requests_since "$n")" 2
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/c-off" 2>/dev/null)" ]
+}
+
+@test "profile: timeout, connect_timeout, retries, min_ttl, var in --show-config and output" {
+	ct_write_config <<-EOF
+		[profile p]
+		timeout = 17
+		connect_timeout = 9
+		retries = 5
+		min_ttl = 90
+		var = P_TOK
+		format = shell
+	EOF
+	run --separate-stderr "$CT" -p p --show-config
+	assert_success
+	assert_regex "$(show timeout)" "^timeout: 17( s)? \($CFG:2\)"
+	assert_regex "$output" "connect timeout: 9( s)? \($CFG:3\)"
+	assert_regex "$(show retries)" "^retries: 5 \($CFG:4\)"
+	assert_regex "$(show cache)" "min TTL 90( s)? \($CFG:5\)"
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_line -n 0 "export P_TOK='$MOCK_TOKEN'"
+	# without the profile: built-in values
+	run --separate-stderr "$CT" --show-config
+	assert_success
+	assert_regex "$(show timeout)" '^timeout: 30( s)? \(default\)'
+	assert_regex "$(show retries)" '^retries: 2 \(default\)'
+}
+
+# --- precedence: flag > environment > profile > [default] > built-in ----
+
+@test "precedence for url: flag, COLLIBRA_URL, profile, [default], none" {
+	ct_write_config <<-EOF
+		[default]
+		url = $MOCK_URL/expires/101
+		[profile p]
+		url = $MOCK_URL/expires/102
+	EOF
+	COLLIBRA_URL=$MOCK_URL/expires/103
+	run --separate-stderr "$CT" -p p --url "$MOCK_URL/expires/104"
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/104/rest/oauth/v2/token
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/103/rest/oauth/v2/token
+	unset COLLIBRA_URL
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/102/rest/oauth/v2/token
+	run --separate-stderr "$CT"
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/101/rest/oauth/v2/token
+	ct_write_config <<-EOF
+		[default]
+		scope = x
+	EOF
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'no Collibra URL'
+}
+
+@test "precedence for client_id: flag, COLLIBRA_CLIENT_ID, profile, [default], none" {
+	local id
+	for id in cid-flag cid-env cid-profile cid-default; do
+		mock_add_creds "$id" "$SECRET"
+	done
+	ct_write_config <<-EOF
+		[default]
+		client_id = cid-default
+		[profile p]
+		client_id = cid-profile
+	EOF
+	COLLIBRA_CLIENT_ID=cid-env
+	run --separate-stderr "$CT" -p p -i cid-flag
+	assert_success
+	assert_equal "$(mock_last_field client_id)" cid-flag
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_equal "$(mock_last_field client_id)" cid-env
+	unset COLLIBRA_CLIENT_ID
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_equal "$(mock_last_field client_id)" cid-profile
+	run --separate-stderr "$CT"
+	assert_success
+	assert_equal "$(mock_last_field client_id)" cid-default
+	rm "$CFG"
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	refute_leak
+}
+
+@test "precedence for format: flag, COLLIBRA_TOKEN_FORMAT, profile, [default], raw" {
+	ct_write_config <<-EOF
+		[default]
+		format = json
+		[profile p]
+		format = shell
+	EOF
+	export COLLIBRA_TOKEN_FORMAT=dotenv
+	run --separate-stderr "$CT" -p p -f header
+	assert_success
+	assert_output "Authorization: Bearer $MOCK_TOKEN"
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_line -n 0 "COLLIBRA_TOKEN='$MOCK_TOKEN'"
+	unset COLLIBRA_TOKEN_FORMAT
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_line -n 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
+	run --separate-stderr "$CT"
+	assert_success
+	assert_regex "$output" "^\{\"access_token\":\"$MOCK_TOKEN\""
+	rm "$CFG"
+	run --separate-stderr "$CT"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+@test "precedence for timeout: flag, profile, [default], built-in (no variable exists)" {
+	ct_write_config <<-EOF
+		[default]
+		timeout = 11
+		[profile p]
+		timeout = 12
+	EOF
+	run --separate-stderr "$CT" -p p --timeout 14 --show-config
+	assert_success
+	assert_regex "$(show timeout)" '^timeout: 14( s)? \(--timeout\)'
+	run --separate-stderr "$CT" -p p --show-config
+	assert_regex "$(show timeout)" "^timeout: 12( s)? \($CFG:4\)"
+	run --separate-stderr "$CT" --show-config
+	assert_regex "$(show timeout)" "^timeout: 11( s)? \($CFG:2\)"
+	rm "$CFG"
+	run --separate-stderr "$CT" --show-config
+	assert_regex "$(show timeout)" '^timeout: 30( s)? \(default\)'
+}
+
+@test "the profile overrides [default] key by key; the rest of [default] still applies" {
+	ct_write_config <<-EOF
+		[default]
+		scope = from-default
+		format = json
+		[profile p]
+		format = shell
+	EOF
+	run --separate-stderr "$CT" -p p
+	assert_success
+	assert_equal "$(mock_last_field scope)" from-default
+	assert_line -n 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
+	run --separate-stderr "$CT" -p p --show-config
+	assert_equal "$(show scope)" "scope: from-default ($CFG:2)"
+	assert_equal "$(show format)" "format: shell ($CFG:5)"
+}
+
+# --- selecting a profile ---------------------------------------------------
+
+@test "-p beats COLLIBRA_PROFILE; COLLIBRA_PROFILE alone selects" {
+	ct_write_config <<-EOF
+		[profile a]
+		url = $MOCK_URL/expires/201
+		[profile b]
+		url = $MOCK_URL/expires/202
+	EOF
+	unset COLLIBRA_URL
+	COLLIBRA_PROFILE=a run --separate-stderr "$CT"
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/201/rest/oauth/v2/token
+	COLLIBRA_PROFILE=a run --separate-stderr "$CT" -p b
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/202/rest/oauth/v2/token
+	COLLIBRA_PROFILE=a run --separate-stderr "$CT" --profile b --show-config
+	assert_equal "$(show profile)" 'profile: b (--profile)'
+	COLLIBRA_PROFILE=a run --separate-stderr "$CT" --show-config
+	assert_equal "$(show profile)" 'profile: a (COLLIBRA_PROFILE)'
+	COLLIBRA_PROFILE=c run --separate-stderr "$CT" -p b
+	assert_success
+}
+
+@test "a missing profile is exit 2, from -p or COLLIBRA_PROFILE, with no request" {
+	local n
+	ct_write_config <<-EOF
+		[profile a]
+		scope = x
+	EOF
+	n=$(mock_requests)
+	run --separate-stderr "$CT" -p nope
+	assert_equal "$status" 2
+	assert_output ''
+	assert_equal "$stderr" "collibra-token: profile 'nope' not found in $CFG"
+	COLLIBRA_PROFILE=gone run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: profile 'gone' not found in $CFG"
+	assert_equal "$(requests_since "$n")" 0
+	run --separate-stderr "$CT" -p a
+	assert_success
+}
+
+@test "--profile with no config file at all is exit 2 naming the file" {
+	run --separate-stderr "$CT" -p a
+	assert_equal "$status" 2
+	assert_output ''
+	[[ $stderr == *"$CFG"* ]]
+	# no profile asked: a missing default file is fine
+	run --separate-stderr "$CT"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+# --- parse errors -----------------------------------------------------------
+
+@test "an unknown key is exit 2 with FILE:LINE" {
+	ct_write_config <<-EOF
+		# comment
+		[default]
+		scope = x
+		foo = bar
+	EOF
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_output ''
+	assert_equal "$stderr" "collibra-token: $CFG:4: unknown key 'foo'"
+	sed -i '$d' "$CFG"
+	run --separate-stderr "$CT"
+	assert_success
+}
+
+@test "an unknown key in a profile section is exit 2 with its line" {
+	ct_write_config <<-EOF
+		[default]
+		scope = x
+		[profile p]
+		client-id = y
+	EOF
+	run --separate-stderr "$CT" -p p
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CFG:4: unknown key 'client-id'"
+}
+
+@test "an unknown section is exit 2 with FILE:LINE" {
+	ct_write_config <<-EOF
+		[default]
+		scope = x
+
+		[bogus]
+		scope = y
+	EOF
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CFG:4: unknown section 'bogus'"
+	sed -i 's/^\[bogus\]$/[profile bogus]/' "$CFG"
+	run --separate-stderr "$CT"
+	assert_success
+}
+
+@test "an unknown section with no keys is an error too, at its line" {
+	printf '[default]\nscope = x\n[empty]\n' | ct_write_config
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CFG:3: unknown section 'empty'"
+}
+
+@test "a line that is not key = value or [section] is a syntax error with its line" {
+	ct_write_config <<-EOF
+		[default]
+		scope = x
+		just some words
+	EOF
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CFG:3: syntax error"
+	sed -i 's/^just some words$/; just some words/' "$CFG"
+	run --separate-stderr "$CT"
+	assert_success
+}
+
+@test "a bad format value is the usual message with FILE:LINE as the source" {
+	ct_write_config <<-EOF
+		[default]
+		scope = x
+
+		[profile a]
+		scope = y
+
+		format = xml
+	EOF
+	run --separate-stderr "$CT" -p a
+	assert_equal "$status" 2
+	assert_output ''
+	assert_equal "$stderr" \
+		"collibra-token: $CFG:7: unknown format 'xml' (raw, json, shell, fish, header, github or dotenv)"
+	sed -i 's/^format = xml$/format = fish/' "$CFG"
+	run --separate-stderr "$CT" -p a
+	assert_success
+}
+
+@test "bad timeout, retries, auth_method and boolean values name FILE:LINE" {
+	local bad
+	unset COLLIBRA_TOKEN_CACHE
+	for bad in 'timeout = 0' 'retries = many' 'auth_method = digest' 'insecure = maybe' \
+		'cache = 2' 'min_ttl = -1'; do
+		ct_write_config <<-EOF
+			[default]
+			$bad
+		EOF
+		run --separate-stderr "$CT"
+		assert_equal "$status" 2
+		assert_regex "$stderr" "^collibra-token: $CFG:2: "
+	done
+	ct_write_config <<-EOF
+		[default]
+		timeout = 5
+		retries = 1
+		auth_method = post
+		insecure = no
+		cache = 0
+		min_ttl = 0
+	EOF
+	run --separate-stderr "$CT"
+	assert_success
+}
+
+@test "booleans: true/yes/on/1 and false/no/off/0" {
+	unset COLLIBRA_TOKEN_CACHE
+	local v
+	for v in true yes on 1; do
+		printf '[default]\ncache = %s\n' "$v" | ct_write_config
+		run --separate-stderr "$CT" --show-config
+		assert_success
+		assert_regex "$(show cache)" "^cache: on \($CFG:2\)"
+	done
+	for v in false no off 0; do
+		printf '[default]\ncache = %s\n' "$v" | ct_write_config
+		run --separate-stderr "$CT" --show-config
+		assert_success
+		assert_regex "$(show cache)" "^cache: off \($CFG:2\)"
+	done
+}
+
+# --- permissions ------------------------------------------------------------
+
+@test "a config holding client_secret readable by others or group is refused" {
+	local n mode
+	unset COLLIBRA_CLIENT_SECRET
+	ct_write_config <<-EOF
+		[default]
+		client_secret = $SECRET
+	EOF
+	n=$(mock_requests)
+	for mode in 644 640 604; do
+		chmod "$mode" "$CFG"
+		run --separate-stderr "$CT"
+		assert_equal "$status" 2
+		assert_output ''
+		assert_equal "$stderr" \
+			"collibra-token: $CFG holds client_secret but is readable by group or others (chmod 600 $CFG)"
+	done
+	assert_equal "$(requests_since "$n")" 0
+	chmod 600 "$CFG"
+	run --separate-stderr "$CT"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	refute_leak
+}
+
+@test "client_secret in an unselected profile is refused too; a 644 file without it is fine" {
+	ct_write_config <<-EOF
+		[default]
+		scope = x
+		[profile other]
+		client_secret = $SECRET
+	EOF
+	chmod 644 "$CFG"
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'holds client_secret but is readable by group or others'
+	refute_leak
+	ct_write_config <<-EOF
+		[default]
+		scope = x
+		[profile other]
+		client_secret_file = /nonexistent
+	EOF
+	chmod 644 "$CFG"
+	run --separate-stderr "$CT"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+# --- --show-config ------------------------------------------------------------
+
+@test "--show-config: values and sources, the secret redacted, no request" {
+	local n
+	unset COLLIBRA_CLIENT_SECRET COLLIBRA_URL
+	ct_write_config <<-EOF
+		[default]
+		scope = from-default
+		[profile p]
+		url = $MOCK_URL/expires/301
+		client_secret = $SECRET
+	EOF
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --show-config --profile p --timeout 9 -f json --auth-method post
+	assert_success
+	assert_equal "$(show 'token URL')" "token URL: $MOCK_URL/expires/301/rest/oauth/v2/token ($CFG:4)"
+	assert_equal "$(show 'client ID')" "client ID: $COLLIBRA_CLIENT_ID (COLLIBRA_CLIENT_ID)"
+	assert_equal "$(show 'client secret')" "client secret: 32 bytes, <redacted> ($CFG:5)"
+	assert_equal "$(show scope)" "scope: from-default ($CFG:2)"
+	assert_equal "$(show 'auth method')" 'auth method: post (--auth-method)'
+	assert_equal "$(show format)" 'format: json (--format)'
+	assert_regex "$(show timeout)" '^timeout: 9( s)? \(--timeout\)'
+	assert_regex "$(show retries)" '^retries: 2 \(default\)'
+	assert_equal "$(show 'CA file')" "CA file: $CT_PKI/ca.pem (SSL_CERT_FILE)"
+	assert_equal "$(show profile)" 'profile: p (--profile)'
+	[[ $output != *"$SECRET"* ]]
+	[[ $output != *"$MOCK_TOKEN"* ]]
+	refute_leak
+	assert_equal "$(requests_since "$n")" 0
+	# the same without --show-config does fetch
+	run --separate-stderr "$CT" --profile p
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(requests_since "$n")" 1
+}
+
+@test "--show-config: sources from flags and variables; secret from a variable or file" {
+	local n
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --show-config --url "$MOCK_URL/x"
+	assert_success
+	assert_equal "$(show 'token URL')" "token URL: $MOCK_URL/x/rest/oauth/v2/token (--url)"
+	assert_equal "$(show 'client secret')" "client secret: 32 bytes, <redacted> (COLLIBRA_CLIENT_SECRET)"
+	assert_equal "$(show 'auth method')" 'auth method: basic (default)'
+	assert_equal "$(show format)" 'format: raw (default)'
+	[[ $output != *"$SECRET"* ]]
+	printf '%s\n' "$SECRET$SECRET" >"$BATS_TEST_TMPDIR/s"
+	COLLIBRA_URL=$MOCK_URL/y run --separate-stderr "$CT" --show-config \
+		--client-secret-file "$BATS_TEST_TMPDIR/s"
+	assert_success
+	assert_equal "$(show 'token URL')" "token URL: $MOCK_URL/y/rest/oauth/v2/token (COLLIBRA_URL)"
+	assert_equal "$(show 'client secret')" "client secret: 64 bytes, <redacted> (--client-secret-file)"
+	[[ $output != *"$SECRET"* ]]
+	refute_leak
+	assert_equal "$(requests_since "$n")" 0
+}
+
+@test "--show-config never prints a secret command's output" {
+	unset COLLIBRA_CLIENT_SECRET
+	printf '%s\n' "$SECRET" >"$BATS_TEST_TMPDIR/s"
+	export CT_TEST_SECRET_PATH=$BATS_TEST_TMPDIR/s
+	run --separate-stderr "$CT" --show-config --client-secret-command 'cat "$CT_TEST_SECRET_PATH"'
+	assert_success
+	[[ $output != *"$SECRET"* ]]
+	[[ $stderr != *"$SECRET"* ]]
+	assert_regex "$(show 'client secret')" '\(--client-secret-command\)$'
+}
+
+# --- where the file is --------------------------------------------------------
+
+@test "--config FILE is used instead of the default file; a missing one is exit 2" {
+	unset COLLIBRA_URL
+	ct_write_config <<-EOF
+		[default]
+		url = $MOCK_URL/expires/401
+	EOF
+	ct_write_config "$BATS_TEST_TMPDIR/other.ini" <<-EOF
+		[default]
+		url = $MOCK_URL/expires/402
+	EOF
+	run --separate-stderr "$CT" --config "$BATS_TEST_TMPDIR/other.ini"
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/402/rest/oauth/v2/token
+	run --separate-stderr "$CT" --config "$BATS_TEST_TMPDIR/missing.ini"
+	assert_equal "$status" 2
+	assert_output ''
+	[[ $stderr == *"$BATS_TEST_TMPDIR/missing.ini"* ]]
+}
+
+@test "default path: \$XDG_CONFIG_HOME if absolute, else ~/.config" {
+	unset COLLIBRA_URL
+	export HOME=$BATS_TEST_TMPDIR/home
+	ct_write_config "$HOME/.config/collibra-token/config" <<-EOF
+		[default]
+		url = $MOCK_URL/expires/501
+	EOF
+	ct_write_config "$XDG_CONFIG_HOME/collibra-token/config" <<-EOF
+		[default]
+		url = $MOCK_URL/expires/502
+	EOF
+	run --separate-stderr "$CT"
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/502/rest/oauth/v2/token
+	# a relative XDG_CONFIG_HOME does not count
+	mkdir -p "$BATS_TEST_TMPDIR/rel/collibra-token"
+	cp "$CFG" "$BATS_TEST_TMPDIR/rel/collibra-token/config"
+	(cd "$BATS_TEST_TMPDIR" && XDG_CONFIG_HOME=rel "$CT" >/dev/null 2>&1)
+	assert_equal "$(mock_last_field path)" /expires/501/rest/oauth/v2/token
+	unset XDG_CONFIG_HOME
+	run --separate-stderr "$CT"
+	assert_success
+	assert_equal "$(mock_last_field path)" /expires/501/rest/oauth/v2/token
+}

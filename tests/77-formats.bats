@@ -1,0 +1,305 @@
+#!/usr/bin/env bats
+# The fish, header, github and dotenv formats, --var, and COLLIBRA_TOKEN_VAR;
+# every format with a hostile token.
+
+load helpers
+
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+
+setup() {
+	ct_isolate_config
+	GHENV=$BATS_TEST_DIRNAME/github-env.py
+}
+
+# json_get JSON KEY: one string value of a JSON object.
+json_get() {
+	"$MOCK_PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"
+}
+
+# json_keys JSON: the keys of a JSON object, one per line.
+json_keys() {
+	"$MOCK_PYTHON" -c 'import json,sys; print("\n".join(json.loads(sys.argv[1])))' "$1"
+}
+
+# in_empty_dir SHELL SCRIPT ARGS...: run SCRIPT in SHELL in an empty directory
+# (bats `run`), then check that nothing was created there.
+EMPTY_CHECK=
+in_empty_dir() {
+	local sh=$1 dir=$BATS_TEST_TMPDIR/empty-$1
+	shift
+	mkdir -p "$dir"
+	EMPTY_CHECK=$dir
+	run --separate-stderr env -C "$dir" "$sh" "$@"
+}
+assert_dir_empty() {
+	assert_equal "$(ls -A "$EMPTY_CHECK")" ''
+}
+
+now() { date +%s; }
+
+# --- fish ---------------------------------------------------------------------
+
+@test "fish: three set -gx lines" {
+	local before after
+	before=$(now)
+	run --separate-stderr "$CT" -f fish
+	after=$(now)
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_line -n 0 "set -gx COLLIBRA_TOKEN '$MOCK_TOKEN'"
+	assert_line -n 1 "set -gx COLLIBRA_TOKEN_TYPE 'Bearer'"
+	assert_regex "${lines[2]}" "^set -gx COLLIBRA_TOKEN_EXPIRES_AT '[0-9]+'$"
+	local at=${lines[2]#*\'}
+	at=${at%\'}
+	((at >= before + 3600 && at <= after + 3600))
+	refute_leak
+}
+
+@test "fish: quotes and backslashes escaped the fish way" {
+	run --separate-stderr "$CT" -f fish --url "$MOCK_URL/body/token-quote"
+	assert_success
+	assert_line -n 0 "set -gx COLLIBRA_TOKEN 'abc\\'def\"ghi'"
+	run --separate-stderr "$CT" -f fish --url "$MOCK_URL/noexpiry"
+	assert_success
+	assert_line -n 2 "set -gx COLLIBRA_TOKEN_EXPIRES_AT ''"
+}
+
+@test "fish: a hostile token round-trips through source and runs nothing" {
+	local t
+	t=$(ct_hostile_token)
+	in_empty_dir fish --no-config -c '
+		$argv[1] -f fish --url $argv[2] | source; or exit 9
+		printf "%s\n" $COLLIBRA_TOKEN $COLLIBRA_TOKEN_TYPE "$COLLIBRA_TOKEN_EXPIRES_AT"
+	' "$CT" "$MOCK_URL/body/hostile"
+	assert_success
+	assert_dir_empty
+	assert_equal "${lines[0]}" "$t"
+	assert_equal "${lines[1]}" Bearer
+	assert_regex "${lines[2]}" '^[0-9]+$'
+	in_empty_dir fish --no-config -c '
+		$argv[1] -f fish --url $argv[2] | source; or exit 9
+		printf "%s\n" $COLLIBRA_TOKEN
+	' "$CT" "$MOCK_URL/body/token-quote"
+	assert_success
+	assert_output "abc'def\"ghi"
+	assert_dir_empty
+}
+
+# --- header ---------------------------------------------------------------------
+
+@test "header: exactly one Authorization line" {
+	run --separate-stderr "$CT" -f header
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_output "Authorization: Bearer $MOCK_TOKEN"
+	"$CT" -f header | cmp - <(printf 'Authorization: Bearer %s\n' "$MOCK_TOKEN")
+	refute_leak
+}
+
+@test "header: a hostile token is printed as is; an unknown format is exit 2" {
+	local t
+	t=$(ct_hostile_token)
+	run --separate-stderr "$CT" -f header --url "$MOCK_URL/body/hostile"
+	assert_success
+	assert_output "Authorization: Bearer $t"
+	run --separate-stderr "$CT" -f Header
+	assert_equal "$status" 2
+	assert_output ''
+	assert_equal "$stderr" \
+		"collibra-token: --format: unknown format 'Header' (raw, json, shell, fish, header, github or dotenv)"
+}
+
+# --- github ---------------------------------------------------------------------
+
+@test "github: the mask on stdout, the variables appended to GITHUB_ENV" {
+	local before after env
+	export GITHUB_ENV=$BATS_TEST_TMPDIR/github_env
+	printf 'EARLIER=kept\nML<<EOF_X\nline1\nline2\nEOF_X\n' >"$GITHUB_ENV"
+	cp "$GITHUB_ENV" "$BATS_TEST_TMPDIR/before"
+	before=$(now)
+	run --separate-stderr "$CT" -f github
+	after=$(now)
+	assert_success
+	assert_output "::add-mask::$MOCK_TOKEN"
+	assert_equal "$stderr" ''
+	# earlier content preserved byte for byte
+	cmp "$BATS_TEST_TMPDIR/before" <(head -c "$(stat -c %s "$BATS_TEST_TMPDIR/before")" "$GITHUB_ENV")
+	env=$("$GHENV" "$GITHUB_ENV")
+	assert_equal "$(json_keys "$env" | tr '\n' ' ')" \
+		'COLLIBRA_TOKEN COLLIBRA_TOKEN_EXPIRES_AT COLLIBRA_TOKEN_TYPE EARLIER ML '
+	assert_equal "$(json_get "$env" EARLIER)" kept
+	assert_equal "$(json_get "$env" ML)" $'line1\nline2'
+	assert_equal "$(json_get "$env" COLLIBRA_TOKEN)" "$MOCK_TOKEN"
+	assert_equal "$(json_get "$env" COLLIBRA_TOKEN_TYPE)" Bearer
+	local at
+	at=$(json_get "$env" COLLIBRA_TOKEN_EXPIRES_AT)
+	((at >= before + 3600 && at <= after + 3600))
+}
+
+@test "github: the multi-line syntax with a random ghadelimiter_ delimiter" {
+	export GITHUB_ENV=$BATS_TEST_TMPDIR/github_env
+	: >"$GITHUB_ENV"
+	run --separate-stderr "$CT" -f github
+	assert_success
+	run cat "$GITHUB_ENV"
+	assert_equal "${#lines[@]}" 9
+	assert_regex "${lines[0]}" '^COLLIBRA_TOKEN<<ghadelimiter_[A-Za-z0-9_-]+$'
+	assert_equal "${lines[1]}" "$MOCK_TOKEN"
+	assert_equal "${lines[2]}" "${lines[0]#COLLIBRA_TOKEN<<}"
+	assert_regex "${lines[3]}" '^COLLIBRA_TOKEN_TYPE<<ghadelimiter_'
+	assert_equal "${lines[4]}" Bearer
+	assert_regex "${lines[6]}" '^COLLIBRA_TOKEN_EXPIRES_AT<<ghadelimiter_'
+	local d1=${lines[2]}
+	: >"$GITHUB_ENV"
+	"$CT" -f github >/dev/null
+	run head -n 1 "$GITHUB_ENV"
+	[[ $output != *"$d1"* ]]
+}
+
+@test "github: a hostile token and no expiry read back exactly" {
+	local t env
+	t=$(ct_hostile_token)
+	export GITHUB_ENV=$BATS_TEST_TMPDIR/github_env
+	run --separate-stderr "$CT" -f github --url "$MOCK_URL/body/hostile"
+	assert_success
+	assert_output "::add-mask::$t"
+	env=$("$GHENV" "$GITHUB_ENV")
+	assert_equal "$(json_get "$env" COLLIBRA_TOKEN)" "$t"
+	: >"$GITHUB_ENV"
+	run --separate-stderr "$CT" -f github --url "$MOCK_URL/noexpiry"
+	assert_success
+	env=$("$GHENV" "$GITHUB_ENV")
+	assert_equal "$(json_get "$env" COLLIBRA_TOKEN_EXPIRES_AT)" ''
+	assert_equal "$(json_get "$env" COLLIBRA_TOKEN)" "$MOCK_TOKEN"
+}
+
+@test "github-env.py rejects a block whose delimiter never comes" {
+	printf 'A<<D1\nvalue\nD2\n' >"$BATS_TEST_TMPDIR/bad"
+	run --separate-stderr "$GHENV" "$BATS_TEST_TMPDIR/bad"
+	assert_failure
+	printf 'A<<D1\nvalue\nD1\n' >"$BATS_TEST_TMPDIR/good"
+	run --separate-stderr "$GHENV" "$BATS_TEST_TMPDIR/good"
+	assert_success
+	assert_output '{"A": "value"}'
+}
+
+@test "github: without GITHUB_ENV only the mask, a warning and exit 0" {
+	unset GITHUB_ENV
+	run --separate-stderr "$CT" -f github
+	assert_success
+	assert_output "::add-mask::$MOCK_TOKEN"
+	assert_equal "$stderr" 'collibra-token: warning: GITHUB_ENV is not set; only the mask was printed'
+	export GITHUB_ENV=$BATS_TEST_TMPDIR/github_env
+	run --separate-stderr "$CT" -f github
+	assert_success
+	assert_equal "$stderr" ''
+}
+
+# --- dotenv -----------------------------------------------------------------------
+
+@test "dotenv: three single-quoted lines" {
+	run --separate-stderr "$CT" -f dotenv
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_line -n 0 "COLLIBRA_TOKEN='$MOCK_TOKEN'"
+	assert_line -n 1 "COLLIBRA_TOKEN_TYPE='Bearer'"
+	assert_regex "${lines[2]}" "^COLLIBRA_TOKEN_EXPIRES_AT='[0-9]+'$"
+	run --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/noexpiry"
+	assert_line -n 2 "COLLIBRA_TOKEN_EXPIRES_AT=''"
+}
+
+@test "dotenv: a token with a quote is double-quoted with \\ \" \$ and \` escaped" {
+	local t want
+	run --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/body/token-quote"
+	assert_success
+	assert_line -n 0 'COLLIBRA_TOKEN="abc'"'"'def\"ghi"'
+	t=$(ct_hostile_token)
+	want=$(printf '%s' "$t" | sed -e 's/[\\"$`]/\\&/g')
+	run --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/body/hostile"
+	assert_success
+	assert_line -n 0 "COLLIBRA_TOKEN=\"$want\""
+}
+
+@test "dotenv: a hostile token round-trips through set -a; . FILE and runs nothing" {
+	local t
+	t=$(ct_hostile_token)
+	"$CT" -f dotenv --url "$MOCK_URL/body/hostile" >"$BATS_TEST_TMPDIR/h.env"
+	"$CT" -f dotenv --url "$MOCK_URL/body/token-quote" >"$BATS_TEST_TMPDIR/q.env"
+	"$CT" -f dotenv >"$BATS_TEST_TMPDIR/n.env"
+	in_empty_dir bash -c '
+		for f; do
+			( set -a; . "$f"; printf "%s\n" "$COLLIBRA_TOKEN" ) || exit 9
+		done
+	' _ "$BATS_TEST_TMPDIR/h.env" "$BATS_TEST_TMPDIR/q.env" "$BATS_TEST_TMPDIR/n.env"
+	assert_success
+	assert_dir_empty
+	assert_equal "${lines[0]}" "$t"
+	assert_equal "${lines[1]}" "abc'def\"ghi"
+	assert_equal "${lines[2]}" "$MOCK_TOKEN"
+}
+
+# --- --var --------------------------------------------------------------------------
+
+@test "--var names the variables of shell, fish and dotenv" {
+	run --separate-stderr "$CT" -f shell --var MY_TOK
+	assert_success
+	assert_line -n 0 "export MY_TOK='$MOCK_TOKEN'"
+	assert_line -n 1 "export MY_TOK_TYPE='Bearer'"
+	assert_regex "${lines[2]}" "^export MY_TOK_EXPIRES_AT='[0-9]+'$"
+	run --separate-stderr "$CT" -f fish --var _x9
+	assert_success
+	assert_line -n 0 "set -gx _x9 '$MOCK_TOKEN'"
+	assert_line -n 1 "set -gx _x9_TYPE 'Bearer'"
+	assert_regex "${lines[2]}" "^set -gx _x9_EXPIRES_AT '[0-9]+'$"
+	run --separate-stderr "$CT" -f dotenv --var Tok
+	assert_success
+	assert_line -n 0 "Tok='$MOCK_TOKEN'"
+	assert_line -n 1 "Tok_TYPE='Bearer'"
+	assert_regex "${lines[2]}" "^Tok_EXPIRES_AT='[0-9]+'$"
+	refute_regex "$output" COLLIBRA_TOKEN
+}
+
+@test "--var names the GITHUB_ENV variables" {
+	local env
+	export GITHUB_ENV=$BATS_TEST_TMPDIR/github_env
+	run --separate-stderr "$CT" -f github --var GH_T
+	assert_success
+	assert_output "::add-mask::$MOCK_TOKEN"
+	env=$("$GHENV" "$GITHUB_ENV")
+	assert_equal "$(json_keys "$env" | tr '\n' ' ')" 'GH_T GH_T_EXPIRES_AT GH_T_TYPE '
+	assert_equal "$(json_get "$env" GH_T)" "$MOCK_TOKEN"
+}
+
+@test "COLLIBRA_TOKEN_VAR sets the name; --var beats it" {
+	COLLIBRA_TOKEN_VAR=ENV_TOK run --separate-stderr "$CT" -f shell
+	assert_success
+	assert_line -n 0 "export ENV_TOK='$MOCK_TOKEN'"
+	COLLIBRA_TOKEN_VAR=ENV_TOK run --separate-stderr "$CT" -f shell --var FLAG_TOK
+	assert_success
+	assert_line -n 0 "export FLAG_TOK='$MOCK_TOKEN'"
+	run --separate-stderr "$CT" -f shell
+	assert_line -n 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
+}
+
+@test "--var: invalid names are exit 2" {
+	local n name long
+	long=$(printf 'A%.0s' {1..65})
+	n=$(mock_requests)
+	for name in 1X A-B '' "$long" 'A B'; do
+		run --separate-stderr "$CT" -f shell --var "$name"
+		assert_equal "$status" 2
+		assert_output ''
+		assert_equal "$stderr" "collibra-token: --var: invalid variable name '$name'"
+	done
+	run --separate-stderr "$CT" -f shell --var 'é'
+	assert_equal "$status" 2
+	COLLIBRA_TOKEN_VAR='x;y' run --separate-stderr "$CT" -f shell
+	assert_equal "$status" 2
+	assert_regex "$stderr" "invalid variable name 'x;y'"
+	assert_equal "$(mock_requests)" "$n"
+	# 64 bytes is the limit
+	run --separate-stderr "$CT" -f shell --var "${long:1}"
+	assert_success
+	assert_line -n 0 "export ${long:1}='$MOCK_TOKEN'"
+}
