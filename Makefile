@@ -65,7 +65,7 @@ $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h
 
 # Install what is missing (Debian packages), then run every test.
 check: deps
-	$(MAKE) test
+	$(MAKE) --no-print-directory test
 
 # Every suite against the release build (valgrind memcheck included),
 # then against the sanitizer build; one "N passed, N failed" summary.

@@ -7,11 +7,6 @@ load helpers
 setup_file() { ct_setup_file; }
 teardown_file() { ct_teardown_file; }
 
-# requests_since N: how many requests the mock got after it had N.
-requests_since() {
-	echo $(($(mock_requests) - $1))
-}
-
 # gap: seconds between the last two requests the mock logged.
 gap() {
 	tail -n 2 "$MOCK_LOG" | "$MOCK_PYTHON" -c '

@@ -7,18 +7,6 @@ load helpers
 setup_file() { ct_setup_file; }
 teardown_file() { ct_teardown_file; }
 
-# The printable, space-free hostile token that the mock's body/hostile
-# scenario sends (quotes, $(...), backquotes, globs, ;, |, &).
-hostile_token() {
-	"$MOCK_PYTHON" - "$BATS_TEST_DIRNAME/mock-server.py" <<'PY'
-import importlib.util, sys
-spec = importlib.util.spec_from_file_location("mock", sys.argv[1])
-mock = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mock)
-sys.stdout.write(mock.HOSTILE)
-PY
-}
-
 # eval_in SHELL SCENARIO: eval the tool's shell output in SHELL in an empty
 # directory, print the variable back, and check nothing was executed.
 eval_in() {
@@ -36,7 +24,7 @@ eval_in() {
 
 @test "shell output evals safely in sh with a hostile token" {
 	local t
-	t=$(hostile_token)
+	t=$(ct_hostile_token)
 	eval_in sh body/hostile
 	assert_equal "${#lines[@]}" 3
 	assert_equal "${lines[0]}" "$t"
@@ -46,21 +34,21 @@ eval_in() {
 
 @test "shell output evals safely in bash with a hostile token" {
 	local t
-	t=$(hostile_token)
+	t=$(ct_hostile_token)
 	eval_in bash body/hostile
 	assert_equal "${lines[0]}" "$t"
 }
 
 @test "shell output evals safely in dash with a hostile token" {
 	local t
-	t=$(hostile_token)
+	t=$(ct_hostile_token)
 	eval_in dash body/hostile
 	assert_equal "${lines[0]}" "$t"
 }
 
 @test "shell output evals safely in zsh with a hostile token" {
 	local t
-	t=$(hostile_token)
+	t=$(ct_hostile_token)
 	eval_in zsh body/hostile
 	assert_equal "${lines[0]}" "$t"
 }
@@ -75,7 +63,7 @@ eval_in() {
 
 @test "the hostile token is printed as is in raw and escaped in json" {
 	local t
-	t=$(hostile_token)
+	t=$(ct_hostile_token)
 	run --separate-stderr "$CT" --url "$MOCK_URL/body/hostile"
 	assert_success
 	assert_output "$t"

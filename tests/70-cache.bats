@@ -13,11 +13,6 @@ setup() {
 	CACHE=$COLLIBRA_TOKEN_CACHE_DIR
 }
 
-# requests_since N: how many requests the mock got after it had N.
-requests_since() {
-	echo $(($(mock_requests) - $1))
-}
-
 # entry: the path of the one cache entry.
 entry() {
 	find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*' | head -n 1

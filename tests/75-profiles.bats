@@ -20,11 +20,6 @@ show() {
 	printf '%s\n' "$output" | grep -m1 -- "^$1: " || true
 }
 
-# requests_since N: how many requests the mock got after it had N.
-requests_since() {
-	echo $(($(mock_requests) - $1))
-}
-
 # --- each key reaches the request ---------------------------------------
 
 @test "profile: url, client_id, client_secret, scope, auth_method, format reach the request" {

@@ -22,11 +22,6 @@ setup() {
 	PROMPT="Client secret for $COLLIBRA_CLIENT_ID: "
 }
 
-# requests_since N: how many requests the mock got after it had N.
-requests_since() {
-	echo $(($(mock_requests) - $1))
-}
-
 # --- secret commands --------------------------------------------------------
 
 @test "--client-secret-command: the first line of its output is the secret" {

@@ -56,11 +56,21 @@ ct_setup_file() {
 	# and never in the real home
 	export COLLIBRA_TOKEN_CACHE=0
 	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_FILE_TMPDIR/cache
+	# nor a config file, profile or output setting of the machine's
+	export XDG_CONFIG_HOME=$BATS_FILE_TMPDIR/xdg-config
+	unset COLLIBRA_PROFILE COLLIBRA_TOKEN_VAR COLLIBRA_TOKEN_FORMAT \
+		COLLIBRA_CLIENT_SECRET_FILE COLLIBRA_CLIENT_SECRET_COMMAND \
+		COLLIBRA_TOKEN_RETRIES COLLIBRA_TOKEN_MIN_TTL GITHUB_ENV
 }
 
 # Call from teardown_file.
 ct_teardown_file() {
 	mock_stop MOCK
+}
+
+# requests_since N: how many requests the mock got after it had N.
+requests_since() {
+	echo $(($(mock_requests) - $1))
 }
 
 # refute_leak: after `run --separate-stderr`, fail if $stderr contains the
