@@ -80,8 +80,10 @@ open_dir(const char *path)
 	struct stat	 st;
 	int		 fd;
 
-	if (make_dirs(path) == -1 ||
-	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	/* the usual case, a cache hit, pays for one open(2) only */
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 &&
+	    (errno != ENOENT || make_dirs(path) == -1 ||
+	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)) {
 		warnmsg("warning: cache directory %s: %s; going on without "
 		    "a cache", path, strerror(errno));
 		return -1;
