@@ -31,13 +31,13 @@ quote_with(const char *s, char q, const char *esc)
 	size_t		 n = 3;
 
 	for (p = s; *p != '\0'; p++)
-		n += strchr(esc, *p) != NULL && *esc != '\0' ? 2 : 1;
+		n += strchr(esc, *p) != NULL ? 2 : 1;
 	if ((out = xmalloc(n)) == NULL)
 		return NULL;
 	o = out;
 	*o++ = q;
 	for (p = s; *p != '\0'; p++) {
-		if (*esc != '\0' && strchr(esc, *p) != NULL)
+		if (strchr(esc, *p) != NULL)
 			*o++ = '\\';
 		*o++ = *p;
 	}
