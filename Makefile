@@ -25,7 +25,7 @@ override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
 override LDFLAGS += $(HARDEN_LD)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
-LIB_SRCS	= src/cli.c src/config.c src/http.c src/token.c src/output.c \
+LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c src/output.c \
 		  src/cache.c src/seal.c src/libcurl.c src/retry.c \
 		  src/process.c src/profile.c src/secret.c \
 		  src/util.c
@@ -45,7 +45,7 @@ all: collibra-token
 collibra-token: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJS) tests/unit.o: src/extern.h Makefile
+$(OBJS) tests/unit.o: src/extern.h src/libcurl.h Makefile
 
 $(UNIT): tests/unit.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.o $(LIB_OBJS) $(LDLIBS)

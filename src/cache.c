@@ -28,23 +28,7 @@
 #define KIND_ERROR	'E'
 
 /* One "cache: ..." line for --verbose. */
-static void
-note(const struct cache *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-note(const struct cache *c, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (!c->set->verbose)
-		return;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: cache: ", PROGNAME);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
+#define note(c, ...)	verbosef((c)->set, "cache: " __VA_ARGS__)
 
 /* mkdir -p with mode 0700 for every directory it makes. */
 static int
@@ -103,18 +87,30 @@ open_dir(const char *path)
 static int
 make_ctx(const struct settings *s, struct seal_ctx *ctx)
 {
-	const char	*scope = s->scope != NULL ? s->scope : "";
+	const char	*id = SET_STR(s, CLIENT_ID), *scope = SET_STR(s, SCOPE);
 	size_t		 a = strlen(s->token_url) + 1;
-	size_t		 b = strlen(s->client_id) + 1;
-	size_t		 n = a + b + strlen(scope) + 1;
+	size_t		 b = strlen(id) + 1;
+	size_t		 n;
+
+	if (scope == NULL)
+		scope = "";
+	n = a + b + strlen(scope) + 1;
 
 	if ((ctx->data = xmalloc(n)) == NULL)
 		return -1;
 	memcpy(ctx->data, s->token_url, a);
-	memcpy(ctx->data + a, s->client_id, b);
+	memcpy(ctx->data + a, id, b);
 	memcpy(ctx->data + a + b, scope, n - a - b);
 	ctx->len = n;
 	return 0;
+}
+
+/* A cache that is not open: cache_close() on it does nothing. */
+void
+cache_init(struct cache *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->dirfd = c->lockfd = -1;
 }
 
 /*
@@ -123,11 +119,11 @@ make_ctx(const struct settings *s, struct seal_ctx *ctx)
  * other cache call does nothing.  Returns CT_ERR_INTERNAL only when out
  * of memory.
  */
+
 enum ct_err
 cache_open(const struct settings *s, struct cache *c)
 {
-	memset(c, 0, sizeof(*c));
-	c->dirfd = c->lockfd = -1;
+	cache_init(c);
 	c->set = s;
 	if (s->cache == CACHE_OFF) {
 		note(c, "off (%s)", s->cache_from);
@@ -276,8 +272,10 @@ cache_lookup(struct cache *c)
 	if (c->dirfd == -1 || s->cache != CACHE_ON)
 		return NULL;
 	if ((n = read_entry(c, c->name, &e, &why)) == -1) {
-		note(c, strcmp(why, "none") == 0 ? "miss" :
-		    "rejected (%s)", why);
+		if (strcmp(why, "none") == 0)
+			note(c, "miss");
+		else
+			note(c, "rejected (%s)", why);
 		return NULL;
 	}
 	if (unseal(s->secret, s->secret_len, &c->ctx, KIND_TOKEN, e,
@@ -287,14 +285,14 @@ cache_lookup(struct cache *c)
 		return NULL;
 	}
 	free(e);
-	t = cache_entry_token(plain, plen, time(NULL), s->min_ttl, &why,
-	    &left);
+	t = cache_entry_token(plain, plen, time(NULL), SET_NUM(s, MIN_TTL),
+	    &why, &left);
 	wipe_free(plain, plen);
 	if (t != NULL)
 		note(c, "hit (%lld s left)", left);
 	else if (strcmp(why, "expired") == 0)
 		note(c, "expired (%lld s left, --min-ttl %lld)", left,
-		    s->min_ttl);
+		    SET_NUM(s, MIN_TTL));
 	else
 		note(c, "rejected (%s)", why);
 	return t;
@@ -490,7 +488,7 @@ cache_store(struct cache *c, const struct token *t)
 		warnmsg("warning: cannot write the cache entry: %s",
 		    strerror(errno));
 	else
-		note(c, c->set->cache == CACHE_REFRESH ? "refreshed" :
+		note(c, "%s", c->set->cache == CACHE_REFRESH ? "refreshed" :
 		    "stored");
 	remove_stale(c);
 }

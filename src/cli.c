@@ -1,121 +1,27 @@
 /*
- * The command line: one getopt_long table, usage() and --version.
- * Each option only stores its argument; config.c validates.
+ * The command line: the getopt_long table built from the settings table,
+ * usage() and --version.  Each option only stores its argument;
+ * config.c validates.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "extern.h"
 
-enum {
-	OPT_TOKEN_URL = 256,
-	OPT_SECRET_FILE,
-	OPT_SCOPE,
-	OPT_AUTH_METHOD,
-	OPT_TIMEOUT,
-	OPT_CONNECT_TIMEOUT,
-	OPT_CACERT,
-	OPT_CAPATH,
-	OPT_PROXY,
-	OPT_NO_CACHE,
-	OPT_REFRESH,
-	OPT_CLEAR_CACHE,
-	OPT_CACHE_DIR,
-	OPT_MIN_TTL,
-	OPT_RETRIES,
-	OPT_VAR,
-	OPT_SECRET_COMMAND,
-	OPT_CONFIG,
-	OPT_SHOW_CONFIG
-};
-
-static const char shortopts[] = "+u:i:s:f:p:kvhV";
-
-static const struct option longopts[] = {
-	{ "url",		required_argument, NULL, 'u' },
-	{ "token-url",		required_argument, NULL, OPT_TOKEN_URL },
-	{ "client-id",		required_argument, NULL, 'i' },
-	{ "client-secret",	required_argument, NULL, 's' },
-	{ "client-secret-file",	required_argument, NULL, OPT_SECRET_FILE },
-	{ "client-secret-command", required_argument, NULL, OPT_SECRET_COMMAND },
-	{ "config",		required_argument, NULL, OPT_CONFIG },
-	{ "profile",		required_argument, NULL, 'p' },
-	{ "show-config",	no_argument,	   NULL, OPT_SHOW_CONFIG },
-	{ "scope",		required_argument, NULL, OPT_SCOPE },
-	{ "auth-method",	required_argument, NULL, OPT_AUTH_METHOD },
-	{ "format",		required_argument, NULL, 'f' },
-	{ "var",		required_argument, NULL, OPT_VAR },
-	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
-	{ "connect-timeout",	required_argument, NULL, OPT_CONNECT_TIMEOUT },
-	{ "retries",		required_argument, NULL, OPT_RETRIES },
-	{ "cacert",		required_argument, NULL, OPT_CACERT },
-	{ "capath",		required_argument, NULL, OPT_CAPATH },
-	{ "insecure",		no_argument,	   NULL, 'k' },
-	{ "proxy",		required_argument, NULL, OPT_PROXY },
-	{ "no-cache",		no_argument,	   NULL, OPT_NO_CACHE },
-	{ "refresh",		no_argument,	   NULL, OPT_REFRESH },
-	{ "clear-cache",	no_argument,	   NULL, OPT_CLEAR_CACHE },
-	{ "cache-dir",		required_argument, NULL, OPT_CACHE_DIR },
-	{ "min-ttl",		required_argument, NULL, OPT_MIN_TTL },
-	{ "verbose",		no_argument,	   NULL, 'v' },
-	{ "help",		no_argument,	   NULL, 'h' },
-	{ "version",		no_argument,	   NULL, 'V' },
-	{ NULL,			0,		   NULL, 0 }
-};
-
-static const char usage_text[] =
+static const char usage_head[] =
 "Usage: collibra-token [OPTIONS]\n"
 "       collibra-token [OPTIONS] -- COMMAND [ARGS...]\n"
 "Get an OAuth 2.0 access token from Collibra (client_credentials grant)\n"
 "and print it on standard output, or run COMMAND with it in $COLLIBRA_TOKEN.\n"
 "\n"
-"Options (flags win over environment variables, which win over the config\n"
-"file):\n"
-"  -u, --url URL                 instance base URL              [COLLIBRA_URL]\n"
-"      --token-url URL           full token endpoint URL  [COLLIBRA_TOKEN_URL]\n"
-"  -i, --client-id ID            OAuth client ID          [COLLIBRA_CLIENT_ID]\n"
-"  -s, --client-secret SECRET    client secret (visible to other users)\n"
-"                                                     [COLLIBRA_CLIENT_SECRET]\n"
-"      --client-secret-file FILE read the secret from FILE, - for stdin\n"
-"                                                [COLLIBRA_CLIENT_SECRET_FILE]\n"
-"      --client-secret-command CMD\n"
-"                                the secret is the first line CMD prints\n"
-"                                             [COLLIBRA_CLIENT_SECRET_COMMAND]\n"
-"      --config FILE             config file (default $XDG_CONFIG_HOME or\n"
-"                                ~/.config, then collibra-token/config)\n"
-"  -p, --profile NAME            use [profile NAME] of it  [COLLIBRA_PROFILE]\n"
-"      --show-config             print the settings and their sources, exit\n"
-"      --scope SCOPE             request this space-separated scope\n"
-"                                                             [COLLIBRA_SCOPE]\n"
-"      --auth-method METHOD      basic (default) or post  [COLLIBRA_AUTH_METHOD]\n"
-"  -f, --format FORMAT           raw (default), json, shell, fish, header,\n"
-"                                github or dotenv     [COLLIBRA_TOKEN_FORMAT]\n"
-"      --var NAME                variable name for shell, fish, github, dotenv\n"
-"                                and COMMAND (default COLLIBRA_TOKEN)\n"
-"                                                         [COLLIBRA_TOKEN_VAR]\n"
-"      --timeout SEC             whole exchange time limit (default 30)\n"
-"      --connect-timeout SEC     connection time limit (default 10)\n"
-"      --retries N               retry transient failures N times (default 2)\n"
-"                                                   [COLLIBRA_TOKEN_RETRIES]\n"
-"      --cacert FILE             trust the CAs in FILE           [SSL_CERT_FILE]\n"
-"      --capath DIR              trust the CAs in hashed DIR      [SSL_CERT_DIR]\n"
-"  -k, --insecure                do not verify the server certificate\n"
-"      --proxy URL               use this proxy       [HTTPS_PROXY, NO_PROXY]\n"
-"      --no-cache                neither read nor write the token cache\n"
-"                                                   [COLLIBRA_TOKEN_CACHE=0]\n"
-"      --refresh                 fetch a new token and cache it\n"
-"      --clear-cache             remove this configuration's cached token\n"
-"      --cache-dir DIR           cache directory  [COLLIBRA_TOKEN_CACHE_DIR]\n"
-"      --min-ttl SEC             reuse a cached token while it has SEC left\n"
-"                                (default 60)       [COLLIBRA_TOKEN_MIN_TTL]\n"
-"  -v, --verbose                 diagnostics on stderr; twice for a trace\n"
-"  -h, --help                    show this help and exit\n"
-"  -V, --version                 show the version and exit\n"
+"Options (flags win over COLLIBRA_* variables, which win over the config\n"
+"file, which wins over generic variables such as SSL_CERT_FILE):\n";
+
+static const char exit_text[] =
 "\n"
 "Exit status:\n"
 "   0  token printed\n"
@@ -139,7 +45,9 @@ static void
 usage(int status)
 {
 	if (status == 0) {
-		fputs(usage_text, stdout);
+		fputs(usage_head, stdout);
+		settings_help(stdout);
+		fputs(exit_text, stdout);
 		exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
 	}
 	fprintf(stderr, "Try '%s --help' for more information.\n",
@@ -151,10 +59,12 @@ usage(int status)
 static void
 version(void)
 {
-	if (curl_load() != CT_OK)
+	const char	*v;
+
+	if ((v = http_version()) == NULL)
 		exit(1);
-	printf("%s %s (%s; jansson/%s)\n", PROGNAME, VERSION,
-	    curl.version(), jansson_version_str());
+	printf("%s %s (%s; jansson/%s)\n", PROGNAME, VERSION, v,
+	    jansson_version_str());
 	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
 }
 
@@ -169,6 +79,80 @@ take_secret(struct cli *c, char *arg)
 	if ((c->secret = xstrdup(arg)) == NULL)
 		exit(1);
 	memset(arg, '*', strlen(arg));
+	c->arg[SET_SECRET] = c->secret;
+}
+
+/* getopt_long's tables from the settings table: val is 256 + the id. */
+static void
+build_tables(struct option *longopts, char *shortopts)
+{
+	const struct setting *d;
+	int		 i, n = 0;
+	char		*o = shortopts;
+
+	*o++ = '+';
+	for (i = 0; i < SET__MAX; i++) {
+		d = &settings_table[i];
+		longopts[n++] = (struct option){ d->name,
+		    d->arg != NULL ? required_argument : no_argument, NULL,
+		    256 + i };
+		if (d->flag != 0) {
+			*o++ = (char)d->flag;
+			if (d->arg != NULL)
+				*o++ = ':';
+		}
+	}
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	*o = '\0';
+}
+
+/* The setting of a getopt_long result, or SET__MAX when unknown. */
+static enum set_id
+option_id(int ch)
+{
+	int	 i;
+
+	if (ch >= 256 && ch < 256 + SET__MAX)
+		return (enum set_id)(ch - 256);
+	for (i = 0; i < SET__MAX; i++)
+		if (ch != '?' && settings_table[i].flag == ch)
+			return (enum set_id)i;
+	return SET__MAX;
+}
+
+/* Store one option: its argument, or one more of a flag. */
+static void
+store(struct cli *c, enum set_id id, char *arg)
+{
+	if (id == SET__MAX)
+		usage(2);
+	if (id == SET_HELP)
+		usage(0);
+	if (id == SET_VERSION)
+		version();
+	c->count[id]++;
+	if (id == SET_SECRET)
+		take_secret(c, arg);
+	else if (arg != NULL)
+		c->arg[id] = arg;
+}
+
+/* A command after "--", which no option that prints may go with. */
+static void
+check_command(struct cli *c)
+{
+	static const enum set_id printing[] = {
+		SET_FORMAT, SET_SHOW_CONFIG, SET_CLEAR_CACHE
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(printing) / sizeof(printing[0]); i++) {
+		if (c->count[printing[i]] > 0) {
+			warnmsg("%s takes no command",
+			    setting_flag(printing[i]));
+			usage(2);
+		}
+	}
 }
 
 /*
@@ -178,108 +162,18 @@ take_secret(struct cli *c, char *arg)
 void
 cli_parse(int argc, char **argv, struct cli *c)
 {
-	int	 ch;
+	struct option	 longopts[SET__MAX + 1];
+	char		 shortopts[2 * SET__MAX + 2];
+	int		 ch;
 
 	memset(c, 0, sizeof(*c));
+	build_tables(longopts, shortopts);
 	argv[0] = (char *)PROGNAME;	/* getopt's messages name argv[0] */
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'u':
-			c->url = optarg;
-			break;
-		case OPT_TOKEN_URL:
-			c->token_url = optarg;
-			break;
-		case 'i':
-			c->client_id = optarg;
-			break;
-		case 's':
-			take_secret(c, optarg);
-			break;
-		case OPT_SECRET_FILE:
-			c->secret_file = optarg;
-			break;
-		case OPT_SECRET_COMMAND:
-			c->secret_command = optarg;
-			break;
-		case OPT_CONFIG:
-			c->config = optarg;
-			break;
-		case 'p':
-			c->profile = optarg;
-			break;
-		case OPT_SHOW_CONFIG:
-			c->show_config = 1;
-			break;
-		case OPT_SCOPE:
-			c->scope = optarg;
-			break;
-		case OPT_AUTH_METHOD:
-			c->auth_method = optarg;
-			break;
-		case 'f':
-			c->format = optarg;
-			break;
-		case OPT_VAR:
-			c->var = optarg;
-			break;
-		case OPT_TIMEOUT:
-			c->timeout = optarg;
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			c->connect_timeout = optarg;
-			break;
-		case OPT_RETRIES:
-			c->retries = optarg;
-			break;
-		case OPT_CACERT:
-			c->cacert = optarg;
-			break;
-		case OPT_CAPATH:
-			c->capath = optarg;
-			break;
-		case 'k':
-			c->insecure = 1;
-			break;
-		case OPT_PROXY:
-			c->proxy = optarg;
-			break;
-		case OPT_NO_CACHE:
-			c->no_cache = 1;
-			break;
-		case OPT_REFRESH:
-			c->refresh = 1;
-			break;
-		case OPT_CLEAR_CACHE:
-			c->clear_cache = 1;
-			break;
-		case OPT_CACHE_DIR:
-			c->cache_dir = optarg;
-			break;
-		case OPT_MIN_TTL:
-			c->min_ttl = optarg;
-			break;
-		case 'v':
-			c->verbose++;
-			break;
-		case 'h':
-			usage(0);
-			break;
-		case 'V':
-			version();
-			break;
-		default:
-			usage(2);
-		}
-	}
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+		store(c, option_id(ch), optarg);
 	if (optind < argc && strcmp(argv[optind - 1], "--") == 0) {
 		c->command = argv + optind;
-		if (c->format != NULL || c->show_config || c->clear_cache) {
-			warnmsg("%s takes no command", c->format != NULL ?
-			    "--format" : c->show_config ? "--show-config" :
-			    "--clear-cache");
-			usage(2);
-		}
+		check_command(c);
 	} else if (optind < argc) {
 		warnmsg("unexpected argument; a command goes after '--'");
 		usage(2);
@@ -292,4 +186,5 @@ cli_free(struct cli *c)
 {
 	wipe_free_str(c->secret);
 	c->secret = NULL;
+	c->arg[SET_SECRET] = NULL;
 }

@@ -1,251 +1,451 @@
 /*
- * Settings resolved in one place: flags win over environment variables,
- * which win over defaults.  The only getenv(3) calls of the program are
- * here.  Every value is checked for length and bytes before use.
+ * Settings resolved in one place, driven by the settings table: a flag
+ * wins over our own environment variable, which wins over the config
+ * file (the selected profile, then [default]), which wins over a generic
+ * variable such as SSL_CERT_FILE, which wins over the default.  The only
+ * getenv(3) calls of the program are here.  Every value is checked for
+ * length and bytes before use.
  */
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "extern.h"
 
-#define MAX_URL		2048
-#define MAX_CLIENT_ID	1024
-#define MAX_SCOPE	1024
-#define MAX_SECONDS	86400
-#define MAX_RETRIES	10
-
-/*
- * The value of a setting: the flag if given, else the environment
- * variable if set and not empty, else the config file's key (the
- * selected profile, then [default]), else NULL.  *from names the source.
- */
+/* The environment variable name, if set and not empty. */
 static const char *
-pick(const struct settings *s, const char *flagval, const char *flag,
-    const char *var, const char *key, const char **from)
+env(const char *name)
 {
 	const char	*v;
 
-	if (flagval != NULL) {
-		*from = flag;
-		return flagval;
-	}
-	if (var != NULL && (v = getenv(var)) != NULL && *v != '\0') {
-		*from = var;
-		return v;
-	}
-	if (key != NULL && s != NULL &&
-	    (v = profile_get(&s->profile, key, from)) != NULL)
-		return v;
-	*from = "default";
-	return NULL;
+	return name != NULL && (v = getenv(name)) != NULL && *v != '\0' ?
+	    v : NULL;
+}
+
+/* Note str from `from` at `level` as the value of v. */
+static void
+found(struct value *v, const char *str, const char *from,
+    enum set_level level)
+{
+	v->str = str;
+	v->from = from;
+	v->level = level;
 }
 
 /*
- * A boolean of the config file (true/yes/on/1, false/no/off/0): 1 or 0,
- * def when absent, -1 after a message when it is neither.
+ * The raw value of setting id, from the strongest source that gives
+ * it: flag, our variable, config file, generic variable, default.
  */
-static int
-pick_bool(const struct settings *s, const char *key, int def,
-    const char **from)
+static void
+pick(const struct cli *c, struct settings *s, enum set_id id)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1", NULL };
-	static const char *const no[] = { "false", "no", "off", "0", NULL };
-	const char	*v;
-	int		 i;
+	const struct setting *d = &settings_table[id];
+	struct value	*v = &s->val[id];
+	const char	*str, *from;
+	size_t		 i;
 
-	if ((v = pick(s, NULL, NULL, NULL, key, from)) == NULL)
-		return def;
-	for (i = 0; yes[i] != NULL; i++)
-		if (strcasecmp(v, yes[i]) == 0)
-			return 1;
-	for (i = 0; no[i] != NULL; i++)
-		if (strcasecmp(v, no[i]) == 0)
-			return 0;
-	warnmsg("%s: %s must be true or false", *from, key);
+	if (c->count[id] > 0) {
+		found(v, c->arg[id], setting_flag(id), LEVEL_FLAG);
+		return;
+	}
+	if ((str = env(d->var)) != NULL) {
+		found(v, str, d->var, LEVEL_ENV);
+		return;
+	}
+	if (d->key != NULL &&
+	    (str = profile_get(&s->profile, id, &from)) != NULL) {
+		found(v, str, from, LEVEL_PROFILE);
+		return;
+	}
+	for (i = 0; i < 3 && d->ambient[i] != NULL; i++) {
+		if ((str = env(d->ambient[i])) != NULL) {
+			found(v, str, d->ambient[i], LEVEL_AMBIENT);
+			return;
+		}
+	}
+	found(v, d->def, "default", LEVEL_DEFAULT);
+}
+
+/* Map a word to its index in names[] (NULL-terminated), or -1. */
+static int
+lookup(const char *word, const char *const names[])
+{
+	int	 i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(word, names[i]) == 0)
+			return i;
 	return -1;
 }
 
-/* True if host (as libcurl prints it) is a loopback name or address. */
-static int
-is_loopback(const char *host)
+/* "a, b or c" of a NULL-terminated list, into buf. */
+static void
+choice_list(const char *const names[], char *buf, size_t size)
 {
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	char		 buf[INET6_ADDRSTRLEN + 2];
-	size_t		 n = strlen(host);
+	size_t	 i, n = 0;
 
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (n < 3 || n >= sizeof(buf) || host[0] != '[' || host[n - 1] != ']')
-		return 0;
-	memcpy(buf, host + 1, n - 2);
-	buf[n - 2] = '\0';
-	return inet_pton(AF_INET6, buf, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+	buf[0] = '\0';
+	for (i = 0; names[i] != NULL && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s",
+		    i == 0 ? "" : names[i + 1] == NULL ? " or " : ", ",
+		    names[i]);
 }
 
-/* Fetch one part of a parsed URL; NULL when absent.  Caller frees. */
-static char *
-url_part(CURLU *u, CURLUPart part)
+/* A number setting within its bounds. */
+static enum ct_err
+check_number(const struct setting *d, struct value *v)
 {
-	char	*s = NULL;
+	const char	*errstr;
 
-	if (curl.url_get(u, part, &s, 0) != CURLUE_OK)
-		return NULL;
-	return s;
+	if (parse_number(v->str, d->min, d->max, &v->num, &errstr) == 0)
+		return CT_OK;
+	warnmsg("%s: %s (%s%lld to %lld)", v->from, errstr,
+	    d->unit != NULL ? "whole seconds, " : "", d->min, d->max);
+	return CT_ERR_USAGE;
+}
+
+/* An enum setting: one of its words. */
+static enum ct_err
+check_enum(const struct setting *d, struct value *v)
+{
+	char	 list[128], *safe;
+	int	 i;
+
+	if ((i = lookup(v->str, d->choices)) >= 0) {
+		v->num = i;
+		return CT_OK;
+	}
+	choice_list(d->choices, list, sizeof(list));
+	safe = sanitize(v->str, strlen(v->str), 64);
+	warnmsg("%s: unknown %s '%s' (%s)", v->from, d->label,
+	    safe != NULL ? safe : "", list);
+	free(safe);
+	return CT_ERR_USAGE;
 }
 
 /*
- * Check the URL as given (--url or --token-url) with libcurl's own
- * parser, so that what is checked is what libcurl will use (the token
- * path appended to a base URL changes no part checked here): https, or
- * http to a loopback host
- * (then s->allow_http is set); no credentials, no fragment; no query in
- * a base URL.  Called before the first request, not on a cache hit: an
- * entry is only ever stored for a URL that passed.  Prints the reason
- * on failure.
- */
-enum ct_err
-config_check_url(struct settings *s)
-{
-	CURLU		*u;
-	CURLUcode	 uc;
-	char		*scheme = NULL, *host = NULL, *user = NULL;
-	char		*frag = NULL, *query = NULL;
-	const char	*what = s->token_url_from;
-	enum ct_err	 rc = CT_ERR_USAGE;
-
-	if ((u = curl.url()) == NULL) {
-		warnmsg("out of memory");
-		return CT_ERR_INTERNAL;
-	}
-	if ((uc = curl.url_set(u, CURLUPART_URL, s->url, 0)) != CURLUE_OK) {
-		warnmsg("%s: malformed URL: %s", what, curl.url_strerror(uc));
-		goto out;
-	}
-	scheme = url_part(u, CURLUPART_SCHEME);
-	host = url_part(u, CURLUPART_HOST);
-	user = url_part(u, CURLUPART_USER);
-	frag = url_part(u, CURLUPART_FRAGMENT);
-	query = url_part(u, CURLUPART_QUERY);
-	s->allow_http = scheme != NULL && strcmp(scheme, "http") == 0;
-	if (scheme == NULL || host == NULL)
-		warnmsg("%s: malformed URL", what);
-	else if (strcmp(scheme, "https") != 0 && !s->allow_http)
-		warnmsg("%s: scheme must be https", what);
-	else if (s->allow_http && !is_loopback(host))
-		warnmsg("%s: http:// is only allowed for loopback hosts; "
-		    "use https://", what);
-	else if (user != NULL)
-		warnmsg("%s: credentials in the URL are not allowed", what);
-	else if (frag != NULL)
-		warnmsg("%s: a fragment (#) is not allowed", what);
-	else if (s->url_is_base && query != NULL)
-		warnmsg("%s: a query (?) is not allowed in the base URL",
-		    what);
-	else
-		rc = CT_OK;
-out:
-	curl.free(scheme);
-	curl.free(host);
-	curl.free(user);
-	curl.free(frag);
-	curl.free(query);
-	curl.url_cleanup(u);
-	return rc;
-}
-
-/*
- * The token endpoint: --token-url as given, or --url with TOKEN_PATH
- * appended after any trailing slashes.  Only the length and bytes are
- * checked here; config_check_url() parses it before it is used.
+ * A boolean: a flag turns it on (off if negated); a variable says 0 or
+ * 1; the config file says true/yes/on/1 or false/no/off/0.
  */
 static enum ct_err
-resolve_token_url(const struct cli *c, struct settings *s)
+check_bool(const struct setting *d, struct value *v)
 {
-	const char	*url, *p;
-	size_t		 n;
+	static const char *const yes[] = { "true", "yes", "on", "1", NULL };
+	static const char *const no[] = { "false", "no", "off", "0", NULL };
 
-	url = pick(s, c->token_url, "--token-url", "COLLIBRA_TOKEN_URL",
-	    "token_url", &s->token_url_from);
-	if (url == NULL) {
-		url = pick(s, c->url, "--url", "COLLIBRA_URL", "url",
-		    &s->token_url_from);
-		s->url_is_base = 1;
-	}
-	if (url == NULL && s->show_config)
-		return CT_OK;		/* shown as none */
-	if (url == NULL) {
-		warnmsg("no Collibra URL: use --url or set COLLIBRA_URL");
+	if (v->level == LEVEL_FLAG)
+		v->num = !d->negated;
+	else if (v->level == LEVEL_PROFILE && lookup(v->str, yes) >= 0)
+		v->num = 1;
+	else if (v->level == LEVEL_PROFILE && lookup(v->str, no) >= 0)
+		v->num = 0;
+	else if (v->level != LEVEL_PROFILE && (strcmp(v->str, "0") == 0 ||
+	    strcmp(v->str, "1") == 0))
+		v->num = v->str[0] == '1';
+	else {
+		warnmsg(v->level == LEVEL_PROFILE ?
+		    "%s: %s must be true or false" : "%s: must be 0 or 1",
+		    v->from, d->key);
 		return CT_ERR_USAGE;
 	}
-	s->url = url;
-	if ((n = strlen(url)) > MAX_URL) {
-		warnmsg("%s: URL too long", s->token_url_from);
+	return CT_OK;
+}
+
+/* True if byte c may stand in a string of the given class. */
+static int
+char_ok(enum set_chars chars, const char *start, const char *p)
+{
+	unsigned char	 c = (unsigned char)*p;
+
+	switch (chars) {
+	case CHARS_URL:
+		return c > 0x20 && c != 0x7f;
+	case CHARS_TEXT:
+		return c >= 0x20 && c != 0x7f;
+	case CHARS_SCOPE:
+		return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+	case CHARS_NAME:
+		return c == '_' || (c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z') || (p > start && c >= '0' &&
+		    c <= '9');
+	default:
+		return 1;
+	}
+}
+
+/* Why a string of the given class is refused, for the message. */
+static void
+refuse_string(const struct setting *d, const struct value *v, int length)
+{
+	char	*safe;
+
+	switch (d->chars) {
+	case CHARS_URL:
+		warnmsg(length ? "%s: URL too long" : "%s: malformed URL: "
+		    "spaces or control characters", v->from);
+		break;
+	case CHARS_SCOPE:
+		warnmsg(length ? "%s: scope must be %lld to %lld bytes" :
+		    "%s: scope may only hold printable ASCII other than "
+		    "'\"' and '\\'", v->from, d->min, d->max);
+		break;
+	case CHARS_NAME:
+		safe = sanitize(v->str, strlen(v->str), 256);
+		warnmsg("%s: invalid variable name '%s'", v->from,
+		    safe != NULL ? safe : "");
+		free(safe);
+		break;
+	default:
+		if (length)
+			warnmsg("%s: %s must be %lld to %lld bytes", v->from,
+			    d->label, d->min, d->max);
+		else
+			warnmsg("%s: %s contains control characters",
+			    v->from, d->label);
+	}
+}
+
+/* A string setting: its length and its bytes. */
+static enum ct_err
+check_string(const struct setting *d, const struct value *v)
+{
+	const char	*p;
+	size_t		 n = strlen(v->str);
+
+	if (d->max > 0 && ((long long)n < d->min || (long long)n > d->max)) {
+		refuse_string(d, v, 1);
 		return CT_ERR_USAGE;
 	}
-	for (p = url; *p != '\0'; p++) {
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
-			warnmsg("%s: malformed URL: spaces or control "
-			    "characters", s->token_url_from);
+	for (p = v->str; *p != '\0'; p++) {
+		if (!char_ok(d->chars, v->str, p)) {
+			refuse_string(d, v, 0);
 			return CT_ERR_USAGE;
 		}
 	}
-	if (!s->url_is_base)
-		return (s->token_url = xstrdup(url)) == NULL ?
+	return CT_OK;
+}
+
+/* Pick setting id and check it by its kind. */
+static enum ct_err
+resolve(const struct cli *c, struct settings *s, enum set_id id)
+{
+	const struct setting *d = &settings_table[id];
+	struct value	*v = &s->val[id];
+
+	pick(c, s, id);
+	if (d->kind == KIND_FLAG) {
+		v->num = c->count[id];
+		return CT_OK;
+	}
+	if (v->str == NULL && d->kind != KIND_BOOL)
+		return CT_OK;
+	switch (d->kind) {
+	case KIND_NUMBER:
+		return check_number(d, v);
+	case KIND_ENUM:
+		return check_enum(d, v);
+	case KIND_BOOL:
+		return check_bool(d, v);
+	case KIND_STRING:
+		return check_string(d, v);
+	default:
+		return CT_OK;
+	}
+}
+
+/* A copy of dir + "/" + sub, or NULL when out of memory. */
+static char *
+path_join(const char *dir, const char *sub)
+{
+	size_t	 a = strlen(dir), b = strlen(sub);
+	char	*p;
+
+	if ((p = xmalloc(a + b + 2)) == NULL)
+		return NULL;
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, sub, b + 1);
+	return p;
+}
+
+/*
+ * The config file: --config, else $XDG_CONFIG_HOME/collibra-token/config,
+ * else ~/.config/collibra-token/config; the profile: --profile, else
+ * COLLIBRA_PROFILE.  Read before the other settings, which it feeds.
+ */
+static enum ct_err
+resolve_profile(const struct cli *c, struct settings *s)
+{
+	const char	*home, *config = c->arg[SET_CONFIG];
+	enum ct_err	 rc;
+
+	if ((rc = resolve(c, s, SET_PROFILE)) != CT_OK)
+		return rc;
+	s->profile.name = SET_STR(s, PROFILE);
+	if (config != NULL)
+		s->profile.path = xstrdup(config);
+	else if ((home = env("XDG_CONFIG_HOME")) != NULL && home[0] == '/')
+		s->profile.path = path_join(home, "collibra-token/config");
+	else if ((home = env("HOME")) != NULL)
+		s->profile.path = path_join(home,
+		    ".config/collibra-token/config");
+	else if (s->profile.name == NULL)
+		return CT_OK;
+	else {
+		warnmsg("%s: profile '%s' asked for, but there is no config "
+		    "file (set --config or HOME)", SET_FROM(s, PROFILE),
+		    s->profile.name);
+		return CT_ERR_USAGE;
+	}
+	if (s->profile.path == NULL)
+		return CT_ERR_INTERNAL;
+	return profile_load(&s->profile, config != NULL);
+}
+
+/*
+ * The token endpoint.  The URL and the token URL are one setting for
+ * precedence: the strongest source that gives either wins, and within
+ * one source the token URL beats the URL.  --token-url is used as
+ * given; --url gets TOKEN_PATH after any trailing slashes.  The http
+ * layer parses it before it is used (http_check_url()).
+ */
+static enum ct_err
+resolve_token_url(struct settings *s)
+{
+	const struct value *u = &s->val[SET_URL], *t = &s->val[SET_TOKEN_URL];
+	size_t		 n;
+
+	if (t->str != NULL && (u->str == NULL || t->level <= u->level)) {
+		s->url = t->str;
+		s->token_url_from = t->from;
+		return (s->token_url = xstrdup(t->str)) == NULL ?
 		    CT_ERR_INTERNAL : CT_OK;
-	while (n > 0 && url[n - 1] == '/')
+	}
+	if (u->str == NULL && SET_NUM(s, SHOW_CONFIG))
+		return CT_OK;		/* shown as none */
+	if (u->str == NULL) {
+		warnmsg("no Collibra URL: use --url or set COLLIBRA_URL");
+		return CT_ERR_USAGE;
+	}
+	s->url = u->str;
+	s->url_is_base = 1;
+	s->token_url_from = u->from;
+	n = strlen(u->str);
+	while (n > 0 && u->str[n - 1] == '/')
 		n--;
 	if ((s->token_url = xmalloc(n + sizeof(TOKEN_PATH))) == NULL)
 		return CT_ERR_INTERNAL;
-	memcpy(s->token_url, url, n);
+	memcpy(s->token_url, u->str, n);
 	memcpy(s->token_url + n, TOKEN_PATH, sizeof(TOKEN_PATH));
 	return CT_OK;
 }
 
-/* True if s has a byte outside printable ASCII and space. */
-static int
-has_control(const char *s)
+/* The client ID, which every request and cache entry needs. */
+static enum ct_err
+require_client_id(const struct settings *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
+	if (SET_STR(s, CLIENT_ID) != NULL || SET_NUM(s, SHOW_CONFIG))
+		return CT_OK;
+	warnmsg("no client ID: use --client-id or set COLLIBRA_CLIENT_ID");
+	return CT_ERR_USAGE;
 }
 
+/*
+ * The cache mode: at most one of --no-cache, --refresh and
+ * --clear-cache, else COLLIBRA_TOKEN_CACHE or the config file's cache
+ * key, else on.  Then the directory (see resolve_cache_dir()).
+ */
 static enum ct_err
-resolve_client_id(const struct cli *c, struct settings *s)
+resolve_cache(struct settings *s)
 {
-	s->client_id = pick(s, c->client_id, "--client-id",
-	    "COLLIBRA_CLIENT_ID", "client_id", &s->client_id_from);
-	if (s->client_id == NULL && s->show_config)
-		return CT_OK;		/* shown as none */
-	if (s->client_id == NULL) {
-		warnmsg("no client ID: use --client-id or set "
-		    "COLLIBRA_CLIENT_ID");
+	const struct value *off = &s->val[SET_CACHE];
+
+	if ((off->level == LEVEL_FLAG) + (SET_NUM(s, REFRESH) > 0) +
+	    (SET_NUM(s, CLEAR_CACHE) > 0) > 1) {
+		warnmsg("--no-cache, --refresh and --clear-cache are "
+		    "mutually exclusive");
 		return CT_ERR_USAGE;
 	}
-	if (*s->client_id == '\0' || strlen(s->client_id) > MAX_CLIENT_ID) {
-		warnmsg("%s: client ID must be 1 to %d bytes",
-		    s->client_id_from, MAX_CLIENT_ID);
+	s->cache = off->num ? CACHE_ON : CACHE_OFF;
+	s->cache_from = off->from;
+	if (SET_NUM(s, REFRESH)) {
+		s->cache = CACHE_REFRESH;
+		s->cache_from = setting_flag(SET_REFRESH);
+	} else if (SET_NUM(s, CLEAR_CACHE)) {
+		s->cache = CACHE_CLEAR;
+		s->cache_from = setting_flag(SET_CLEAR_CACHE);
+	}
+	return CT_OK;
+}
+
+/*
+ * Where the cache lives: --cache-dir, COLLIBRA_TOKEN_CACHE_DIR, the
+ * config file, $XDG_RUNTIME_DIR/collibra-token,
+ * $XDG_CACHE_HOME/collibra-token, ~/.cache/collibra-token.  XDG
+ * variables must hold absolute paths.  s->cache_dir stays NULL when
+ * there is no home either.
+ */
+static enum ct_err
+resolve_cache_dir(struct settings *s)
+{
+	static const struct {
+		const char *var, *sub;
+	} xdg[] = {
+		{ "XDG_RUNTIME_DIR", "collibra-token" },
+		{ "XDG_CACHE_HOME", "collibra-token" },
+		{ "HOME", ".cache/collibra-token" },
+	};
+	const char	*dir;
+	size_t		 i;
+
+	s->cache_dir_from = SET_FROM(s, CACHE_DIR);
+	if ((dir = SET_STR(s, CACHE_DIR)) != NULL)
+		return (s->cache_dir = xstrdup(dir)) == NULL ?
+		    CT_ERR_INTERNAL : CT_OK;
+	for (i = 0; i < sizeof(xdg) / sizeof(xdg[0]); i++) {
+		if ((dir = env(xdg[i].var)) == NULL || dir[0] != '/')
+			continue;
+		s->cache_dir_from = xdg[i].var;
+		return (s->cache_dir = path_join(dir, xdg[i].sub)) == NULL ?
+		    CT_ERR_INTERNAL : CT_OK;
+	}
+	return CT_OK;
+}
+
+/*
+ * Trust anchors.  A CA file or directory the user named (flag, config
+ * file) replaces every generic one: SSL_CERT_DIR does not add to
+ * --cacert, nor CURL_CA_BUNDLE to --capath.  Checked for access here.
+ */
+static enum ct_err
+resolve_trust(struct settings *s)
+{
+	struct value	*file = &s->val[SET_CACERT], *dir = &s->val[SET_CAPATH];
+	struct stat	 st;
+
+	if (file->level < LEVEL_AMBIENT && dir->level == LEVEL_AMBIENT)
+		found(dir, NULL, "replaced by the CA file", LEVEL_DEFAULT);
+	if (dir->level < LEVEL_AMBIENT && file->level == LEVEL_AMBIENT)
+		found(file, NULL, "replaced by the CA directory",
+		    LEVEL_DEFAULT);
+	if (file->str != NULL && access(file->str, R_OK) == -1) {
+		warnmsg("%s: cannot read %s: %s", file->from, file->str,
+		    strerror(errno));
 		return CT_ERR_USAGE;
 	}
-	if (has_control(s->client_id)) {
-		warnmsg("%s: client ID contains control characters",
-		    s->client_id_from);
+	if (dir->str != NULL &&
+	    (stat(dir->str, &st) == -1 || !S_ISDIR(st.st_mode))) {
+		warnmsg("%s: %s is not a directory", dir->from, dir->str);
 		return CT_ERR_USAGE;
 	}
+	if (SET_NUM(s, INSECURE))
+		warnmsg("warning: --insecure: the server certificate is not "
+		    "verified; anyone on the path can read the secret");
 	return CT_OK;
 }
 
@@ -258,16 +458,51 @@ struct secret_source {
 	int		 n;		/* how many are set */
 };
 
-/* Note v (from `from`) as the given kind of source if it is set. */
-static void
-source_add(struct secret_source *src, const char **slot, const char *v,
-    const char *from)
+static const enum set_id secret_ids[] = {
+	SET_SECRET, SET_SECRET_FILE, SET_SECRET_COMMAND
+};
+
+/*
+ * The value of secret setting id at one step of the search: 0 the
+ * flags, 1 the variables, 2 the selected profile, 3 [default]; or NULL.
+ */
+static const char *
+secret_at(const struct cli *c, const struct settings *s, enum set_id id,
+    int step, const char **from)
 {
-	if (v == NULL)
-		return;
-	*slot = v;
-	src->from = from;
-	src->n++;
+	const struct profile_value *pv;
+
+	switch (step) {
+	case 0:
+		*from = setting_flag(id);
+		return c->count[id] > 0 ? c->arg[id] : NULL;
+	case 1:
+		*from = settings_table[id].var;
+		return env(*from);
+	default:
+		pv = step == 2 ? &s->profile.sel[id] : &s->profile.def[id];
+		*from = pv->from;
+		return pv->value;
+	}
+}
+
+/* The three secret settings at one step, and how many are given. */
+static void
+source_at(const struct cli *c, const struct settings *s, int step,
+    struct secret_source *src)
+{
+	const char	**slot[3] = { &src->value, &src->file, &src->command };
+	const char	*v, *from;
+	int		 i;
+
+	memset(src, 0, sizeof(*src));
+	for (i = 0; i < 3; i++) {
+		if ((v = secret_at(c, s, secret_ids[i], step, &from)) == NULL)
+			continue;
+		*slot[i] = v;
+		src->from = from;
+		src->n++;
+	}
 }
 
 /*
@@ -276,59 +511,45 @@ source_add(struct secret_source *src, const char **slot, const char *v,
  * only one of value, file and command may be given.
  */
 static enum ct_err
-find_secret(const struct cli *c, struct settings *s,
+find_secret(const struct cli *c, const struct settings *s,
     struct secret_source *src)
 {
-	static const char *const keys[] = {
-		"client_secret", "client_secret_file", "client_secret_command"
-	};
-	const struct profile_value *tab;
-	const char	*v, *f;
-	int		 i, k;
+	int		 step;
 
-	memset(src, 0, sizeof(*src));
-	source_add(src, &src->value, c->secret, "--client-secret");
-	source_add(src, &src->file, c->secret_file, "--client-secret-file");
-	source_add(src, &src->command, c->secret_command,
-	    "--client-secret-command");
-	if (src->n > 1) {
-		warnmsg("--client-secret, --client-secret-file and "
-		    "--client-secret-command are mutually exclusive");
-		return CT_ERR_USAGE;
-	}
-	if (src->n == 0) {
-		v = pick(NULL, NULL, NULL, "COLLIBRA_CLIENT_SECRET", NULL, &f);
-		source_add(src, &src->value, v, f);
-		v = pick(NULL, NULL, NULL, "COLLIBRA_CLIENT_SECRET_FILE", NULL,
-		    &f);
-		source_add(src, &src->file, v, f);
-		v = pick(NULL, NULL, NULL, "COLLIBRA_CLIENT_SECRET_COMMAND",
-		    NULL, &f);
-		source_add(src, &src->command, v, f);
-		if (src->n > 1) {
+	for (step = 0; step < 4; step++) {
+		source_at(c, s, step, src);
+		if (src->n > 1 && step == 0)
+			warnmsg("--client-secret, --client-secret-file and "
+			    "--client-secret-command are mutually exclusive");
+		else if (src->n > 1 && step == 1)
 			warnmsg("COLLIBRA_CLIENT_SECRET, "
 			    "COLLIBRA_CLIENT_SECRET_FILE and "
 			    "COLLIBRA_CLIENT_SECRET_COMMAND are set together; "
 			    "unset all but one");
-			return CT_ERR_USAGE;
-		}
-	}
-	for (k = 0; k < 2 && src->n == 0; k++) {
-		tab = k == 0 ? s->profile.sel : s->profile.def;
-		for (i = 0; i < 3; i++) {
-			const struct profile_value *pv =
-			    &tab[profile_key(keys[i])];
-			source_add(src, i == 0 ? &src->value : i == 1 ?
-			    &src->file : &src->command, pv->value, pv->from);
-		}
-		if (src->n > 1) {
+		else if (src->n > 1)
 			warnmsg("%s: only one of client_secret, "
 			    "client_secret_file and client_secret_command "
 			    "may be given", src->from);
+		if (src->n > 1)
 			return CT_ERR_USAGE;
-		}
+		if (src->n == 1)
+			break;
 	}
 	return CT_OK;
+}
+
+/* A literal secret (flag, variable, config file) in a buffer of ours. */
+static enum ct_err
+secret_literal(const struct secret_source *src, struct secret *sec)
+{
+	if ((sec->len = strlen(src->value)) == 0 || sec->len > MAX_SECRET) {
+		warnmsg("%s: the secret must be 1 to %d bytes", src->from,
+		    MAX_SECRET);
+		return CT_ERR_USAGE;
+	}
+	sec->size = sec->len + 1;
+	return (sec->value = xstrdup(src->value)) == NULL ?
+	    CT_ERR_INTERNAL : CT_OK;
 }
 
 /*
@@ -350,10 +571,8 @@ resolve_secret(const struct cli *c, struct settings *s)
 		warnmsg("warning: --client-secret is visible to other users "
 		    "of this machine; prefer --client-secret-file or "
 		    "COLLIBRA_CLIENT_SECRET");
-	if (s->show_config && (src.command != NULL || src.n == 0)) {
-		s->secret_from = src.from;	/* NULL: none */
+	if (SET_NUM(s, SHOW_CONFIG) && (src.command != NULL || src.n == 0))
 		return CT_OK;		/* neither run nor asked */
-	}
 	if (src.n == 0 && !isatty(STDIN_FILENO)) {
 		warnmsg("no client secret: tried --client-secret, "
 		    "--client-secret-file, --client-secret-command, "
@@ -362,23 +581,15 @@ resolve_secret(const struct cli *c, struct settings *s)
 		    "standard input is not a terminal to prompt on");
 		return CT_ERR_USAGE;
 	}
-	if (src.value != NULL) {
-		if ((sec.len = strlen(src.value)) == 0 ||
-		    sec.len > MAX_SECRET) {
-			warnmsg("%s: the secret must be 1 to %d bytes",
-			    src.from, MAX_SECRET);
-			return CT_ERR_USAGE;
-		}
-		sec.size = sec.len + 1;
-		if ((sec.value = xstrdup(src.value)) == NULL)
-			return CT_ERR_INTERNAL;
-	} else if (src.file != NULL)
+	if (src.value != NULL)
+		rc = secret_literal(&src, &sec);
+	else if (src.file != NULL)
 		rc = secret_from_file(src.file, src.from, &sec);
 	else if (src.command != NULL)
 		rc = secret_from_command(src.command, src.from, &sec);
 	else {
 		s->secret_from = "prompt";
-		rc = secret_from_prompt(s->client_id, &sec);
+		rc = secret_from_prompt(SET_STR(s, CLIENT_ID), &sec);
 	}
 	s->secret = sec.value;
 	s->secret_len = sec.len;
@@ -386,321 +597,34 @@ resolve_secret(const struct cli *c, struct settings *s)
 	return rc;
 }
 
-/*
- * A scope is space-separated scope-tokens of printable ASCII other than
- * '"' and '\' (RFC 6749 section 3.3).
- */
+/* Every row that config_resolve() checks by its kind alone. */
 static enum ct_err
-resolve_scope(const struct cli *c, struct settings *s)
+resolve_table(const struct cli *c, struct settings *s)
 {
-	const char	*p;
-
-	s->scope = pick(s, c->scope, "--scope", "COLLIBRA_SCOPE", "scope",
-	    &s->scope_from);
-	if (s->scope == NULL)
-		return CT_OK;
-	if (*s->scope == '\0' || strlen(s->scope) > MAX_SCOPE) {
-		warnmsg("%s: scope must be 1 to %d bytes", s->scope_from,
-		    MAX_SCOPE);
-		return CT_ERR_USAGE;
-	}
-	for (p = s->scope; *p != '\0'; p++) {
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\') {
-			warnmsg("%s: scope may only hold printable ASCII "
-			    "other than '\"' and '\\'", s->scope_from);
-			return CT_ERR_USAGE;
-		}
-	}
-	return CT_OK;
-}
-
-/* The names of enum format, in its order. */
-const char *const format_names[] = {
-	"raw", "json", "shell", "fish", "header", "github", "dotenv", NULL
-};
-
-/* Map a word to its index in names[] (NULL-terminated), or -1. */
-static int
-lookup(const char *word, const char *const names[])
-{
-	int	 i;
-
-	for (i = 0; names[i] != NULL; i++)
-		if (strcmp(word, names[i]) == 0)
-			return i;
-	return -1;
-}
-
-/*
- * --var: the variable name of the shell-like formats and of a command's
- * environment; NAME_TYPE and NAME_EXPIRES_AT follow it.  Also where
- * GitHub Actions wants the variables (GITHUB_ENV).
- */
-static enum ct_err
-resolve_var(const struct cli *c, struct settings *s)
-{
-	const char	*p;
-
-	s->var = pick(s, c->var, "--var", "COLLIBRA_TOKEN_VAR", "var",
-	    &s->var_from);
-	if (s->var == NULL)
-		s->var = "COLLIBRA_TOKEN";
-	for (p = s->var; *p != '\0'; p++)
-		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= 'a' && *p <= 'z') || (p > s->var && *p >= '0' &&
-		    *p <= '9')))
-			break;
-	if (*p != '\0' || p == s->var || p - s->var > MAX_VAR) {
-		warnmsg("%s: invalid variable name '%s'", s->var_from, s->var);
-		return CT_ERR_USAGE;
-	}
-	s->github_env = pick(NULL, NULL, NULL, "GITHUB_ENV", NULL, &p);
-	return CT_OK;
-}
-
-static enum ct_err
-resolve_choices(const struct cli *c, struct settings *s)
-{
-	static const char *const methods[] = { "basic", "post", NULL };
-	const char	*v;
+	enum ct_err	 rc;
 	int		 i;
 
-	v = pick(s, c->format, "--format", "COLLIBRA_TOKEN_FORMAT", "format",
-	    &s->format_from);
-	if ((i = lookup(v == NULL ? "raw" : v, format_names)) < 0) {
-		warnmsg("%s: unknown format '%s' (raw, json, shell, fish, "
-		    "header, github or dotenv)", s->format_from, v);
-		return CT_ERR_USAGE;
-	}
-	s->format = (enum format)i;
-	v = pick(s, c->auth_method, "--auth-method", "COLLIBRA_AUTH_METHOD",
-	    "auth_method", &s->auth_from);
-	if ((i = lookup(v == NULL ? "basic" : v, methods)) < 0) {
-		warnmsg("%s: unknown method '%s' (basic or post)",
-		    s->auth_from, v);
-		return CT_ERR_USAGE;
-	}
-	s->auth = (enum auth_method)i;
-	return resolve_var(c, s);
-}
-
-/*
- * A number of seconds from a flag, else the config file's key, else
- * def; stored in milliseconds.
- */
-static enum ct_err
-resolve_seconds(const struct settings *s, const char *val, const char *flag,
-    const char *key, long def, long *ms, const char **from)
-{
-	const char	*errstr;
-	long long	 v = def;
-
-	val = pick(s, val, flag, NULL, key, from);
-	if (val != NULL &&
-	    parse_number(val, 1, MAX_SECONDS, &v, &errstr) == -1) {
-		warnmsg("%s: %s (whole seconds, 1 to %d)", *from, errstr,
-		    MAX_SECONDS);
-		return CT_ERR_USAGE;
-	}
-	*ms = (long)v * 1000;
-	return CT_OK;
-}
-
-/* A copy of dir + "/" + sub, or NULL when out of memory. */
-static char *
-path_join(const char *dir, const char *sub)
-{
-	size_t	 a = strlen(dir), b = strlen(sub);
-	char	*p;
-
-	if ((p = xmalloc(a + b + 2)) == NULL)
-		return NULL;
-	memcpy(p, dir, a);
-	p[a] = '/';
-	memcpy(p + a + 1, sub, b + 1);
-	return p;
-}
-
-/*
- * Where the cache lives: --cache-dir, COLLIBRA_TOKEN_CACHE_DIR,
- * $XDG_RUNTIME_DIR/collibra-token, $XDG_CACHE_HOME/collibra-token,
- * ~/.cache/collibra-token.  XDG variables must hold absolute paths.
- * s->cache_dir stays NULL when there is no home either.
- */
-static enum ct_err
-resolve_cache_dir(const struct cli *c, struct settings *s)
-{
-	static const struct {
-		const char *var, *sub;
-	} xdg[] = {
-		{ "XDG_RUNTIME_DIR", "collibra-token" },
-		{ "XDG_CACHE_HOME", "collibra-token" },
-		{ "HOME", ".cache/collibra-token" },
-	};
-	const char	*dir;
-	size_t		 i;
-
-	dir = pick(s, c->cache_dir, "--cache-dir", "COLLIBRA_TOKEN_CACHE_DIR",
-	    "cache_dir", &s->cache_dir_from);
-	if (dir != NULL)
-		return (s->cache_dir = xstrdup(dir)) == NULL ?
-		    CT_ERR_INTERNAL : CT_OK;
-	for (i = 0; i < sizeof(xdg) / sizeof(xdg[0]); i++) {
-		dir = pick(NULL, NULL, NULL, xdg[i].var, NULL,
-		    &s->cache_dir_from);
-		if (dir == NULL || dir[0] != '/')
+	for (i = 0; i < SET__MAX; i++) {
+		switch (settings_table[i].kind) {
+		case KIND_SECRET:
+		case KIND_ACTION:
 			continue;
-		return (s->cache_dir = path_join(dir, xdg[i].sub)) == NULL ?
-		    CT_ERR_INTERNAL : CT_OK;
-	}
-	s->cache_dir_from = "default";
-	return CT_OK;
-}
-
-/*
- * The cache mode: at most one of --no-cache, --refresh and
- * --clear-cache, else COLLIBRA_TOKEN_CACHE (0 or 1), else on.  Then
- * --min-ttl and the directory.
- */
-static enum ct_err
-resolve_cache(const struct cli *c, struct settings *s)
-{
-	const char	*v, *errstr;
-
-	if (c->no_cache + c->refresh + c->clear_cache > 1) {
-		warnmsg("--no-cache, --refresh and --clear-cache are "
-		    "mutually exclusive");
-		return CT_ERR_USAGE;
-	}
-	s->cache = CACHE_ON;
-	if (c->no_cache) {
-		s->cache = CACHE_OFF;
-		s->cache_from = "--no-cache";
-	} else if (c->refresh) {
-		s->cache = CACHE_REFRESH;
-		s->cache_from = "--refresh";
-	} else if (c->clear_cache) {
-		s->cache = CACHE_CLEAR;
-		s->cache_from = "--clear-cache";
-	} else if ((v = pick(NULL, NULL, NULL, "COLLIBRA_TOKEN_CACHE", NULL,
-	    &s->cache_from)) != NULL) {
-		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
-			warnmsg("COLLIBRA_TOKEN_CACHE: must be 0 or 1");
-			return CT_ERR_USAGE;
-		}
-		s->cache = strcmp(v, "0") == 0 ? CACHE_OFF : CACHE_ON;
-	} else {
-		switch (pick_bool(s, "cache", 1, &s->cache_from)) {
-		case -1:
-			return CT_ERR_USAGE;
-		case 0:
-			s->cache = CACHE_OFF;
+		default:
 			break;
 		}
-	}
-	s->min_ttl = 60;
-	v = pick(s, c->min_ttl, "--min-ttl", "COLLIBRA_TOKEN_MIN_TTL",
-	    "min_ttl", &s->min_ttl_from);
-	if (v != NULL &&
-	    parse_number(v, 0, MAX_SECONDS, &s->min_ttl, &errstr) == -1) {
-		warnmsg("%s: %s (whole seconds, 0 to %d)", s->min_ttl_from,
-		    errstr, MAX_SECONDS);
-		return CT_ERR_USAGE;
-	}
-	return resolve_cache_dir(c, s);
-}
-
-/* --retries, else COLLIBRA_TOKEN_RETRIES, else 2: 0 to MAX_RETRIES. */
-static enum ct_err
-resolve_retries(const struct cli *c, struct settings *s)
-{
-	const char	*v, *errstr;
-
-	s->retries = 2;
-	v = pick(s, c->retries, "--retries", "COLLIBRA_TOKEN_RETRIES",
-	    "retries", &s->retries_from);
-	if (v != NULL &&
-	    parse_number(v, 0, MAX_RETRIES, &s->retries, &errstr) == -1) {
-		warnmsg("%s: %s (0 to %d)", s->retries_from, errstr,
-		    MAX_RETRIES);
-		return CT_ERR_USAGE;
+		if (i == SET_PROFILE || i == SET_SECRET_FILE ||
+		    i == SET_SECRET_COMMAND)
+			continue;	/* resolve_profile(), find_secret() */
+		if ((rc = resolve(c, s, (enum set_id)i)) != CT_OK)
+			return rc;
 	}
 	return CT_OK;
 }
 
 /*
- * Trust anchors: --cacert, else CURL_CA_BUNDLE, else SSL_CERT_FILE;
- * --capath, else SSL_CERT_DIR.  Checked for access here.
- */
-static enum ct_err
-resolve_trust(const struct cli *c, struct settings *s)
-{
-	struct stat	 st;
-	const char	*from;
-
-	s->cacert = pick(s, c->cacert, "--cacert", "CURL_CA_BUNDLE", NULL,
-	    &s->cacert_from);
-	if (s->cacert == NULL)
-		s->cacert = pick(s, NULL, NULL, "SSL_CERT_FILE", "cacert",
-		    &s->cacert_from);
-	s->capath = pick(s, c->capath, "--capath", "SSL_CERT_DIR", "capath",
-	    &s->capath_from);
-	if (s->cacert != NULL && access(s->cacert, R_OK) == -1) {
-		warnmsg("%s: cannot read %s: %s", s->cacert_from, s->cacert,
-		    strerror(errno));
-		return CT_ERR_USAGE;
-	}
-	if (s->capath != NULL &&
-	    (stat(s->capath, &st) == -1 || !S_ISDIR(st.st_mode))) {
-		warnmsg("%s: %s is not a directory", s->capath_from, s->capath);
-		return CT_ERR_USAGE;
-	}
-	s->insecure = c->insecure ? 1 : pick_bool(s, "insecure", 0, &from);
-	if (s->insecure == -1)
-		return CT_ERR_USAGE;
-	if (s->insecure)
-		warnmsg("warning: --insecure: the server certificate is not "
-		    "verified; anyone on the path can read the secret");
-	return CT_OK;
-}
-
-/*
- * The config file: --config, else $XDG_CONFIG_HOME/collibra-token/config,
- * else ~/.config/collibra-token/config; the profile: --profile, else
- * COLLIBRA_PROFILE.  Read before anything else, as the lowest level
- * above the built-in defaults.
- */
-static enum ct_err
-resolve_profile(const struct cli *c, struct settings *s)
-{
-	const char	*home, *from;
-
-	s->profile.name = pick(NULL, c->profile, "--profile",
-	    "COLLIBRA_PROFILE", NULL, &s->profile_from);
-	if (c->config != NULL)
-		s->profile.path = xstrdup(c->config);
-	else if ((home = pick(NULL, NULL, NULL, "XDG_CONFIG_HOME", NULL,
-	    &from)) != NULL && home[0] == '/')
-		s->profile.path = path_join(home, "collibra-token/config");
-	else if ((home = pick(NULL, NULL, NULL, "HOME", NULL, &from)) != NULL)
-		s->profile.path = path_join(home, ".config/collibra-token/config");
-	else if (s->profile.name == NULL)
-		return CT_OK;
-	else {
-		warnmsg("%s: profile '%s' asked for, but there is no config "
-		    "file (set --config or HOME)", s->profile_from,
-		    s->profile.name);
-		return CT_ERR_USAGE;
-	}
-	if (s->profile.path == NULL)
-		return CT_ERR_INTERNAL;
-	return profile_load(&s->profile, c->config != NULL);
-}
-
-/*
- * Resolve every setting of c, the environment and the defaults into s.
- * On failure prints one line naming the setting and returns an error;
- * s must be released with config_free() either way.
+ * Resolve every setting of c, the environment, the config file and the
+ * defaults into s.  On failure prints one line naming the setting and
+ * returns an error; s must be released with config_free() either way.
  */
 enum ct_err
 config_resolve(const struct cli *c, struct settings *s)
@@ -708,39 +632,34 @@ config_resolve(const struct cli *c, struct settings *s)
 	enum ct_err	 rc;
 
 	memset(s, 0, sizeof(*s));
-	s->verbose = c->verbose;
-	s->show_config = c->show_config;
-	if ((rc = resolve_profile(c, s)) != CT_OK)
+	s->val[SET_SHOW_CONFIG].num = c->count[SET_SHOW_CONFIG];
+	if ((rc = resolve_profile(c, s)) != CT_OK ||
+	    (rc = resolve_table(c, s)) != CT_OK ||
+	    (rc = resolve_token_url(s)) != CT_OK ||
+	    (rc = require_client_id(s)) != CT_OK ||
+	    (rc = resolve_cache(s)) != CT_OK ||
+	    (rc = resolve_cache_dir(s)) != CT_OK ||
+	    (rc = resolve_trust(s)) != CT_OK)
 		return rc;
-	s->proxy = pick(s, c->proxy, "--proxy", NULL, "proxy", &s->proxy_from);
-	if ((rc = resolve_token_url(c, s)) != CT_OK ||
-	    (rc = resolve_client_id(c, s)) != CT_OK ||
-	    (rc = resolve_cache(c, s)) != CT_OK ||
-	    (rc = resolve_scope(c, s)) != CT_OK ||
-	    (rc = resolve_choices(c, s)) != CT_OK ||
-	    (rc = resolve_seconds(s, c->timeout, "--timeout", "timeout", 30,
-	    &s->timeout_ms, &s->timeout_from)) != CT_OK ||
-	    (rc = resolve_seconds(s, c->connect_timeout, "--connect-timeout",
-	    "connect_timeout", 10, &s->connect_timeout_ms,
-	    &s->connect_timeout_from)) != CT_OK ||
-	    (rc = resolve_retries(c, s)) != CT_OK ||
-	    (rc = resolve_trust(c, s)) != CT_OK)
+	s->verbose = (int)SET_NUM(s, VERBOSE);
+	s->github_env = env("GITHUB_ENV");
+	if (s->cache != CACHE_CLEAR && (rc = resolve_secret(c, s)) != CT_OK)
 		return rc;
-	s->deadline_ms = now_ms() + s->timeout_ms;
-	if (s->cache == CACHE_CLEAR)
-		return CT_OK;		/* needs no secret */
-	return resolve_secret(c, s);
+	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
+	return CT_OK;
 }
 
 /*
- * Print a string setting and its source: on stderr with our name in
- * front for -v, on stdout as is for --show-config.
+ * Print one setting and its source: on stderr with our name in front
+ * for -v, on stdout as is for --show-config.  Untrusted bytes are
+ * sanitized.
  */
 static void
-print_setting(FILE *f, const char *name, const char *val, const char *from)
+print_value(FILE *f, const char *name, const char *val, const char *unit,
+    const char *from)
 {
 	const char	*lead = f == stderr ? PROGNAME ": " : "";
-	char	*safe;
+	char		*safe;
 
 	if (val == NULL) {
 		fprintf(f, "%s%s: (none, %s)\n", lead, name, from);
@@ -748,8 +667,49 @@ print_setting(FILE *f, const char *name, const char *val, const char *from)
 	}
 	if ((safe = sanitize(val, strlen(val), 256)) == NULL)
 		return;
-	fprintf(f, "%s%s: %s (%s)\n", lead, name, safe, from);
+	fprintf(f, "%s%s: %s%s%s (%s)\n", lead, name, safe,
+	    unit != NULL ? " " : "", unit != NULL ? unit : "", from);
 	free(safe);
+}
+
+/* The client secret: its size and source, never its bytes. */
+static void
+print_secret(FILE *f, const struct settings *s)
+{
+	const char	*lead = f == stderr ? PROGNAME ": " : "";
+
+	if (s->secret != NULL)
+		fprintf(f, "%sclient secret: %zu bytes, <redacted> (%s)\n",
+		    lead, s->secret_len, s->secret_from);
+	else if (s->secret_from != NULL)
+		fprintf(f, "%sclient secret: not read for --show-config (%s)\n",
+		    lead, s->secret_from);
+	else
+		fprintf(f, "%sclient secret: (none)\n", lead);
+}
+
+/* A row with a label, shown as its kind says. */
+static void
+print_row(FILE *f, const struct settings *s, enum set_id id)
+{
+	const struct setting *d = &settings_table[id];
+	const struct value *v = &s->val[id];
+	char		 num[32];
+
+	if (id == SET_PROXY && v->str != NULL) {
+		fprintf(f, "%sproxy: given (%s)\n", f == stderr ?
+		    PROGNAME ": " : "", v->from);
+		return;
+	}
+	if (id == SET_PROXY)
+		return;
+	if (d->kind == KIND_NUMBER && v->str != NULL) {
+		snprintf(num, sizeof(num), "%lld", v->num);
+		print_value(f, d->label, num, d->unit, v->from);
+	} else if (d->kind == KIND_ENUM && v->str != NULL)
+		print_value(f, d->label, d->choices[v->num], NULL, v->from);
+	else
+		print_value(f, d->label, v->str, NULL, v->from);
 }
 
 /*
@@ -759,44 +719,30 @@ print_setting(FILE *f, const char *name, const char *val, const char *from)
 void
 config_print(FILE *f, const struct settings *s)
 {
+	static const char *const modes[] = { "on", "off", "refresh", "clear" };
 	const char	*lead = f == stderr ? PROGNAME ": " : "";
+	int		 i;
 
 	if (s->profile.loaded)
 		fprintf(f, "%sconfig file: %s\n", lead, s->profile.path);
-	print_setting(f, "profile", s->profile.name, s->profile_from);
-	print_setting(f, "token URL", s->token_url, s->token_url_from);
-	print_setting(f, "client ID", s->client_id, s->client_id_from);
-	if (s->secret != NULL)
-		fprintf(f, "%sclient secret: %zu bytes, <redacted> "
-		    "(%s)\n", lead, s->secret_len, s->secret_from);
-	else if (s->secret_from != NULL)
-		fprintf(f, "%sclient secret: not read for --show-config (%s)\n",
-		    lead, s->secret_from);
-	else
-		fprintf(f, "%sclient secret: (none)\n", lead);
-	print_setting(f, "scope", s->scope, s->scope_from);
-	print_setting(f, "auth method", s->auth == AUTH_BASIC ? "basic" : "post",
-	    s->auth_from);
-	print_setting(f, "format", format_names[s->format], s->format_from);
-	print_setting(f, "variable", s->var, s->var_from);
-	fprintf(f, "%stimeout: %ld s (%s), connect timeout: %ld s "
-	    "(%s)\n", lead, s->timeout_ms / 1000, s->timeout_from,
-	    s->connect_timeout_ms / 1000, s->connect_timeout_from);
-	fprintf(f, "%sretries: %lld (%s)\n", lead, s->retries,
-	    s->retries_from);
-	print_setting(f, "CA file", s->cacert, s->cacert_from);
-	print_setting(f, "CA directory", s->capath, s->capath_from);
-	if (s->proxy != NULL)
-		fprintf(f, "%sproxy: given (%s)\n", lead, s->proxy_from);
-	if (s->insecure)
-		fprintf(f, "%scertificate verification: off "
-		    "(--insecure)\n", lead);
-	static const char *const modes[] = { "on", "off", "refresh", "clear" };
-
-	fprintf(f, "%scache: %s (%s), min TTL %lld s (%s)\n",
-	    lead, modes[s->cache], s->cache_from, s->min_ttl,
-	    s->min_ttl_from);
-	print_setting(f, "cache directory", s->cache_dir, s->cache_dir_from);
+	for (i = 0; i < SET__MAX; i++) {
+		if (i == SET_TOKEN_URL)
+			print_value(f, "token URL", s->token_url, NULL,
+			    s->token_url_from);
+		else if (i == SET_SECRET)
+			print_secret(f, s);
+		else if (i == SET_INSECURE && SET_NUM(s, INSECURE))
+			fprintf(f, "%scertificate verification: off (%s)\n",
+			    lead, SET_FROM(s, INSECURE));
+		else if (i == SET_CACHE)
+			fprintf(f, "%scache: %s (%s)\n", lead, modes[s->cache],
+			    s->cache_from);
+		else if (i == SET_CACHE_DIR)
+			print_value(f, "cache directory", s->cache_dir, NULL,
+			    s->cache_dir_from);
+		else if (settings_table[i].label != NULL)
+			print_row(f, s, (enum set_id)i);
+	}
 }
 
 /* Wipe the secret and free what config_resolve() allocated. */

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #ifndef VERSION
@@ -85,34 +84,100 @@ enum auth_method {
 	AUTH_POST			/* client_id/client_secret in body */
 };
 
+/* Every setting, in the order of settings_table[] (settings.c). */
+enum set_id {
+	SET_URL,
+	SET_TOKEN_URL,
+	SET_CLIENT_ID,
+	SET_SECRET,
+	SET_SECRET_FILE,
+	SET_SECRET_COMMAND,
+	SET_CONFIG,
+	SET_PROFILE,
+	SET_SHOW_CONFIG,
+	SET_SCOPE,
+	SET_AUTH_METHOD,
+	SET_FORMAT,
+	SET_VAR,
+	SET_TIMEOUT,
+	SET_CONNECT_TIMEOUT,
+	SET_RETRIES,
+	SET_CACERT,
+	SET_CAPATH,
+	SET_INSECURE,
+	SET_PROXY,
+	SET_CACHE,
+	SET_REFRESH,
+	SET_CLEAR_CACHE,
+	SET_CACHE_DIR,
+	SET_MIN_TTL,
+	SET_VERBOSE,
+	SET_HELP,
+	SET_VERSION,
+	SET__MAX
+};
+
+enum set_kind {
+	KIND_STRING,			/* text, checked by chars and length */
+	KIND_PATH,			/* a file or directory name */
+	KIND_SECRET,			/* text that is never shown */
+	KIND_NUMBER,			/* decimal integer in [min, max] */
+	KIND_ENUM,			/* one of choices[]: num is the index */
+	KIND_BOOL,			/* a flag, 0/1 or true/false words */
+	KIND_FLAG,			/* a flag without argument, counted */
+	KIND_ACTION			/* --help, --version: done by cli.c */
+};
+
+/* The bytes a string setting may hold. */
+enum set_chars {
+	CHARS_ANY,			/* no check here */
+	CHARS_URL,			/* no space or control byte */
+	CHARS_TEXT,			/* no control byte */
+	CHARS_SCOPE,			/* RFC 6749 3.3 scope-tokens */
+	CHARS_NAME			/* a shell variable name */
+};
+
+/* One row of the settings table. */
+struct setting {
+	const char	*name;		/* long flag without "--" */
+	int		 flag;		/* short flag, or 0 */
+	const char	*arg;		/* its argument in --help, or NULL */
+	const char	*var;		/* our variable: beats the config file */
+	const char	*ambient[3];	/* generic variables: below it */
+	const char	*key;		/* config-file key, or NULL */
+	enum set_kind	 kind;
+	enum set_chars	 chars;
+	long long	 min, max;	/* NUMBER bounds, STRING length */
+	const char *const *choices;	/* ENUM words, NULL-terminated */
+	const char	*def;		/* the default as text, or NULL */
+	const char	*unit;		/* NUMBER unit for --show-config */
+	const char	*label;		/* name in --show-config, messages */
+	int		 negated;	/* BOOL whose flag turns it off */
+	const char	*help;		/* --help lines, '\n'-separated */
+};
+
+/* Where a value came from, strongest first. */
+enum set_level {
+	LEVEL_FLAG,
+	LEVEL_ENV,			/* one of our own variables */
+	LEVEL_PROFILE,			/* the config file */
+	LEVEL_AMBIENT,			/* a generic variable (SSL_CERT_FILE) */
+	LEVEL_DEFAULT
+};
+
+/* The resolved value of one setting. */
+struct value {
+	const char	*str;		/* as given, borrowed; NULL: none */
+	long long	 num;		/* NUMBER, ENUM index, BOOL, FLAG */
+	const char	*from;		/* "--flag", "VAR", FILE:LINE, default */
+	enum set_level	 level;
+};
+
 /* What the command line said; strings are borrowed from argv. */
 struct cli {
-	const char	*url;
-	const char	*token_url;
-	const char	*client_id;
+	const char	*arg[SET__MAX];
+	int		 count[SET__MAX];	/* times a flag was given */
 	char		*secret;	/* owned copy; argv is overwritten */
-	const char	*secret_file;
-	const char	*secret_command;
-	const char	*config;
-	const char	*profile;
-	int		 show_config;
-	const char	*scope;
-	const char	*auth_method;
-	const char	*format;
-	const char	*var;
-	const char	*timeout;
-	const char	*connect_timeout;
-	const char	*retries;
-	const char	*cacert;
-	const char	*capath;
-	const char	*proxy;
-	const char	*cache_dir;
-	const char	*min_ttl;
-	int		 no_cache;
-	int		 refresh;
-	int		 clear_cache;
-	int		 insecure;
-	int		 verbose;
 	char		**command;	/* after "--": exec it with the token */
 };
 
@@ -122,8 +187,6 @@ struct profile_value {
 	char		*from;		/* owned */
 };
 
-#define PROFILE_KEYS	20		/* entries of profile_keys[] */
-
 /* The config file: [default] and the selected [profile NAME]. */
 struct profile {
 	char		*path;		/* owned */
@@ -131,61 +194,40 @@ struct profile {
 	int		 loaded;	/* the file was read */
 	int		 found;		/* the profile's section exists */
 	int		 holds_secret;	/* client_secret in any section */
-	struct profile_value def[PROFILE_KEYS];
-	struct profile_value sel[PROFILE_KEYS];
+	struct profile_value def[SET__MAX];
+	struct profile_value sel[SET__MAX];
 };
 
 /*
- * The resolved settings: flags > environment > defaults.  Each "*_from"
- * names the source (a flag, a variable or "default") for --verbose.
- * Strings are borrowed from argv or environ unless marked owned.
+ * The resolved settings: one value per row of the table, and what is
+ * derived from them.  Strings are borrowed from argv, environ or the
+ * profile unless marked owned.
  */
 struct settings {
-	const char	*url;		/* as given: --url or --token-url */
-	char		*token_url;	/* owned */
+	struct value	 val[SET__MAX];
+	struct profile	 profile;	/* the config file */
+	const char	*url;		/* as given: the URL or the token URL */
+	char		*token_url;	/* owned: --token-url, or --url + path */
 	const char	*token_url_from;
-	const char	*client_id;
-	const char	*client_id_from;
+	int		 url_is_base;	/* from --url: no query allowed */
 	char		*secret;	/* owned, wiped on free */
 	size_t		 secret_len;
 	size_t		 secret_size;	/* of the buffer, for the wipe */
 	const char	*secret_from;
-	struct profile	 profile;	/* the config file */
-	const char	*profile_from;
-	int		 show_config;
-	const char	*scope;		/* NULL when not requested */
-	const char	*scope_from;
-	enum auth_method auth;
-	const char	*auth_from;
-	enum format	 format;
-	const char	*format_from;
-	const char	*var;		/* NAME of NAME, NAME_TYPE, ... */
-	const char	*var_from;
-	const char	*github_env;	/* GITHUB_ENV, or NULL */
-	long		 timeout_ms;
-	const char	*timeout_from;
-	long		 connect_timeout_ms;
-	const char	*connect_timeout_from;
-	long long	 retries;
-	const char	*retries_from;
-	const char	*cacert;
-	const char	*cacert_from;
-	const char	*capath;
-	const char	*capath_from;
-	const char	*proxy;
-	const char	*proxy_from;
 	enum cache_mode	 cache;
 	const char	*cache_from;
 	char		*cache_dir;	/* owned; NULL: no usable location */
 	const char	*cache_dir_from;
-	long long	 min_ttl;	/* seconds */
-	const char	*min_ttl_from;
-	int		 insecure;
-	int		 url_is_base;	/* from --url: no query allowed */
+	const char	*github_env;	/* GITHUB_ENV, or NULL */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
 	long long	 deadline_ms;	/* monotonic; start + timeout */
 };
+
+/* The string, number or source of a resolved setting. */
+#define SET_STR(s, id)	((s)->val[SET_##id].str)
+#define SET_NUM(s, id)	((s)->val[SET_##id].num)
+#define SET_FROM(s, id)	((s)->val[SET_##id].from)
 
 /* The configuration a cache entry belongs to: URL, ID, scope. */
 struct seal_ctx {
@@ -230,40 +272,37 @@ struct token {
 	time_t		 received_at;
 };
 
-/* The libcurl functions we use, loaded by curl_load() (libcurl.c). */
-#define CURL_FUNCS(X)							\
-	X(global_init_mem) X(global_cleanup) X(version) X(free)		\
-	X(easy_init) X(easy_setopt) X(easy_perform) X(easy_getinfo)	\
-	X(easy_cleanup) X(easy_strerror)				\
-	X(slist_append) X(slist_free_all)				\
-	X(url) X(url_set) X(url_get) X(url_strerror) X(url_cleanup)	\
-	X(getdate)
-
-struct curl_api {
-#define X(f) __typeof__(curl_##f) *f;
-	CURL_FUNCS(X)
-#undef X
-};
+/* settings.c */
+extern const struct setting settings_table[SET__MAX];
+const char	*setting_flag(enum set_id);
+enum set_id	 setting_by_key(const char *);
+int		 setting_is_secret_var(const char *, size_t);
+void		 settings_help(FILE *);
 
 /* cli.c */
 void		 cli_parse(int, char **, struct cli *);
 void		 cli_free(struct cli *);
 
 /* config.c */
-extern const char *const format_names[];
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
 void		 config_print(FILE *, const struct settings *);
-enum ct_err	 config_check_url(struct settings *);
 void		 config_free(struct settings *);
 
-/* http.c */
-char		*form_urlencode(const char *, size_t);
-enum ct_err	 http_fetch(const struct settings *, struct http_response *);
-void		 http_print_response(const struct http_response *,
-		    const char *);
-void		 http_response_free(struct http_response *);
+/* profile.c */
+enum ct_err	 profile_load(struct profile *, int);
+const char	*profile_get(const struct profile *, enum set_id,
+		    const char **);
+void		 profile_free(struct profile *);
+
+/* secret.c */
+size_t		 secret_parse(char *, size_t);
+enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
+enum ct_err	 secret_from_command(const char *, const char *,
+		    struct secret *);
+enum ct_err	 secret_from_prompt(const char *, struct secret *);
 
 /* cache.c */
+void		 cache_init(struct cache *);
 enum ct_err	 cache_open(const struct settings *, struct cache *);
 struct token	*cache_lookup(struct cache *);
 struct token	*cache_entry_token(const char *, size_t, time_t, long long,
@@ -275,6 +314,46 @@ void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
 void		 cache_close(struct cache *);
 
+/* seal.c */
+int		 seal(const char *, size_t, const struct seal_ctx *, char,
+		    const char *, size_t, unsigned char **, size_t *);
+int		 unseal(const char *, size_t, const struct seal_ctx *, char,
+		    const unsigned char *, size_t, char **, size_t *,
+		    const char **);
+int		 seal_name(const struct seal_ctx *, char[33]);
+
+/* http.c */
+char		*form_urlencode(const char *, size_t);
+enum ct_err	 http_check_url(struct settings *);
+enum ct_err	 http_fetch(const struct settings *, struct http_response *);
+time_t		 http_date(const char *);
+const char	*http_version(void);
+void		 http_print_response(const struct http_response *,
+		    const char *);
+void		 http_response_free(struct http_response *);
+
+/* libcurl.c */
+enum ct_err	 libcurl_start(void);
+void		 libcurl_stop(void);
+
+/* retry.c */
+enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
+
+/* token.c */
+enum ct_err	 token_from_response(const struct http_response *,
+		    struct token **);
+enum ct_err	 token_parse(const char *, size_t, struct token **);
+const char	*token_from_object(json_t *, struct token **);
+void		 token_free(struct token *);
+
+/* output.c */
+char		*shell_quote(const char *);
+char		*fish_quote(const char *);
+char		*dotenv_quote(const char *);
+void		 output_vars(const struct token *, const char *,
+		    struct token_vars *);
+enum ct_err	 output_token(const struct token *, const struct settings *);
+
 /* process.c */
 enum ct_err	 process_init(void);
 int		 interrupted(void);
@@ -284,53 +363,6 @@ enum ct_err	 process_env(const struct token *, const char *);
 enum ct_err	 process_exec(char **);
 void		 process_reset(void);
 
-/* profile.c */
-extern const char *const profile_keys[];
-enum ct_err	 profile_load(struct profile *, int);
-const char	*profile_get(const struct profile *, const char *,
-		    const char **);
-void		 profile_free(struct profile *);
-int		 profile_key(const char *);
-
-/* retry.c */
-enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
-
-/* secret.c */
-size_t		 secret_parse(char *, size_t);
-enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
-enum ct_err	 secret_from_command(const char *, const char *,
-		    struct secret *);
-enum ct_err	 secret_from_prompt(const char *, struct secret *);
-
-/* seal.c */
-int		 seal(const char *, size_t, const struct seal_ctx *, char,
-		    const char *, size_t, unsigned char **, size_t *);
-int		 unseal(const char *, size_t, const struct seal_ctx *, char,
-		    const unsigned char *, size_t, char **, size_t *,
-		    const char **);
-int		 seal_name(const struct seal_ctx *, char[33]);
-
-/* token.c */
-enum ct_err	 token_from_response(const struct http_response *,
-		    struct token **);
-enum ct_err	 token_parse(const char *, size_t, struct token **);
-const char	*token_from_object(json_t *, struct token **);
-void		 token_free(struct token *);
-
-/* libcurl.c */
-extern struct curl_api curl;
-enum ct_err	 curl_load(void);
-enum ct_err	 http_start(void);
-void		 http_stop(void);
-
-/* output.c */
-char		*shell_quote(const char *);
-char		*fish_quote(const char *);
-char		*dotenv_quote(const char *);
-void		 token_vars(const struct token *, const char *,
-		    struct token_vars *);
-enum ct_err	 output_token(const struct token *, const struct settings *);
-
 /* util.c */
 void		*xmalloc(size_t);
 char		*xstrdup(const char *);
@@ -339,15 +371,16 @@ void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
-void		 libs_init(void);
+void		 jansson_setup(void);
 void		 wipe_free_any(void *);
 void		*wipe_realloc(void *, size_t);
 char		*wipe_strdup(const char *);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
+void		 verbosef(const struct settings *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 const char	*last_message(void);
 long long	 now_ms(void);
 long long	 wall_ns(void);
-
 
 #endif /* !EXTERN_H */

@@ -1,9 +1,15 @@
 /*
- * The single libcurl exchange with the token endpoint: form encoding,
- * options (every one checked), a capped body, the status, and the
- * redacted --verbose view of the request and response.
+ * The HTTP layer: the check of the token URL, the single libcurl
+ * exchange with the token endpoint (form encoding, options, every one
+ * checked, a capped body, the status), the redacted --verbose view of
+ * the request and response, and the few other services of libcurl the
+ * program uses (dates, the version).  No other file calls libcurl.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -12,9 +18,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "extern.h"
+#include "libcurl.h"
 
 #define MAX_BODY	(1024 * 1024)
 #define MAX_HEADERS	(64 * 1024)
@@ -46,6 +51,125 @@ struct ctx {
 		    CT_ERR_INTERNAL : CT_ERR_USAGE;			\
 	}								\
 } while (0)
+
+/* True if host (as libcurl prints it) is a loopback name or address. */
+static int
+is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 buf[INET6_ADDRSTRLEN + 2];
+	size_t		 n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (n < 3 || n >= sizeof(buf) || host[0] != '[' || host[n - 1] != ']')
+		return 0;
+	memcpy(buf, host + 1, n - 2);
+	buf[n - 2] = '\0';
+	return inet_pton(AF_INET6, buf, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* One part of a parsed URL; NULL when absent.  Free with curl.free. */
+static char *
+url_part(CURLU *u, CURLUPart part)
+{
+	char	*s = NULL;
+
+	if (curl.url_get(u, part, &s, 0) != CURLUE_OK)
+		return NULL;
+	return s;
+}
+
+/* Why the parts of a URL are refused, or NULL when they are fine. */
+static const char *
+url_refusal(const struct settings *s, const char *scheme, const char *host,
+    const char *user, const char *frag, const char *query)
+{
+	if (scheme == NULL || host == NULL)
+		return "malformed URL";
+	if (strcmp(scheme, "https") != 0 && !s->allow_http)
+		return "scheme must be https";
+	if (s->allow_http && !is_loopback(host))
+		return "http:// is only allowed for loopback hosts; use "
+		    "https://";
+	if (user != NULL)
+		return "credentials in the URL are not allowed";
+	if (frag != NULL)
+		return "a fragment (#) is not allowed";
+	if (s->url_is_base && query != NULL)
+		return "a query (?) is not allowed in the base URL";
+	return NULL;
+}
+
+/*
+ * Check the URL as given (--url or --token-url) with libcurl's own
+ * parser, so that what is checked is what libcurl will use (the token
+ * path appended to a base URL changes no part checked here): https, or http to a loopback host
+ * (then s->allow_http is set); no credentials, no fragment; no query in
+ * a base URL.  Called before the first request, not on a cache hit: an
+ * entry is only ever stored for a URL that passed.  Prints the reason
+ * on failure.
+ */
+enum ct_err
+http_check_url(struct settings *s)
+{
+	CURLU		*u;
+	CURLUcode	 uc;
+	char		*scheme = NULL, *host = NULL, *user = NULL;
+	char		*frag = NULL, *query = NULL;
+	const char	*why;
+	enum ct_err	 rc = CT_ERR_USAGE;
+
+	if ((rc = libcurl_start()) != CT_OK)
+		return rc;
+	if ((u = curl.url()) == NULL) {
+		warnmsg("out of memory");
+		return CT_ERR_INTERNAL;
+	}
+	rc = CT_ERR_USAGE;
+	if ((uc = curl.url_set(u, CURLUPART_URL, s->url, 0)) != CURLUE_OK) {
+		warnmsg("%s: malformed URL: %s", s->token_url_from,
+		    curl.url_strerror(uc));
+		goto out;
+	}
+	scheme = url_part(u, CURLUPART_SCHEME);
+	host = url_part(u, CURLUPART_HOST);
+	user = url_part(u, CURLUPART_USER);
+	frag = url_part(u, CURLUPART_FRAGMENT);
+	query = url_part(u, CURLUPART_QUERY);
+	s->allow_http = scheme != NULL && strcmp(scheme, "http") == 0;
+	if ((why = url_refusal(s, scheme, host, user, frag, query)) != NULL)
+		warnmsg("%s: %s", s->token_url_from, why);
+	else
+		rc = CT_OK;
+out:
+	curl.free(scheme);
+	curl.free(host);
+	curl.free(user);
+	curl.free(frag);
+	curl.free(query);
+	curl.url_cleanup(u);
+	return rc;
+}
+
+/* An HTTP-date (RFC 9110) as a time, or -1 when unreadable. */
+time_t
+http_date(const char *v)
+{
+	if (libcurl_load() != CT_OK)
+		return -1;
+	return curl.getdate(v, NULL);
+}
+
+/* libcurl's version string, loading it; NULL after a message. */
+const char *
+http_version(void)
+{
+	return libcurl_load() == CT_OK ? curl.version() : NULL;
+}
 
 /*
  * Encode len bytes of s with the application/x-www-form-urlencoded
@@ -261,14 +385,15 @@ on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
 static char *
 build_body(const struct settings *s, int redact)
 {
-	char	*scope = NULL, *id = NULL, *sec = NULL, *body = NULL;
-	size_t	 n;
+	const char	*want = SET_STR(s, SCOPE), *cid = SET_STR(s, CLIENT_ID);
+	char		*scope = NULL, *id = NULL, *sec = NULL, *body = NULL;
+	size_t		 n;
 
-	if (s->scope != NULL &&
-	    (scope = form_urlencode(s->scope, strlen(s->scope))) == NULL)
+	if (want != NULL &&
+	    (scope = form_urlencode(want, strlen(want))) == NULL)
 		goto out;
-	if (s->auth == AUTH_POST) {
-		id = form_urlencode(s->client_id, strlen(s->client_id));
+	if (SET_NUM(s, AUTH_METHOD) == AUTH_POST) {
+		id = form_urlencode(cid, strlen(cid));
 		sec = redact ? xstrdup("<redacted>") :
 		    form_urlencode(s->secret, s->secret_len);
 		if (id == NULL || sec == NULL)
@@ -303,9 +428,9 @@ set_trust(CURL *h, const struct settings *s)
 	struct stat	 st;
 	char		*dir = NULL;
 
-	if (s->cacert != NULL || s->capath != NULL) {
-		SETOPT(h, CURLOPT_CAINFO, s->cacert);
-		SETOPT(h, CURLOPT_CAPATH, s->capath);
+	if (SET_STR(s, CACERT) != NULL || SET_STR(s, CAPATH) != NULL) {
+		SETOPT(h, CURLOPT_CAINFO, SET_STR(s, CACERT));
+		SETOPT(h, CURLOPT_CAPATH, SET_STR(s, CAPATH));
 	} else if (curl.easy_getinfo(h, CURLINFO_CAPATH, &dir) == CURLE_OK &&
 	    dir != NULL && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
 		SETOPT(h, CURLOPT_CAINFO, NULL);
@@ -313,8 +438,8 @@ set_trust(CURL *h, const struct settings *s)
 			fprintf(stderr, "%s: CA: system directory %s\n",
 			    PROGNAME, dir);
 	}
-	SETOPT(h, CURLOPT_SSL_VERIFYPEER, s->insecure ? 0L : 1L);
-	SETOPT(h, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
+	SETOPT(h, CURLOPT_SSL_VERIFYPEER, SET_NUM(s, INSECURE) ? 0L : 1L);
+	SETOPT(h, CURLOPT_SSL_VERIFYHOST, SET_NUM(s, INSECURE) ? 0L : 2L);
 	return CT_OK;
 }
 
@@ -343,7 +468,8 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(h, CURLOPT_TIMEOUT_MS, remaining_ms(s));
-	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms);
+	SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)SET_NUM(s, CONNECT_TIMEOUT) * 1000L);
 	SETOPT(h, CURLOPT_USERAGENT, PROGNAME "/" VERSION);
 	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
 	SETOPT(h, CURLOPT_POST, 1L);
@@ -354,8 +480,9 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 		SETOPT(h, CURLOPT_USERNAME, user);
 		SETOPT(h, CURLOPT_PASSWORD, pass);
 	}
-	if (s->proxy != NULL)
-		SETOPT(h, CURLOPT_PROXY, s->proxy);
+	/* a proxy from the environment is libcurl's, with its NO_PROXY */
+	if (s->val[SET_PROXY].level < LEVEL_AMBIENT)
+		SETOPT(h, CURLOPT_PROXY, SET_STR(s, PROXY));
 	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(h, CURLOPT_WRITEDATA, c);
 	SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -506,6 +633,7 @@ http_fetch(const struct settings *s, struct http_response *r)
 {
 	struct ctx	 c = { .set = s, .resp = r };
 	struct curl_slist *hdrs = NULL, *t;
+	const char	*cid = SET_STR(s, CLIENT_ID);
 	char		 errbuf[CURL_ERROR_SIZE] = "";
 	char		*body = NULL, *shown = NULL, *user = NULL, *pass = NULL;
 	CURL		*h = NULL;
@@ -518,9 +646,9 @@ http_fetch(const struct settings *s, struct http_response *r)
 	    (s->verbose && (shown = build_body(s, 1)) == NULL))
 		goto out;
 	c.shown_body = shown;
-	if (s->auth == AUTH_BASIC &&
-	    ((user = form_urlencode(s->client_id, strlen(s->client_id))) ==
-	    NULL || (pass = form_urlencode(s->secret, s->secret_len)) == NULL))
+	if (SET_NUM(s, AUTH_METHOD) == AUTH_BASIC &&
+	    ((user = form_urlencode(cid, strlen(cid))) == NULL ||
+	    (pass = form_urlencode(s->secret, s->secret_len)) == NULL))
 		goto out;
 	if ((h = curl.easy_init()) == NULL) {
 		warnmsg("cannot start libcurl");

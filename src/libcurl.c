@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "extern.h"
+#include "libcurl.h"
 
 #define LIBCURL_SONAME	"libcurl.so.4"
 
@@ -20,7 +21,7 @@ static int	 started;
  * loaded before), or CT_ERR_INTERNAL after a message.
  */
 enum ct_err
-curl_load(void)
+libcurl_load(void)
 {
 	if (handle != NULL)
 		return CT_OK;
@@ -44,12 +45,14 @@ curl_load(void)
  * frees (its copies of the credentials and the response).
  */
 enum ct_err
-http_start(void)
+libcurl_start(void)
 {
 	CURLcode	 cc;
 	enum ct_err	 rc;
 
-	if ((rc = curl_load()) != CT_OK)
+	if (started)
+		return CT_OK;
+	if ((rc = libcurl_load()) != CT_OK)
 		return rc;
 	cc = curl.global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free_any,
 	    wipe_realloc, wipe_strdup, calloc);
@@ -61,9 +64,9 @@ http_start(void)
 	return CT_OK;
 }
 
-/* Undo http_start(), if it ran. */
+/* Undo libcurl_start(), if it ran. */
 void
-http_stop(void)
+libcurl_stop(void)
 {
 	if (started)
 		curl.global_cleanup();

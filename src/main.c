@@ -8,8 +8,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "extern.h"
 
 static const int exit_codes[CT_ERR__MAX] = {
@@ -53,8 +51,9 @@ show_response(const struct http_response *r, const struct token *t)
 }
 
 /*
- * Ask the server: start libcurl, check the URL, POST, and turn the
- * answer into a token.  -v shows the exchange.
+ * Ask the server: check the URL, POST, and turn the answer into a
+ * token.  --timeout counts from here, once the secret is in hand, so a
+ * slow password manager does not use it up.  -v shows the exchange.
  */
 static enum ct_err
 fetch(struct settings *s, struct token **tok)
@@ -62,8 +61,8 @@ fetch(struct settings *s, struct token **tok)
 	struct http_response	 resp = { 0 };
 	enum ct_err		 rc;
 
-	if ((rc = http_start()) != CT_OK ||
-	    (rc = config_check_url(s)) != CT_OK ||
+	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
+	if ((rc = http_check_url(s)) != CT_OK ||
 	    (rc = retry_fetch(s, &resp)) != CT_OK)
 		goto out;
 	rc = token_from_response(&resp, tok);
@@ -103,21 +102,22 @@ main(int argc, char *argv[])
 {
 	struct cli		 cli;
 	struct settings		 set = { 0 };
-	struct cache		 cache = { .dirfd = -1, .lockfd = -1 };
+	struct cache		 cache;
 	struct token		*tok = NULL;
 	char			**command;
 	enum ct_err		 rc;
 
+	cache_init(&cache);
 	if ((rc = process_init()) != CT_OK)
 		return exit_codes[rc];
 	cli_parse(argc, argv, &cli);
 	command = cli.command;
-	libs_init();
+	jansson_setup();
 	rc = config_resolve(&cli, &set);
 	cli_free(&cli);
 	if (rc != CT_OK)
 		goto out;
-	if (set.show_config) {
+	if (SET_NUM(&set, SHOW_CONFIG)) {
 		config_print(stdout, &set);
 		rc = fflush(stdout) == 0 ? CT_OK : CT_ERR_INTERNAL;
 		goto out;
@@ -129,13 +129,13 @@ main(int argc, char *argv[])
 	if (set.cache == CACHE_CLEAR)
 		rc = cache_clear(&cache);
 	else if ((rc = get_token(&set, &cache, &tok)) == CT_OK)
-		rc = command != NULL ? process_env(tok, set.var) :
+		rc = command != NULL ? process_env(tok, SET_STR(&set, VAR)) :
 		    output_token(tok, &set);
 out:
 	token_free(tok);
 	cache_close(&cache);
 	config_free(&set);
-	http_stop();
+	libcurl_stop();
 	if (rc == CT_ERR_SIGNAL || interrupted())
 		reraise();
 	if (rc == CT_OK && command != NULL)

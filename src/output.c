@@ -120,7 +120,7 @@ print_json(const struct token *t)
  * t or into v; nothing is allocated.
  */
 void
-token_vars(const struct token *t, const char *var, struct token_vars *v)
+output_vars(const struct token *t, const char *var, struct token_vars *v)
 {
 	snprintf(v->name[0], sizeof(v->name[0]), "%s", var);
 	snprintf(v->name[1], sizeof(v->name[1]), "%s_TYPE", var);
@@ -160,20 +160,21 @@ dotenv_quote(const char *s)
 static int
 print_vars(const struct token *t, const struct settings *s)
 {
-	struct token_vars v;
+	enum format	 format = (enum format)SET_NUM(s, FORMAT);
+	struct token_vars v = { 0 };
 	char		*q;
 	int		 i, rc = 0;
 
-	token_vars(t, s->var, &v);
+	output_vars(t, SET_STR(s, VAR), &v);
 	for (i = 0; i < 3 && rc == 0; i++) {
-		q = s->format == FORMAT_SHELL ? shell_quote(v.value[i]) :
-		    s->format == FORMAT_FISH ? fish_quote(v.value[i]) :
+		q = format == FORMAT_SHELL ? shell_quote(v.value[i]) :
+		    format == FORMAT_FISH ? fish_quote(v.value[i]) :
 		    dotenv_quote(v.value[i]);
 		if (q == NULL)
 			return -1;
-		if (s->format == FORMAT_SHELL)
+		if (format == FORMAT_SHELL)
 			rc = printf("export %s=%s\n", v.name[i], q) < 0;
-		else if (s->format == FORMAT_FISH)
+		else if (format == FORMAT_FISH)
 			rc = printf("set -gx %s %s\n", v.name[i], q) < 0;
 		else
 			rc = printf("%s=%s\n", v.name[i], q) < 0;
@@ -190,7 +191,7 @@ print_vars(const struct token *t, const struct settings *s)
 static int
 print_github(const struct token *t, const struct settings *s)
 {
-	struct token_vars v;
+	struct token_vars v = { 0 };
 	unsigned char	 rnd[12];
 	char		 delim[48];
 	FILE		*f;
@@ -217,7 +218,7 @@ print_github(const struct token *t, const struct settings *s)
 			close(fd);
 		return -2;
 	}
-	token_vars(t, s->var, &v);
+	output_vars(t, SET_STR(s, VAR), &v);
 	for (i = 0; i < 3; i++)
 		if (fprintf(f, "%s<<%s\n%s\n%s\n", v.name[i], delim,
 		    v.value[i], delim) < 0)
@@ -241,7 +242,7 @@ output_token(const struct token *t, const struct settings *s)
 	int	 rc;
 
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	switch (s->format) {
+	switch (SET_NUM(s, FORMAT)) {
 	case FORMAT_JSON:
 		rc = print_json(t);
 		break;

@@ -141,14 +141,13 @@ process_init(void)
 enum ct_err
 process_env(const struct token *t, const char *var)
 {
-	static const char *const secret_vars[] = {
-		"COLLIBRA_CLIENT_SECRET", "COLLIBRA_CLIENT_SECRET_FILE",
-		"COLLIBRA_CLIENT_SECRET_COMMAND", NULL
+	static const enum set_id secret[] = {
+		SET_SECRET, SET_SECRET_FILE, SET_SECRET_COMMAND
 	};
-	struct token_vars v;
+	struct token_vars v = { 0 };
 	int		 i;
 
-	token_vars(t, var, &v);
+	output_vars(t, var, &v);
 	for (i = 0; i < 3; i++) {
 		if (setenv(v.name[i], v.value[i], 1) == -1) {
 			warnmsg("cannot set %s: %s", v.name[i],
@@ -156,8 +155,8 @@ process_env(const struct token *t, const char *var)
 			return CT_ERR_INTERNAL;
 		}
 	}
-	for (i = 0; secret_vars[i] != NULL; i++)
-		(void)unsetenv(secret_vars[i]);
+	for (i = 0; i < 3; i++)
+		(void)unsetenv(settings_table[secret[i]].var);
 	return CT_OK;
 }
 

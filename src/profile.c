@@ -20,13 +20,6 @@
 
 #define MAX_LINE	4096
 
-const char *const profile_keys[] = {
-	"url", "token_url", "client_id", "client_secret",
-	"client_secret_file", "client_secret_command", "scope", "auth_method",
-	"format", "var", "timeout", "connect_timeout", "retries", "cacert",
-	"capath", "proxy", "insecure", "cache", "min_ttl", "cache_dir", NULL
-};
-
 /* The reading state that libinih's callbacks share. */
 struct reader {
 	FILE		*f;
@@ -86,18 +79,6 @@ read_line(char *buf, int size, void *arg)
 	return buf;
 }
 
-/* The index of key in profile_keys, or -1. */
-int
-profile_key(const char *key)
-{
-	int	 i;
-
-	for (i = 0; profile_keys[i] != NULL; i++)
-		if (strcmp(key, profile_keys[i]) == 0)
-			return i;
-	return -1;
-}
-
 /* Keep value as key's value in one section's table, with FILE:LINE. */
 static int
 store(struct reader *r, struct profile_value *v, const char *value)
@@ -121,24 +102,25 @@ static int
 on_key(void *arg, const char *section, const char *key, const char *value)
 {
 	struct reader	*r = arg;
-	int		 i, ok = 1;
+	enum set_id	 i;
+	int		 ok = 1;
 
 	if (*section == '\0') {
 		snprintf(r->error, sizeof(r->error), "'%s' outside a section",
 		    key);
 		return 0;
 	}
-	if ((i = profile_key(key)) == -1) {
+	if ((i = setting_by_key(key)) == SET__MAX) {
 		snprintf(r->error, sizeof(r->error), "unknown key '%s'", key);
 		return 0;
 	}
-	if (i == profile_key("client_secret"))
+	if (i == SET_SECRET)
 		r->p->holds_secret = 1;
 	if (r->in_default)
 		ok = store(r, &r->p->def[i], value);
 	else if (r->in_selected)
 		ok = store(r, &r->p->sel[i], value);
-	if (i == profile_key("client_secret"))	/* libinih's line buffer */
+	if (i == SET_SECRET)		/* libinih's line buffer */
 		explicit_bzero((char *)value, strlen(value));
 	if (!ok)
 		snprintf(r->error, sizeof(r->error), "out of memory");
@@ -212,16 +194,12 @@ profile_load(struct profile *p, int must_exist)
 }
 
 /*
- * The value of key for the selected profile, else [default], else
+ * The value of setting i for the selected profile, else [default], else
  * NULL; *from is set to FILE:LINE when found.  Borrowed from p.
  */
 const char *
-profile_get(const struct profile *p, const char *key, const char **from)
+profile_get(const struct profile *p, enum set_id i, const char **from)
 {
-	int	 i = profile_key(key);
-
-	if (i == -1)
-		return NULL;
 	if (p->sel[i].value != NULL) {
 		*from = p->sel[i].from;
 		return p->sel[i].value;
@@ -239,7 +217,7 @@ profile_free(struct profile *p)
 {
 	int	 i;
 
-	for (i = 0; i < PROFILE_KEYS; i++) {
+	for (i = 0; i < SET__MAX; i++) {
 		wipe_free_str(p->def[i].value);
 		wipe_free_str(p->sel[i].value);
 		free(p->def[i].from);

@@ -49,7 +49,7 @@ retry_after_ms(const char *v)
 	if (parse_number(v, 0, LLONG_MAX / 1000, &sec, &errstr) == 0)
 		return sec * 1000 > RETRY_AFTER_CAP_MS ? RETRY_AFTER_CAP_MS :
 		    sec * 1000;
-	if ((t = curl.getdate(v, NULL)) == -1)
+	if ((t = http_date(v)) == -1)
 		return -1;
 	sec = (long long)(t - time(NULL));
 	if (sec > RETRY_AFTER_CAP_MS / 1000)
@@ -71,7 +71,7 @@ transient(enum ct_err rc, const struct http_response *r, char *buf,
 }
 
 /*
- * http_fetch() up to 1 + s->retries times while the outcome is
+ * http_fetch() up to 1 + SET_NUM(s, RETRIES) times while the outcome is
  * transient and the budget allows the wait.  Returns like http_fetch()
  * for the last attempt; a final failed transfer is printed here.
  */
@@ -87,21 +87,17 @@ retry_fetch(const struct settings *s, struct http_response *r)
 	for (attempt = 1;; attempt++) {
 		rc = http_fetch(s, r);
 		why = transient(rc, r, buf, sizeof(buf));
-		if (why == NULL || attempt > s->retries)
+		if (why == NULL || attempt > SET_NUM(s, RETRIES))
 			break;
 		hinted = retry_after_ms(r->retry_after);
 		wait = hinted >= 0 ? hinted : backoff_ms(attempt - 1);
 		if (now_ms() + wait >= s->deadline_ms) {
-			if (s->verbose)
-				fprintf(stderr, "%s: attempt %d: %s; no time "
-				    "left for another before --timeout\n",
-				    PROGNAME, attempt, why);
+			verbosef(s, "attempt %d: %s; no time left for "
+			    "another before --timeout", attempt, why);
 			break;
 		}
-		if (s->verbose)
-			fprintf(stderr, "%s: attempt %d: %s; retrying in "
-			    "%lld ms%s\n", PROGNAME, attempt, why, wait,
-			    hinted >= 0 ? " (Retry-After)" : "");
+		verbosef(s, "attempt %d: %s; retrying in %lld ms%s", attempt,
+		    why, wait, hinted >= 0 ? " (Retry-After)" : "");
 		http_response_free(r);
 		if (sleep_ms(wait) == -1)
 			return CT_ERR_SIGNAL;

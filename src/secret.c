@@ -111,23 +111,18 @@ secret_from_file(const char *path, const char *what, struct secret *out)
 static char **
 child_environ(void)
 {
-	static const char *const hide[] = {
-		"COLLIBRA_CLIENT_SECRET=", "COLLIBRA_CLIENT_SECRET_FILE=",
-		"COLLIBRA_CLIENT_SECRET_COMMAND=", NULL
-	};
-	char	**env;
-	size_t	 n = 0, i, k = 0;
-	int	 j;
+	const char	*eq;
+	char		**env;
+	size_t		 n = 0, i, k = 0;
 
 	while (environ[n] != NULL)
 		n++;
 	if ((env = xmalloc((n + 1) * sizeof(*env))) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		for (j = 0; hide[j] != NULL; j++)
-			if (strncmp(environ[i], hide[j], strlen(hide[j])) == 0)
-				break;
-		if (hide[j] == NULL)
+		eq = strchr(environ[i], '=');
+		if (eq == NULL || !setting_is_secret_var(environ[i],
+		    (size_t)(eq - environ[i])))
 			env[k++] = environ[i];
 	}
 	env[k] = NULL;

@@ -218,7 +218,7 @@ wipe_strdup(const char *s)
  * before any other jansson call.
  */
 void
-libs_init(void)
+jansson_setup(void)
 {
 	json_set_alloc_funcs(malloc, wipe_free_any);
 }
@@ -239,6 +239,24 @@ warnmsg(const char *fmt, ...)
 	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s: %s\n", PROGNAME, last_msg);
+}
+
+/*
+ * One -v line on stderr, "collibra-token: MESSAGE", when s asks for
+ * verbose output.  Untrusted parts must be sanitized by the caller.
+ */
+void
+verbosef(const struct settings *s, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (s == NULL || !s->verbose)
+		return;
+	fprintf(stderr, "%s: ", PROGNAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 /* The last message warnmsg() printed, or "". */

@@ -164,8 +164,28 @@ teardown_file() { ct_teardown_file; }
 	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
 		run --separate-stderr "$CT" --token-url "$MOCK_URL/rest/oauth/v2/token"
 	assert_success
-	COLLIBRA_TOKEN_URL="$MOCK_URL/rest/oauth/v2/token" \
-		run --separate-stderr "$CT" --url https://127.0.0.1:9
+	# within one source the token URL beats the URL
+	run --separate-stderr "$CT" --url https://127.0.0.1:9 \
+		--token-url "$MOCK_URL/rest/oauth/v2/token"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+}
+
+@test "URL and token URL are one setting: an explicit --url beats COLLIBRA_TOKEN_URL" {
+	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
+		run --separate-stderr "$CT" --url "$MOCK_URL" --retries 0
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
+		run --separate-stderr "$CT" --url "$MOCK_URL" --show-config
+	assert_line "token URL: $MOCK_URL/rest/oauth/v2/token (--url)"
+	# a COLLIBRA_URL from the environment beats a token_url of the config file
+	mkdir -p "$BATS_TEST_TMPDIR/x/collibra-token"
+	printf '[default]\ntoken_url = %s\n' \
+		"$MOCK_URL/status/500/rest/oauth/v2/token" \
+		>"$BATS_TEST_TMPDIR/x/collibra-token/config"
+	XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/x \
+		run --separate-stderr "$CT" --retries 0
 	assert_success
 	assert_output "$MOCK_TOKEN"
 }

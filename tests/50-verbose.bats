@@ -17,7 +17,8 @@ teardown_file() { ct_teardown_file; }
 	assert_regex "$stderr" 'scope: read \(--scope\)'
 	assert_regex "$stderr" 'auth method: basic \(default\)'
 	assert_regex "$stderr" 'format: raw \(COLLIBRA_TOKEN_FORMAT\)'
-	assert_regex "$stderr" 'timeout: 7 s \(--timeout\), connect timeout: 10 s \(default\)'
+	assert_regex "$stderr" 'timeout: 7 s \(--timeout\)'
+	assert_regex "$stderr" 'connect timeout: 10 s \(default\)'
 	assert_regex "$stderr" 'CA file: .*ca.pem \(SSL_CERT_FILE\)'
 	refute_leak
 }

@@ -191,7 +191,7 @@ show() {
 	assert_regex "$(show timeout)" "^timeout: 17( s)? \($CFG:2\)"
 	assert_regex "$output" "connect timeout: 9( s)? \($CFG:3\)"
 	assert_regex "$(show retries)" "^retries: 5 \($CFG:4\)"
-	assert_regex "$(show cache)" "min TTL 90( s)? \($CFG:5\)"
+	assert_regex "$(show 'min TTL')" "min TTL: 90( s)? \($CFG:5\)"
 	run --separate-stderr "$CT" -p p
 	assert_success
 	assert_line -n 0 "export P_TOK='$MOCK_TOKEN'"

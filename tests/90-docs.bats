@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The documentation cannot drift from the code: --help (the truth, itself
-# checked against the getopt table in src/cli.c) must name the same options,
+# checked against the settings table in src/settings.c) must name the same options,
 # environment variables, formats and exit codes as the man page, the bash,
 # zsh and fish completions and the README; the man page must lint clean;
 # and each completion must load and complete in its own shell.
@@ -12,7 +12,7 @@ ROOT=$BATS_TEST_DIRNAME/..
 CT=${COLLIBRA_TOKEN:-$ROOT/collibra-token}
 MAN=$ROOT/man/collibra-token.1
 README=$ROOT/README.md
-CLI=$ROOT/src/cli.c
+TABLE=$ROOT/src/settings.c
 BASH_COMP=$ROOT/completions/collibra-token.bash
 ZSH_COMP=$ROOT/completions/_collibra-token
 FISH_COMP=$ROOT/completions/collibra-token.fish
@@ -103,9 +103,9 @@ help_formats() {
 		s/\(default\)//g; s/,/ /g; s/(^| )or( |$)/ /g' | sorted_set
 }
 
-# The format names of src/config.c, in the order of enum format.
+# The format names of the settings table, in the order of enum format.
 src_formats() {
-	sed -n '/format_names\[\] = {/,/};/p' "$ROOT/src/config.c" |
+	sed -n '/format_choices\[\] = {/,/};/p' "$TABLE" |
 	    grep -oE '"[a-z]+"' | tr -d '"'
 }
 
@@ -225,19 +225,17 @@ profile_config() {
 
 # ---- (a) options ----------------------------------------------------------
 
-@test "--help lists exactly the long options of the getopt table in src/cli.c" {
+@test "--help lists exactly the long options of the settings table" {
 	local table
-	table=$(sed -n '/longopts\[\] = {/,/^};/p' "$CLI" |
-	    sed -nE 's/^[[:space:]]*\{ *"([^"]+)".*/--\1/p')
-	same_set "long options: --help vs src/cli.c longopts" \
+	table=$(sed -nE 's/.*\.name = "([^"]+)".*/--\1/p' "$TABLE")
+	same_set "long options: --help vs src/settings.c" \
 	    "$(help_longs)" "$table"
 }
 
-@test "--help lists exactly the short options of src/cli.c" {
+@test "--help lists exactly the short options of the settings table" {
 	local table
-	table=$(sed -nE 's/.*shortopts\[\] = "([^"]*)".*/\1/p' "$CLI" |
-	    tr -d '+:' | grep -o .)
-	same_set "short options: --help vs src/cli.c shortopts" \
+	table=$(sed -nE "s/.*\\.flag = '(.)'.*/\\1/p" "$TABLE")
+	same_set "short options: --help vs src/settings.c" \
 	    "$(help_pairs | cut -c2)" "$table"
 }
 
@@ -343,7 +341,7 @@ profile_config() {
 	local read
 	read=$({ cat "$ROOT"/src/*.c |
 	    grep -oE '(secure_)?getenv\("[^"]+"\)' | grep -oE '"[^"]+"'
-	    grep -ohE '"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+"' "$ROOT/src/config.c"
+	    grep -ohE '"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+"' "$ROOT/src/config.c"  "$ROOT/src/settings.c"
 	    } | tr -d '"')
 	subset "getenv() in src/*.c vs man ENVIRONMENT" "$read" \
 	    "$(man_env_vars)"
@@ -374,7 +372,7 @@ profile_config() {
 
 @test "every format of --help is in src/config.c, man, completions, README" {
 	local f c
-	same_set "formats: --help --format vs src/config.c format_names" \
+	same_set "formats: --help --format vs src/settings.c format_choices" \
 	    "$(help_formats)" "$(src_formats)"
 	for f in $(help_formats); do
 		man_item --format | grep -qx "\.It Cm $f" ||

@@ -51,7 +51,7 @@ check_values(const struct profile *p, const struct profile_value *v,
 	size_t	 n = strlen(p->path);
 	int	 i;
 
-	for (i = 0; i < PROFILE_KEYS; i++) {
+	for (i = 0; i < SET__MAX; i++) {
 		CHECK((v[i].value == NULL) == (v[i].from == NULL));
 		if (v[i].from == NULL)
 			continue;
@@ -83,7 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_values(&p, p.def, lines(data, size));
 		check_values(&p, p.sel, lines(data, size));
 	}
-	for (i = 0; i < PROFILE_KEYS && rc == CT_OK; i++)
+	for (i = 0; i < SET__MAX && rc == CT_OK; i++)
 		if (p.sel[i].value != NULL)
 			CHECK(p.found);
 	profile_free(&p);
