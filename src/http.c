@@ -415,28 +415,60 @@ out:
 	return body;
 }
 
+/* True if paths a and b name the same file. */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat	 sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /*
- * Trust: the CAs the user named, else the system's.  When libcurl's
- * built-in trust is a bundle file plus a hashed directory holding the
- * same certificates (as on Debian), use the directory alone: OpenSSL
- * then loads just the issuer it needs instead of parsing ~150
- * certificates on every run.  Verification stays on unless -k.
+ * The system's hashed CA directory when the trust in force is the
+ * system store: no CA setting, or the bundle libcurl was built with
+ * (as SSL_CERT_FILE often names it) and at most that directory.  On
+ * Debian the two hold the same certificates (update-ca-certificates
+ * writes both); the directory lets OpenSSL load just the issuer it
+ * needs instead of parsing ~150 certificates.  NULL otherwise.
+ */
+static const char *
+system_dir(CURL *h, const char *file, const char *dir)
+{
+	struct stat	 st;
+	char		*sysfile = NULL, *sysdir = NULL;
+
+	if (curl.easy_getinfo(h, CURLINFO_CAPATH, &sysdir) != CURLE_OK ||
+	    sysdir == NULL || stat(sysdir, &st) == -1 || !S_ISDIR(st.st_mode))
+		return NULL;
+	if (file != NULL &&
+	    (curl.easy_getinfo(h, CURLINFO_CAINFO, &sysfile) != CURLE_OK ||
+	    sysfile == NULL || !same_file(file, sysfile)))
+		return NULL;
+	if (dir != NULL && !same_file(dir, sysdir))
+		return NULL;
+	return sysdir;
+}
+
+/*
+ * Trust: the CAs the user named, else the system's, by its hashed
+ * directory when that is the same trust (see system_dir()).
+ * Verification stays on unless -k.
  */
 static enum ct_err
 set_trust(CURL *h, const struct settings *s)
 {
-	struct stat	 st;
-	char		*dir = NULL;
+	const char	*file = SET_STR(s, CACERT), *dir = SET_STR(s, CAPATH);
+	const char	*sysdir;
 
-	if (SET_STR(s, CACERT) != NULL || SET_STR(s, CAPATH) != NULL) {
-		SETOPT(h, CURLOPT_CAINFO, SET_STR(s, CACERT));
-		SETOPT(h, CURLOPT_CAPATH, SET_STR(s, CAPATH));
-	} else if (curl.easy_getinfo(h, CURLINFO_CAPATH, &dir) == CURLE_OK &&
-	    dir != NULL && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if ((sysdir = system_dir(h, file, dir)) != NULL) {
 		SETOPT(h, CURLOPT_CAINFO, NULL);
-		if (s->verbose)
-			fprintf(stderr, "%s: CA: system directory %s\n",
-			    PROGNAME, dir);
+		SETOPT(h, CURLOPT_CAPATH, sysdir);
+		verbosef(s, "CA: system directory %s", sysdir);
+	} else if (file != NULL || dir != NULL) {
+		SETOPT(h, CURLOPT_CAINFO, file);
+		SETOPT(h, CURLOPT_CAPATH, dir);
 	}
 	SETOPT(h, CURLOPT_SSL_VERIFYPEER, SET_NUM(s, INSECURE) ? 0L : 1L);
 	SETOPT(h, CURLOPT_SSL_VERIFYHOST, SET_NUM(s, INSECURE) ? 0L : 2L);

@@ -99,3 +99,23 @@ show() {
 	assert_equal "$status" 3
 	assert_regex "$stderr" '[Tt]imed out|timeout'
 }
+
+@test "the system bundle named by SSL_CERT_FILE/CURL_CA_BUNDLE is read as the hashed directory" {
+	[[ -r /etc/ssl/certs/ca-certificates.crt && -d /etc/ssl/certs ]] ||
+		skip "no Debian system trust store"
+	command -v strace >/dev/null || skip "strace is not installed"
+	CURL_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
+		SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+		SSL_CERT_DIR=/etc/ssl/certs \
+		run --separate-stderr strace -f -qq -e trace=open,openat \
+		-o "$BATS_TEST_TMPDIR/trace" "$CT" -v --retries 0
+	# the mock's CA is not in the system store: verification is on
+	assert_equal "$status" 4
+	assert_regex "$stderr" 'CA: system directory /etc/ssl/certs'
+	run grep -c 'ca-certificates.crt' "$BATS_TEST_TMPDIR/trace"
+	assert_output 0
+	# a private bundle is still read as a file
+	CURL_CA_BUNDLE=$CT_PKI/ca.pem run --separate-stderr "$CT" -v
+	assert_success
+	refute_regex "$stderr" 'CA: system directory'
+}
