@@ -366,6 +366,16 @@ cache_lock(struct cache *c)
 	return CT_OK;
 }
 
+/* Let go of the lock, for a process that fetches again later. */
+void
+cache_unlock(struct cache *c)
+{
+	if (c->lockfd != -1)
+		close(c->lockfd);
+	c->lockfd = -1;
+	c->waited = 0;
+}
+
 /*
  * After waiting for the lock: if the process we waited for failed,
  * report its error (the same line and class) instead of asking the

@@ -137,21 +137,36 @@ store(struct cli *c, enum set_id id, char *arg)
 		c->arg[id] = arg;
 }
 
-/* A command after "--", which no option that prints may go with. */
+/*
+ * The options that go together: a command after "--" with no option
+ * that prints (--format only with --watch, for the file it keeps), and
+ * --watch with somewhere to keep the token.
+ */
 static void
-check_command(struct cli *c)
+check_combinations(struct cli *c)
 {
 	static const enum set_id printing[] = {
-		SET_FORMAT, SET_SHOW_CONFIG, SET_CLEAR_CACHE
+		SET_FORMAT, SET_OUTPUT, SET_SHOW_CONFIG, SET_CLEAR_CACHE
 	};
+	int	 watch = c->count[SET_WATCH] > 0;
 	size_t	 i;
 
-	for (i = 0; i < sizeof(printing) / sizeof(printing[0]); i++) {
-		if (c->count[printing[i]] > 0) {
-			warnmsg("%s takes no command",
-			    setting_flag(printing[i]));
-			usage(2);
-		}
+	for (i = 0; c->command != NULL &&
+	    i < sizeof(printing) / sizeof(printing[0]); i++) {
+		if (c->count[printing[i]] == 0 ||
+		    (watch && printing[i] == SET_FORMAT))
+			continue;
+		warnmsg("%s takes no command", setting_flag(printing[i]));
+		usage(2);
+	}
+	if (watch && c->command == NULL && c->count[SET_OUTPUT] == 0) {
+		warnmsg("--watch needs -o FILE or a command after '--'");
+		usage(2);
+	}
+	if (watch && (c->count[SET_SHOW_CONFIG] || c->count[SET_CLEAR_CACHE])) {
+		warnmsg("--watch goes with neither --show-config nor "
+		    "--clear-cache");
+		usage(2);
 	}
 }
 
@@ -171,13 +186,13 @@ cli_parse(int argc, char **argv, struct cli *c)
 	argv[0] = (char *)PROGNAME;	/* getopt's messages name argv[0] */
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
 		store(c, option_id(ch), optarg);
-	if (optind < argc && strcmp(argv[optind - 1], "--") == 0) {
+	if (optind < argc && strcmp(argv[optind - 1], "--") == 0)
 		c->command = argv + optind;
-		check_command(c);
-	} else if (optind < argc) {
+	else if (optind < argc) {
 		warnmsg("unexpected argument; a command goes after '--'");
 		usage(2);
 	}
+	check_combinations(c);
 }
 
 /* Wipe and free what cli_parse() copied.  Safe to call twice. */

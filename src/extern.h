@@ -7,6 +7,8 @@
 #define EXTERN_H
 
 #include <stddef.h>
+#include <sys/types.h>
+
 #include <stdio.h>
 #include <time.h>
 
@@ -99,6 +101,8 @@ enum set_id {
 	SET_AUTH_METHOD,
 	SET_FORMAT,
 	SET_VAR,
+	SET_OUTPUT,
+	SET_WATCH,
 	SET_TIMEOUT,
 	SET_CONNECT_TIMEOUT,
 	SET_RETRIES,
@@ -218,6 +222,7 @@ struct settings {
 	const char	*cache_from;
 	char		*cache_dir;	/* owned; NULL: no usable location */
 	const char	*cache_dir_from;
+	const char	*runtime_dir;	/* XDG_RUNTIME_DIR, else cache_dir */
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
@@ -308,6 +313,7 @@ struct token	*cache_lookup(struct cache *);
 struct token	*cache_entry_token(const char *, size_t, time_t, long long,
 		    const char **, long long *);
 enum ct_err	 cache_lock(struct cache *);
+void		 cache_unlock(struct cache *);
 enum ct_err	 cache_shared_error(struct cache *);
 void		 cache_store(struct cache *, const struct token *);
 void		 cache_store_error(struct cache *, enum ct_err);
@@ -346,6 +352,11 @@ enum ct_err	 token_parse(const char *, size_t, struct token **);
 const char	*token_from_object(json_t *, struct token **);
 void		 token_free(struct token *);
 
+/* watch.c */
+typedef enum ct_err (*watch_fetch)(void *, struct token **);
+enum ct_err	 watch_run(struct settings *, struct token **, char **,
+		    watch_fetch, void *, int *);
+
 /* output.c */
 char		*shell_quote(const char *);
 char		*fish_quote(const char *);
@@ -353,6 +364,8 @@ char		*dotenv_quote(const char *);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);
+enum ct_err	 output_file(const struct token *, const struct settings *,
+		    const char *);
 
 /* process.c */
 enum ct_err	 process_init(void);
@@ -362,6 +375,11 @@ int		 sleep_ms(long long);
 enum ct_err	 process_env(const struct token *, const char *);
 enum ct_err	 process_exec(char **);
 void		 process_reset(void);
+void		 process_watch_signals(void);
+int		 process_take_signal(void);
+void		 process_note_signal(int);
+int		 process_child_changed(void);
+enum ct_err	 process_spawn(char **, const char *, pid_t *);
 
 /* util.c */
 void		*xmalloc(size_t);
@@ -380,6 +398,7 @@ void		 warnmsg(const char *, ...)
 void		 verbosef(const struct settings *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 const char	*last_message(void);
+void		 warn_defer(int);
 long long	 now_ms(void);
 long long	 wall_ns(void);
 

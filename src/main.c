@@ -89,12 +89,45 @@ get_token(struct settings *s, struct cache *c, struct token **tok)
 		return rc;
 	if (c->waited && ((*tok = cache_lookup(c)) != NULL ||
 	    (rc = cache_shared_error(c)) != CT_OK))
-		return rc;
+		goto out;
 	if ((rc = fetch(s, tok)) == CT_OK)
 		cache_store(c, *tok);
 	else
 		cache_store_error(c, rc);
+out:
+	cache_unlock(c);
 	return rc;
+}
+
+/* What --watch refreshes with: the pipeline, the cache skipped. */
+struct pipeline {
+	struct settings	*set;
+	struct cache	*cache;
+};
+
+/* --watch's fetch: a new token from the server, then cached. */
+static enum ct_err
+refresh(void *arg, struct token **tok)
+{
+	struct pipeline	*p = arg;
+
+	if (p->set->cache == CACHE_ON)
+		p->set->cache = CACHE_REFRESH;
+	return get_token(p->set, p->cache, tok);
+}
+
+/* Hand the token on: --watch, a command's environment, or output. */
+static enum ct_err
+deliver(struct settings *s, struct cache *c, struct token **tok,
+    char **command, int *status)
+{
+	struct pipeline	 p = { s, c };
+
+	if (SET_NUM(s, WATCH))
+		return watch_run(s, tok, command, refresh, &p, status);
+	if (command != NULL)
+		return process_env(*tok, SET_STR(s, VAR));
+	return output_token(*tok, s);
 }
 
 int
@@ -106,6 +139,7 @@ main(int argc, char *argv[])
 	struct token		*tok = NULL;
 	char			**command;
 	enum ct_err		 rc;
+	int			 status = -1;
 
 	cache_init(&cache);
 	if ((rc = process_init()) != CT_OK)
@@ -129,16 +163,17 @@ main(int argc, char *argv[])
 	if (set.cache == CACHE_CLEAR)
 		rc = cache_clear(&cache);
 	else if ((rc = get_token(&set, &cache, &tok)) == CT_OK)
-		rc = command != NULL ? process_env(tok, SET_STR(&set, VAR)) :
-		    output_token(tok, &set);
+		rc = deliver(&set, &cache, &tok, command, &status);
 out:
 	token_free(tok);
 	cache_close(&cache);
 	config_free(&set);
 	libcurl_stop();
+	if (status >= 0)
+		return status;		/* --watch's command ended */
 	if (rc == CT_ERR_SIGNAL || interrupted())
 		reraise();
-	if (rc == CT_OK && command != NULL)
+	if (rc == CT_OK && command != NULL && cli.count[SET_WATCH] == 0)
 		rc = process_exec(command);	/* returns only on failure */
 	return exit_codes[rc];
 }

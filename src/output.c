@@ -18,6 +18,7 @@
 #include "extern.h"
 
 static char	 outbuf[BUFSIZ];
+static FILE	*out;		/* where output_to() prints */
 
 /*
  * s between two q quotes, with every byte listed in esc preceded by a
@@ -108,9 +109,9 @@ print_json(const struct token *t)
 		json_decref(o);
 		return -1;
 	}
-	rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
-	return rc == 0 && putchar('\n') != EOF ? 0 : -1;
+	return rc == 0 && fputc('\n', out) != EOF ? 0 : -1;
 }
 
 /*
@@ -173,11 +174,11 @@ print_vars(const struct token *t, const struct settings *s)
 		if (q == NULL)
 			return -1;
 		if (format == FORMAT_SHELL)
-			rc = printf("export %s=%s\n", v.name[i], q) < 0;
+			rc = fprintf(out, "export %s=%s\n", v.name[i], q) < 0;
 		else if (format == FORMAT_FISH)
-			rc = printf("set -gx %s %s\n", v.name[i], q) < 0;
+			rc = fprintf(out, "set -gx %s %s\n", v.name[i], q) < 0;
 		else
-			rc = printf("%s=%s\n", v.name[i], q) < 0;
+			rc = fprintf(out, "%s=%s\n", v.name[i], q) < 0;
 		wipe_free_str(q);
 	}
 	return rc ? -1 : 0;
@@ -197,7 +198,7 @@ print_github(const struct token *t, const struct settings *s)
 	FILE		*f;
 	int		 i, fd, rc = 0;
 
-	if (printf("::add-mask::%s\n", t->access_token) < 0)
+	if (fprintf(out, "::add-mask::%s\n", t->access_token) < 0)
 		return -1;
 	if (s->github_env == NULL) {
 		warnmsg("warning: GITHUB_ENV is not set; only the mask was "
@@ -231,37 +232,42 @@ print_github(const struct token *t, const struct settings *s)
 	return 0;
 }
 
+/* Print t to f in the format of s; 0, -1 or -2 (reported). */
+static int
+print_token(FILE *f, const struct token *t, const struct settings *s)
+{
+	out = f;
+	switch (SET_NUM(s, FORMAT)) {
+	case FORMAT_JSON:
+		return print_json(t);
+	case FORMAT_SHELL:
+	case FORMAT_FISH:
+	case FORMAT_DOTENV:
+		return print_vars(t, s);
+	case FORMAT_HEADER:
+		return fprintf(out, "Authorization: Bearer %s\n",
+		    t->access_token) < 0 ? -1 : 0;
+	case FORMAT_GITHUB:
+		return print_github(t, s);
+	default:
+		return fprintf(out, "%s\n", t->access_token) < 0 ? -1 : 0;
+	}
+}
+
 /*
- * Write t to standard output in the format of s and flush it.  Returns
- * CT_OK, or CT_ERR_INTERNAL after a message when the output did not get
- * out.
+ * Write t to standard output in the format of s and flush it, or to
+ * the file of -o.  Returns CT_OK, or CT_ERR_INTERNAL after a message
+ * when the output did not get out.
  */
 enum ct_err
 output_token(const struct token *t, const struct settings *s)
 {
 	int	 rc;
 
+	if (SET_STR(s, OUTPUT) != NULL)
+		return output_file(t, s, SET_STR(s, OUTPUT));
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	switch (SET_NUM(s, FORMAT)) {
-	case FORMAT_JSON:
-		rc = print_json(t);
-		break;
-	case FORMAT_SHELL:
-	case FORMAT_FISH:
-	case FORMAT_DOTENV:
-		rc = print_vars(t, s);
-		break;
-	case FORMAT_HEADER:
-		rc = printf("Authorization: Bearer %s\n", t->access_token) < 0 ?
-		    -1 : 0;
-		break;
-	case FORMAT_GITHUB:
-		rc = print_github(t, s);
-		break;
-	default:
-		rc = printf("%s\n", t->access_token) < 0 ? -1 : 0;
-		break;
-	}
+	rc = print_token(stdout, t, s);
 	errno = 0;
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = -1;
@@ -272,4 +278,62 @@ output_token(const struct token *t, const struct settings *s)
 		return CT_ERR_INTERNAL;
 	}
 	return rc == 0 ? CT_OK : CT_ERR_INTERNAL;
+}
+
+/* A new 0600 file next to path ("DIR/.NAME.XXXXXX"); its fd or -1. */
+static int
+temp_beside(const char *path, char **tmp)
+{
+	const char	*slash = strrchr(path, '/');
+	size_t		 dlen = slash != NULL ? (size_t)(slash - path) + 1 : 0;
+	size_t		 n = strlen(path) + sizeof("/..XXXXXX");
+	int		 fd;
+
+	if ((*tmp = xmalloc(n)) == NULL)
+		return -1;
+	snprintf(*tmp, n, "%.*s.%s.XXXXXX", (int)dlen, path, path + dlen);
+	if ((fd = mkstemp(*tmp)) == -1) {
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return fd;
+}
+
+/*
+ * Write t in the format of s to path, so that a reader never sees a
+ * partial token: into a new 0600 file in the same directory, synced,
+ * then renamed over path.  A symlink at path is replaced, not
+ * followed.  Returns CT_OK, or CT_ERR_INTERNAL after a message naming
+ * the file.
+ */
+enum ct_err
+output_file(const struct token *t, const struct settings *s,
+    const char *path)
+{
+	char		*tmp = NULL;
+	FILE		*f = NULL;
+	int		 fd, rc = -1;
+	enum ct_err	 err = CT_ERR_INTERNAL;
+
+	if ((fd = temp_beside(path, &tmp)) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL)
+		goto out;
+	setvbuf(f, outbuf, _IOFBF, sizeof(outbuf));
+	rc = print_token(f, t, s);
+	if (fflush(f) == EOF || ferror(f) || fsync(fd) == -1)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) == 0)
+		err = CT_OK;
+out:
+	if (err != CT_OK && rc != -2)
+		warnmsg("-o: cannot write %s: %s", path, strerror(errno));
+	if (f != NULL)
+		fclose(f);
+	else if (fd != -1)
+		close(fd);
+	explicit_bzero(outbuf, sizeof(outbuf));
+	if (err != CT_OK && tmp != NULL)
+		(void)unlink(tmp);
+	free(tmp);
+	return err;
 }

@@ -134,6 +134,19 @@ process_init(void)
 	return CT_OK;
 }
 
+/* Take the secret variables out of the environment, for a child. */
+static void
+drop_secret_vars(void)
+{
+	static const enum set_id secret[] = {
+		SET_SECRET, SET_SECRET_FILE, SET_SECRET_COMMAND
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		(void)unsetenv(settings_table[secret[i]].var);
+}
+
 /*
  * Put the token's variables (NAME, NAME_TYPE, NAME_EXPIRES_AT) into the
  * environment for a command, and take the secret variables out of it.
@@ -141,9 +154,6 @@ process_init(void)
 enum ct_err
 process_env(const struct token *t, const char *var)
 {
-	static const enum set_id secret[] = {
-		SET_SECRET, SET_SECRET_FILE, SET_SECRET_COMMAND
-	};
 	struct token_vars v = { 0 };
 	int		 i;
 
@@ -155,8 +165,7 @@ process_env(const struct token *t, const char *var)
 			return CT_ERR_INTERNAL;
 		}
 	}
-	for (i = 0; i < 3; i++)
-		(void)unsetenv(settings_table[secret[i]].var);
+	drop_secret_vars();
 	return CT_OK;
 }
 
@@ -193,4 +202,101 @@ process_exec(char **argv)
 	}
 	warnmsg("%s: %s", argv[0], strerror(errno));
 	return CT_ERR_NOEXEC;
+}
+
+static volatile sig_atomic_t got_hup, got_quit, got_chld;
+
+static void
+on_watch_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGQUIT)
+		got_quit = 1;
+	else
+		got_chld = 1;
+}
+
+/*
+ * For --watch: catch SIGHUP and SIGQUIT too (to forward them to a
+ * command, or to clean up), and SIGCHLD, so that a sleep ends when the
+ * command does.  No SA_RESTART.
+ */
+void
+process_watch_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGQUIT, SIGCHLD };
+	struct sigaction sa = { .sa_handler = on_watch_signal };
+	size_t		 i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+}
+
+/*
+ * The next of SIGINT, SIGTERM, SIGHUP and SIGQUIT caught since the last
+ * call, or 0.  SIGINT and SIGTERM stay noted for interrupted() and
+ * reraise(); the others are taken.
+ */
+int
+process_take_signal(void)
+{
+	static int	 seen;
+
+	if (caught != 0 && caught != seen) {
+		seen = caught;
+		return caught;
+	}
+	if (got_hup) {
+		got_hup = 0;
+		return SIGHUP;
+	}
+	if (got_quit) {
+		got_quit = 0;
+		return SIGQUIT;
+	}
+	return 0;
+}
+
+/* Note sig as caught, so that reraise() dies of it. */
+void
+process_note_signal(int sig)
+{
+	caught = sig;
+}
+
+/* True once after a child stopped or ended (SIGCHLD). */
+int
+process_child_changed(void)
+{
+	int	 c = got_chld;
+
+	got_chld = 0;
+	return c;
+}
+
+/*
+ * Start argv[0] (found on PATH) as a child with FILE_VAR=path in its
+ * environment and without the secret variables, the limits and signal
+ * dispositions undone.  *pid gets the child; a failed exec makes it
+ * exit 127 (not found) or 126, as a shell does.
+ */
+enum ct_err
+process_spawn(char **argv, const char *path, pid_t *pid)
+{
+	if ((*pid = fork()) == -1) {
+		warnmsg("cannot start %s: %s", argv[0], strerror(errno));
+		return CT_ERR_NOEXEC;
+	}
+	if (*pid != 0)
+		return CT_OK;
+	drop_secret_vars();
+	if (setenv("COLLIBRA_TOKEN_FILE", path, 1) == -1)
+		_exit(126);
+	process_reset();
+	execvp(argv[0], argv);
+	warnmsg("%s: %s", argv[0], errno == ENOENT ? "command not found" :
+	    strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
 }

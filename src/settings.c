@@ -99,6 +99,17 @@ const struct setting settings_table[SET__MAX] = {
 		.help = "variable name for shell, fish, github, dotenv\n"
 		    "and COMMAND (default COLLIBRA_TOKEN)",
 	},
+	[SET_OUTPUT] = {
+		.name = "output", .flag = 'o', .arg = "FILE",
+		.kind = KIND_PATH, .label = "output file",
+		.help = "write the token to FILE (mode 0600, replaced\n"
+		    "atomically) instead of standard output",
+	},
+	[SET_WATCH] = {
+		.name = "watch", .kind = KIND_FLAG,
+		.help = "keep running: refresh the token in -o FILE, or\n"
+		    "in $COLLIBRA_TOKEN_FILE for COMMAND",
+	},
 	[SET_TIMEOUT] = {
 		.name = "timeout", .arg = "SEC", .key = "timeout",
 		.kind = KIND_NUMBER, .min = 1, .max = 86400, .def = "30",

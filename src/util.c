@@ -224,6 +224,7 @@ jansson_setup(void)
 }
 
 static char	 last_msg[512];
+static int	 deferred;
 
 /*
  * Print "collibra-token: MESSAGE" on stderr, like warnmsg(3), and keep
@@ -238,7 +239,18 @@ warnmsg(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", PROGNAME, last_msg);
+	if (!deferred)
+		fprintf(stderr, "%s: %s\n", PROGNAME, last_msg);
+}
+
+/*
+ * While on, warnmsg() only keeps its message for last_message(): for
+ * --watch, which prints one line per failed refresh.
+ */
+void
+warn_defer(int on)
+{
+	deferred = on;
 }
 
 /*
