@@ -258,6 +258,7 @@ void		 config_free(struct settings *);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);
+char		*redact_userinfo(const char *, size_t);
 enum ct_err	 http_fetch(const struct settings *, struct http_response *);
 void		 http_print_response(const struct http_response *,
 		    const char *);

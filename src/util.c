@@ -134,10 +134,30 @@ utf8_seq(const unsigned char *s, size_t len)
 }
 
 /*
+ * True if the n-byte UTF-8 sequence at s is a character that reorders
+ * or hides text: the bidi marks, embeddings, overrides and isolates
+ * (U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), zero-width ones
+ * (U+200B-U+200D, U+2060-U+2064) and the BOM (U+FEFF).
+ */
+static int
+invisible(const unsigned char *s, size_t n)
+{
+	unsigned int	 c;
+
+	if (n != 3)
+		return 0;
+	c = (s[0] & 0x0fU) << 12 | (s[1] & 0x3fU) << 6 | (s[2] & 0x3fU);
+	return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0xfeff;
+}
+
+/*
  * Copy at most max bytes of untrusted text (len bytes at s) so that it
  * is safe on a terminal: tabs and line breaks become a space, other
- * control bytes, C1 controls and malformed UTF-8 are dropped, and a cut
- * ends in "...".  Returns an owned string, or NULL when out of memory.
+ * control bytes, C1 controls, malformed UTF-8 and characters that
+ * reorder or hide text (invisible()) are dropped, and a cut ends in
+ * "...".  Returns an owned string, or NULL when out of memory.
  */
 char *
 sanitize(const char *s, size_t len, size_t max)
@@ -153,9 +173,12 @@ sanitize(const char *s, size_t len, size_t max)
 			n = 1;
 		else if (u[i] >= 0x20 && u[i] < 0x7f)
 			n = 1;
-		else if (u[i] >= 0x80 && (n = utf8_seq(u + i, len - i)) > 0)
-			;
-		else {
+		else if (u[i] >= 0x80 && (n = utf8_seq(u + i, len - i)) > 0) {
+			if (invisible(u + i, n)) {
+				i += n;
+				continue;
+			}
+		} else {
 			i++;
 			continue;
 		}
