@@ -327,11 +327,11 @@ print(json.loads(sys.stdin.read())["COLLIBRA_TOKEN"])' < <("$BATS_TEST_DIRNAME/g
 	command -v setpriv >/dev/null || skip "no setpriv"
 	# without CAP_SYS_RESOURCE a lowered hard limit can never be raised again
 	run --separate-stderr setpriv --bounding-set=-sys_resource bash -c \
-		'ulimit -c 4096 && exec "$1" -- sh -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
+		'ulimit -c 4096 && exec "$1" -- bash -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
 	assert_success
 	assert_output $'4096\n4096'
 	run --separate-stderr setpriv --bounding-set=-sys_resource bash -c \
-		'ulimit -H -c 8192 && ulimit -S -c 100 && exec "$1" -- sh -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
+		'ulimit -H -c 8192 && ulimit -S -c 100 && exec "$1" -- bash -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
 	assert_output $'8192\n100'
 }
 
