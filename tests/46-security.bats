@@ -119,6 +119,9 @@ cfg_with_command() {
 	printf '[default]\nformat = json\n' >"$dir/mine"
 	chmod 644 "$dir/root" "$dir/mine"
 	chown nobody "$dir/mine"
+	# nothing of the test's own (0700) may be needed
+	unset SSL_CERT_FILE COLLIBRA_TOKEN_CACHE_DIR
+	export XDG_CONFIG_HOME=$dir
 	run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		"$CT" --config "$dir/root" --show-config
 	assert_success
