@@ -327,7 +327,7 @@ void		 http_stop(void);
 /* output.c */
 char		*shell_quote(const char *);
 char		*fish_quote(const char *);
-char		*dotenv_quote(const char *);
+char		*dotenv_quote(const char *, int *);
 void		 token_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);

@@ -145,30 +145,67 @@ fish_quote(const char *s)
 }
 
 /*
- * Quote s for a .env file: single quotes (literal) unless s holds one;
- * then double quotes with \, ", $ and ` escaped.  Owned or NULL.
+ * True if s, single-quoted, reads back as s in `set -a; . FILE`,
+ * python-dotenv and node's dotenv: no quote, and nothing python-dotenv
+ * rewrites there -- "\\" and "\'" (unescaped), a final "\" (it then
+ * drops the variable) or "${...}" (expanded).
  */
-char *
-dotenv_quote(const char *s)
+static int
+dotenv_single_ok(const char *s)
 {
-	if (strchr(s, '\'') == NULL)
-		return quote_with(s, '\'', "");
-	return quote_with(s, '"', "\\\"$`");
+	const char	*b;
+	size_t		 n = strlen(s);
+
+	if (strchr(s, '\'') != NULL || strstr(s, "\\\\") != NULL ||
+	    (n > 0 && s[n - 1] == '\\'))
+		return 0;
+	return (b = strstr(s, "${")) == NULL || strchr(b, '}') == NULL;
 }
 
-/* Print NAME=VALUE lines in one of the shell-like formats. */
+/*
+ * Quote s for a .env file so that it reads back as s in a POSIX shell
+ * (set -a; . FILE), python-dotenv and node's dotenv: single quotes when
+ * dotenv_single_ok(), else double quotes when s has none of \ " $ and `
+ * (which the shell needs escaped but node keeps escaped, and python-dotenv
+ * partly).  Returns an owned string, or NULL when neither carries s
+ * (*refused set) or when out of memory.
+ */
+char *
+dotenv_quote(const char *s, int *refused)
+{
+	*refused = 0;
+	if (dotenv_single_ok(s))
+		return quote_with(s, '\'', "");
+	if (strpbrk(s, "\\\"$`") == NULL)
+		return quote_with(s, '"', "");
+	*refused = 1;
+	return NULL;
+}
+
+/*
+ * Print NAME=VALUE lines in one of the shell-like formats.  -3 after a
+ * message (nothing printed) when no .env quoting carries the token to
+ * every reader.
+ */
 static int
 print_vars(const struct token *t, const struct settings *s)
 {
 	struct token_vars v;
 	char		*q;
-	int		 i, rc = 0;
+	int		 i, rc = 0, refused = 0;
 
 	token_vars(t, s->var, &v);
 	for (i = 0; i < 3 && rc == 0; i++) {
 		q = s->format == FORMAT_SHELL ? shell_quote(v.value[i]) :
 		    s->format == FORMAT_FISH ? fish_quote(v.value[i]) :
-		    dotenv_quote(v.value[i]);
+		    dotenv_quote(v.value[i], &refused);
+		if (refused) {
+			warnmsg("bad response: the token holds characters "
+			    "that no .env quoting carries to every reader "
+			    "(sh, python-dotenv, node dotenv); use another "
+			    "--format");
+			return -3;
+		}
 		if (q == NULL)
 			return -1;
 		if (s->format == FORMAT_SHELL)
@@ -180,6 +217,25 @@ print_vars(const struct token *t, const struct settings *s)
 		wipe_free_str(q);
 	}
 	return rc ? -1 : 0;
+}
+
+/*
+ * "::add-mask::VALUE" with %, CR and LF escaped as the runner un-escapes
+ * them (%25, %0D, %0A: the toolkit's escapeData), so that the mask is
+ * the token itself.
+ */
+static int
+print_mask(const char *s)
+{
+	if (fputs("::add-mask::", stdout) == EOF)
+		return -1;
+	for (; *s != '\0'; s++) {
+		if ((*s == '%' ? fputs("%25", stdout) : *s == '\r' ?
+		    fputs("%0D", stdout) : *s == '\n' ? fputs("%0A", stdout) :
+		    putchar((unsigned char)*s)) == EOF)
+			return -1;
+	}
+	return putchar('\n') == EOF ? -1 : 0;
 }
 
 /*
@@ -196,7 +252,7 @@ print_github(const struct token *t, const struct settings *s)
 	FILE		*f;
 	int		 i, fd, rc = 0;
 
-	if (printf("::add-mask::%s\n", t->access_token) < 0)
+	if (print_mask(t->access_token) < 0)
 		return -1;
 	if (s->github_env == NULL) {
 		warnmsg("warning: GITHUB_ENV is not set; only the mask was "
@@ -232,8 +288,9 @@ print_github(const struct token *t, const struct settings *s)
 
 /*
  * Write t to standard output in the format of s and flush it.  Returns
- * CT_OK, or CT_ERR_INTERNAL after a message when the output did not get
- * out.
+ * CT_OK, CT_ERR_RESPONSE after a message when the format cannot carry
+ * the token (dotenv), or CT_ERR_INTERNAL after a message when the
+ * output did not get out.
  */
 enum ct_err
 output_token(const struct token *t, const struct settings *s)
@@ -270,5 +327,5 @@ output_token(const struct token *t, const struct settings *s)
 		    errno ? ": " : "", errno ? strerror(errno) : "");
 		return CT_ERR_INTERNAL;
 	}
-	return rc == 0 ? CT_OK : CT_ERR_INTERNAL;
+	return rc == 0 ? CT_OK : rc == -3 ? CT_ERR_RESPONSE : CT_ERR_INTERNAL;
 }
