@@ -152,6 +152,8 @@ invisible(const unsigned char *s, size_t n)
 	    c == 0xfeff;
 }
 
+static char	*sanitize_into(char *, size_t, const char *, size_t);
+
 /*
  * Copy at most max bytes of untrusted text (len bytes at s) so that it
  * is safe on a terminal: tabs and line breaks become a space, other
@@ -162,12 +164,23 @@ invisible(const unsigned char *s, size_t n)
 char *
 sanitize(const char *s, size_t len, size_t max)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	char	*out;
+
+	if ((out = xmalloc(max + 4)) != NULL)
+		sanitize_into(out, max, s, len);
+	return out;
+}
+
+/*
+ * sanitize() into out, which has room for max + 4 bytes; allocates
+ * nothing (warnmsg() uses it).  Returns out.
+ */
+static char *
+sanitize_into(char *out, size_t max, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
 	size_t	 i = 0, o = 0, n;
 
-	if ((out = xmalloc(max + 4)) == NULL)
-		return NULL;
 	while (i < len) {
 		if (u[i] == '\t' || u[i] == '\n' || u[i] == '\r')
 			n = 1;
@@ -249,18 +262,24 @@ libs_init(void)
 static char	 last_msg[512];
 
 /*
- * Print "collibra-token: MESSAGE" on stderr, like warnmsg(3), and keep
+ * Print "collibra-token: MESSAGE" on stderr, like warnx(3), and keep
  * the message so that a failed fetch can be shared with processes
- * waiting for it.  Messages never hold the secret or the token.
+ * waiting for it.  Messages never hold the secret or the token.  The
+ * whole message is sanitized, so that no string from the environment,
+ * the config file or the server reaches the terminal raw, whoever
+ * forgot to.
  */
 void
 warnmsg(const char *fmt, ...)
 {
-	va_list	 ap;
+	static char	 raw[sizeof(last_msg)];
+	va_list		 ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	sanitize_into(last_msg, sizeof(last_msg) - 4, raw, strlen(raw));
+	explicit_bzero(raw, sizeof(raw));
 	fprintf(stderr, "%s: %s\n", PROGNAME, last_msg);
 }
 

@@ -305,6 +305,21 @@ print(json.loads(sys.stdin.read())["COLLIBRA_TOKEN"])' < <("$BATS_TEST_DIRNAME/g
 	[[ $stderr != *$'\e'* ]] || fail "raw control bytes on stderr"
 }
 
+@test "values from the config file or the environment are not printed raw" {
+	printf '[default]\nformat = \e]0;pwned\a\u202e\n' | ct_write_config
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CT_CFG:2: unknown format ']0;pwned' (raw, json, shell, fish, header, github or dotenv)"
+	rm "$CT_CFG"
+	COLLIBRA_TOKEN_VAR=$'a\e[2Jb' run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	[[ $stderr != *$'\e'* ]] || fail "raw control bytes on stderr"
+	assert_regex "$stderr" "invalid variable name 'a\[2Jb'"
+	run --separate-stderr "$CT" --cacert $'/no/such\e[2J\u202efile'
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'cannot read /no/such\[2Jfile'
+}
+
 @test "bidi overrides and zero-width characters in an OAuth error are dropped" {
 	run --separate-stderr "$CT" --url "$MOCK_URL/escape-bidi"
 	assert_equal "$status" 10
