@@ -330,6 +330,7 @@ int		 seal_name(const struct seal_ctx *, char[33]);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);
+char		*redact_userinfo(const char *, size_t);
 enum ct_err	 http_check_url(struct settings *);
 enum ct_err	 http_fetch(const struct settings *, struct http_response *);
 time_t		 http_date(const char *);
@@ -360,7 +361,7 @@ enum ct_err	 watch_run(struct settings *, struct token **, char **,
 /* output.c */
 char		*shell_quote(const char *);
 char		*fish_quote(const char *);
-char		*dotenv_quote(const char *);
+char		*dotenv_quote(const char *, int *);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);

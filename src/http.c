@@ -300,6 +300,60 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
+/*
+ * Copy n bytes at p with the userinfo of every URL in it hidden:
+ * "scheme://user:pass@host" becomes "scheme://<redacted>@host" (libcurl's
+ * -vv text names proxies from the environment with their password).
+ * Returns an owned string, or NULL when out of memory.
+ */
+char *
+redact_userinfo(const char *p, size_t n)
+{
+	static const char stop[] = "/?#'\"<>` \t\r\n";
+	const char	*end = p + n, *a, *at;
+	char		*out, *o;
+
+	/* each "://" (3 bytes) may gain "<redacted>" (10) */
+	if (n > (SIZE_MAX - 1) / 5 || (out = xmalloc(n * 5 + 1)) == NULL)
+		return NULL;
+	for (o = out; p < end; ) {
+		if (end - p < 3 || memcmp(p, "://", 3) != 0) {
+			*o++ = *p++;
+			continue;
+		}
+		memcpy(o, "://", 3);
+		o += 3;
+		p += 3;
+		for (a = p, at = NULL; a < end && *a != '\0' &&
+		    strchr(stop, *a) == NULL; a++)
+			if (*a == '@')
+				at = a;
+		if (at == NULL)
+			continue;
+		memcpy(o, "<redacted>", 10);
+		o += 10;
+		p = at;
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * A line of libcurl's for -v: URL userinfo hidden, then sanitized and
+ * cut to MAX_FIELD bytes.  Owned, or NULL when out of memory.
+ */
+static char *
+safe_text(const char *p, size_t n)
+{
+	char	*r, *safe;
+
+	if ((r = redact_userinfo(p, n)) == NULL)
+		return NULL;
+	safe = sanitize(r, strlen(r), MAX_FIELD);
+	free(r);
+	return safe;
+}
+
 /* Print one outgoing header line for -v, hiding credentials. */
 static void
 show_request_line(const char *p, size_t n)
@@ -321,7 +375,7 @@ show_request_line(const char *p, size_t n)
 			return;
 		}
 	}
-	if ((safe = sanitize(p, trim_end(p, n), MAX_FIELD)) != NULL)
+	if ((safe = safe_text(p, trim_end(p, n))) != NULL)
 		fprintf(stderr, "> %s\n", safe);
 	free(safe);
 }
@@ -359,7 +413,7 @@ on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
 	case CURLINFO_TEXT:
 		if (c->set->verbose < 2)
 			break;
-		if ((safe = sanitize(p, trim_end(p, n), MAX_FIELD)) != NULL)
+		if ((safe = safe_text(p, trim_end(p, n))) != NULL)
 			fprintf(stderr, "* %s\n", safe);
 		free(safe);
 		break;
@@ -486,7 +540,10 @@ remaining_ms(const struct settings *s)
 
 /*
  * Every option of the exchange.  Only the scheme of the URL is
- * allowed, redirects are never followed, both timeouts are set.
+ * allowed, redirects are never followed, both timeouts are set.  An
+ * http:// URL (loopback only) never goes through a proxy, whatever
+ * --proxy or the *_proxy variables say: the credentials would reach
+ * the proxy in clear text.
  */
 static enum ct_err
 set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
@@ -512,8 +569,12 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 		SETOPT(h, CURLOPT_USERNAME, user);
 		SETOPT(h, CURLOPT_PASSWORD, pass);
 	}
-	/* a proxy from the environment is libcurl's, with its NO_PROXY */
-	if (s->val[SET_PROXY].level < LEVEL_AMBIENT)
+	if (s->allow_http) {
+		/* cleartext to a loopback host: never via any proxy */
+		SETOPT(h, CURLOPT_PROXY, "");
+		SETOPT(h, CURLOPT_NOPROXY, "*");
+	} else if (s->val[SET_PROXY].level < LEVEL_AMBIENT)
+		/* a proxy from the environment is libcurl's, with NO_PROXY */
 		SETOPT(h, CURLOPT_PROXY, SET_STR(s, PROXY));
 	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(h, CURLOPT_WRITEDATA, c);
@@ -710,18 +771,52 @@ out:
 	return rc;
 }
 
-/* Print text, with every occurrence of secret replaced. */
-static void
-print_redacted(const char *text, const char *secret)
+/*
+ * Copy text with every occurrence of secret (may be NULL or "")
+ * replaced by "<redacted>".  Owned, or NULL when out of memory.
+ */
+static char *
+redact(const char *text, const char *secret)
 {
-	const char	*p;
-	size_t		 n = secret != NULL ? strlen(secret) : 0;
+	const char	*p, *t;
+	char		*out, *o;
+	size_t		 k = secret != NULL ? strlen(secret) : 0, n = 1;
 
-	while (n > 0 && (p = strstr(text, secret)) != NULL) {
-		fprintf(stderr, "%.*s<redacted>", (int)(p - text), text);
-		text = p + n;
+	for (t = text; k > 0 && (p = strstr(t, secret)) != NULL; t = p + k)
+		n += (size_t)(p - t) + 10;
+	n += strlen(t);
+	if ((out = xmalloc(n)) == NULL)
+		return NULL;
+	for (o = out, t = text; k > 0 && (p = strstr(t, secret)) != NULL;
+	    t = p + k) {
+		memcpy(o, t, (size_t)(p - t));
+		o += p - t;
+		memcpy(o, "<redacted>", 10);
+		o += 10;
 	}
-	fputs(text, stderr);
+	memcpy(o, t, strlen(t) + 1);
+	return out;
+}
+
+/*
+ * One response header line for -v: sanitized whole (so that control
+ * bytes cannot split the token), the token hidden, then cut to
+ * MAX_FIELD bytes, so that no part of a long token survives the cut.
+ * Owned, or NULL when out of memory.
+ */
+static char *
+response_line(const char *p, size_t n, const char *token)
+{
+	char	*whole, *hidden = NULL, *line = NULL;
+
+	if ((whole = sanitize(p, n, n)) == NULL ||
+	    (hidden = redact(whole, token)) == NULL)
+		goto out;
+	line = sanitize(hidden, strlen(hidden), MAX_FIELD);
+out:
+	free(whole);
+	free(hidden);
+	return line;
 }
 
 /*
@@ -742,13 +837,10 @@ http_print_response(const struct http_response *r, const char *token)
 	for (p = r->headers; p != NULL && *p != '\0'; p += n) {
 		nl = strchr(p, '\n');
 		n = nl == NULL ? strlen(p) : (size_t)(nl - p) + 1;
-		if ((line = sanitize(p, trim_end(p, n), MAX_FIELD)) == NULL)
+		if ((line = response_line(p, trim_end(p, n), token)) == NULL)
 			return;
-		if (*line != '\0') {
-			fputs("< ", stderr);
-			print_redacted(line, token);
-			fputc('\n', stderr);
-		}
+		if (*line != '\0')
+			fprintf(stderr, "< %s\n", line);
 		free(line);
 	}
 	fprintf(stderr, "%s: HTTP %ld, %zu byte body; timings (ms):", PROGNAME,

@@ -88,12 +88,17 @@ rfc3339(time_t t, char *buf, size_t size)
 		snprintf(buf, size, "1970-01-01T00:00:00Z");
 }
 
-static int
+/*
+ * Printing: each print_*() writes to `out` and returns CT_OK, or an
+ * error it has reported.  A failed write is not reported here: the
+ * caller sees it in ferror(out) after the flush.
+ */
+
+static enum ct_err
 print_json(const struct token *t)
 {
 	json_t	*o;
 	char	 at[32];
-	int	 rc;
 
 	rfc3339(t->received_at + (time_t)t->expires_in, at, sizeof(at));
 	o = json_pack("{s:s, s:s, s:o, s:o}",
@@ -102,16 +107,16 @@ print_json(const struct token *t)
 	    "expires_in", t->has_expiry ?
 	    json_integer(t->expires_in) : json_null(),
 	    "expires_at", t->has_expiry ? json_string(at) : json_null());
-	if (o == NULL)
-		return -1;
-	if (t->scope != NULL &&
-	    json_object_set_new(o, "scope", json_string(t->scope)) == -1) {
+	if (o == NULL || (t->scope != NULL &&
+	    json_object_set_new(o, "scope", json_string(t->scope)) == -1)) {
 		json_decref(o);
-		return -1;
+		warnmsg("out of memory");
+		return CT_ERR_INTERNAL;
 	}
-	rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0)
+		fputc('\n', out);
 	json_decref(o);
-	return rc == 0 && fputc('\n', out) != EOF ? 0 : -1;
+	return CT_OK;
 }
 
 /*
@@ -146,67 +151,120 @@ fish_quote(const char *s)
 }
 
 /*
- * Quote s for a .env file: single quotes (literal) unless s holds one;
- * then double quotes with \, ", $ and ` escaped.  Owned or NULL.
+ * True if s, single-quoted, reads back as s in `set -a; . FILE`,
+ * python-dotenv and node's dotenv: no quote, and nothing python-dotenv
+ * rewrites there -- "\\" and "\'" (unescaped), a final "\" (it then
+ * drops the variable) or "${...}" (expanded).
  */
-char *
-dotenv_quote(const char *s)
+static int
+dotenv_single_ok(const char *s)
 {
-	if (strchr(s, '\'') == NULL)
-		return quote_with(s, '\'', "");
-	return quote_with(s, '"', "\\\"$`");
+	const char	*b;
+	size_t		 n = strlen(s);
+
+	if (strchr(s, '\'') != NULL || strstr(s, "\\\\") != NULL ||
+	    (n > 0 && s[n - 1] == '\\'))
+		return 0;
+	return (b = strstr(s, "${")) == NULL || strchr(b, '}') == NULL;
 }
 
-/* Print NAME=VALUE lines in one of the shell-like formats. */
-static int
+/*
+ * Quote s for a .env file so that it reads back as s in a POSIX shell
+ * (set -a; . FILE), python-dotenv and node's dotenv: single quotes when
+ * dotenv_single_ok(), else double quotes when s has none of \ " $ and `
+ * (which the shell needs escaped but node keeps escaped, and python-dotenv
+ * partly).  Returns an owned string, or NULL when neither carries s
+ * (*refused set) or when out of memory.
+ */
+char *
+dotenv_quote(const char *s, int *refused)
+{
+	*refused = 0;
+	if (dotenv_single_ok(s))
+		return quote_with(s, '\'', "");
+	if (strpbrk(s, "\\\"$`") == NULL)
+		return quote_with(s, '"', "");
+	*refused = 1;
+	return NULL;
+}
+
+/*
+ * Print NAME=VALUE lines in one of the shell-like formats.  Refused,
+ * after a message and with nothing printed, when no .env quoting
+ * carries the token to every reader.
+ */
+static enum ct_err
 print_vars(const struct token *t, const struct settings *s)
 {
 	enum format	 format = (enum format)SET_NUM(s, FORMAT);
 	struct token_vars v = { 0 };
-	char		*q;
-	int		 i, rc = 0;
+	char		*q[3] = { NULL, NULL, NULL };
+	int		 i, refused = 0;
+	enum ct_err	 rc = CT_OK;
 
 	output_vars(t, SET_STR(s, VAR), &v);
-	for (i = 0; i < 3 && rc == 0; i++) {
-		q = format == FORMAT_SHELL ? shell_quote(v.value[i]) :
+	for (i = 0; i < 3 && rc == CT_OK; i++) {
+		q[i] = format == FORMAT_SHELL ? shell_quote(v.value[i]) :
 		    format == FORMAT_FISH ? fish_quote(v.value[i]) :
-		    dotenv_quote(v.value[i]);
-		if (q == NULL)
-			return -1;
-		if (format == FORMAT_SHELL)
-			rc = fprintf(out, "export %s=%s\n", v.name[i], q) < 0;
-		else if (format == FORMAT_FISH)
-			rc = fprintf(out, "set -gx %s %s\n", v.name[i], q) < 0;
-		else
-			rc = fprintf(out, "%s=%s\n", v.name[i], q) < 0;
-		wipe_free_str(q);
+		    dotenv_quote(v.value[i], &refused);
+		if (refused) {
+			warnmsg("bad response: the token holds characters "
+			    "that no .env quoting carries to every reader "
+			    "(sh, python-dotenv, node dotenv); use another "
+			    "--format");
+			rc = CT_ERR_RESPONSE;
+		} else if (q[i] == NULL)
+			rc = CT_ERR_INTERNAL;	/* out of memory, reported */
 	}
-	return rc ? -1 : 0;
+	for (i = 0; i < 3 && rc == CT_OK; i++) {
+		if (format == FORMAT_SHELL)
+			fprintf(out, "export %s=%s\n", v.name[i], q[i]);
+		else if (format == FORMAT_FISH)
+			fprintf(out, "set -gx %s %s\n", v.name[i], q[i]);
+		else
+			fprintf(out, "%s=%s\n", v.name[i], q[i]);
+	}
+	for (i = 0; i < 3; i++)
+		wipe_free_str(q[i]);
+	return rc;
 }
 
 /*
- * GitHub Actions: mask the token in the log, and when GITHUB_ENV names
- * the job's environment file, append the variables to it in the
- * multiline syntax (NAME<<DELIMITER) with a random delimiter.
+ * "::add-mask::VALUE" with %, CR and LF escaped as the runner un-escapes
+ * them (%25, %0D, %0A: the toolkit's escapeData), so that the mask is
+ * the token itself.
  */
-static int
-print_github(const struct token *t, const struct settings *s)
+static void
+print_mask(const char *s)
+{
+	fputs("::add-mask::", out);
+	for (; *s != '\0'; s++) {
+		if (*s == '%')
+			fputs("%25", out);
+		else if (*s == '\r')
+			fputs("%0D", out);
+		else if (*s == '\n')
+			fputs("%0A", out);
+		else
+			fputc((unsigned char)*s, out);
+	}
+	fputc('\n', out);
+}
+
+/* Append the variables to GITHUB_ENV, with a random delimiter. */
+static enum ct_err
+append_github_env(const struct token *t, const struct settings *s)
 {
 	struct token_vars v = { 0 };
 	unsigned char	 rnd[12];
 	char		 delim[48];
 	FILE		*f;
-	int		 i, fd, rc = 0;
+	int		 i, fd, bad = 0;
 
-	if (fprintf(out, "::add-mask::%s\n", t->access_token) < 0)
-		return -1;
-	if (s->github_env == NULL) {
-		warnmsg("warning: GITHUB_ENV is not set; only the mask was "
-		    "printed");
-		return 0;
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		warnmsg("cannot get random bytes: %s", strerror(errno));
+		return CT_ERR_INTERNAL;
 	}
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		return -1;
 	snprintf(delim, sizeof(delim), "ghadelimiter_");
 	for (i = 0; i < (int)sizeof(rnd); i++)
 		snprintf(delim + 13 + 2 * i, 3, "%02x", rnd[i]);
@@ -217,23 +275,38 @@ print_github(const struct token *t, const struct settings *s)
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
-		return -2;
+		return CT_ERR_INTERNAL;
 	}
 	output_vars(t, SET_STR(s, VAR), &v);
 	for (i = 0; i < 3; i++)
 		if (fprintf(f, "%s<<%s\n%s\n%s\n", v.name[i], delim,
 		    v.value[i], delim) < 0)
-			rc = -1;
-	if (fclose(f) != 0 || rc != 0) {
+			bad = 1;
+	if (fclose(f) != 0 || bad) {
 		warnmsg("GITHUB_ENV: cannot write %s: %s", s->github_env,
 		    strerror(errno));
-		return -2;
+		return CT_ERR_INTERNAL;
 	}
-	return 0;
+	return CT_OK;
 }
 
-/* Print t to f in the format of s; 0, -1 or -2 (reported). */
-static int
+/*
+ * GitHub Actions: mask the token in the log, and when GITHUB_ENV names
+ * the job's environment file, append the variables to it in the
+ * multiline syntax (NAME<<DELIMITER).
+ */
+static enum ct_err
+print_github(const struct token *t, const struct settings *s)
+{
+	print_mask(t->access_token);
+	if (s->github_env != NULL)
+		return append_github_env(t, s);
+	warnmsg("warning: GITHUB_ENV is not set; only the mask was printed");
+	return CT_OK;
+}
+
+/* Print t to f in the format of s. */
+static enum ct_err
 print_token(FILE *f, const struct token *t, const struct settings *s)
 {
 	out = f;
@@ -245,39 +318,39 @@ print_token(FILE *f, const struct token *t, const struct settings *s)
 	case FORMAT_DOTENV:
 		return print_vars(t, s);
 	case FORMAT_HEADER:
-		return fprintf(out, "Authorization: Bearer %s\n",
-		    t->access_token) < 0 ? -1 : 0;
+		fprintf(out, "Authorization: Bearer %s\n", t->access_token);
+		return CT_OK;
 	case FORMAT_GITHUB:
 		return print_github(t, s);
 	default:
-		return fprintf(out, "%s\n", t->access_token) < 0 ? -1 : 0;
+		fprintf(out, "%s\n", t->access_token);
+		return CT_OK;
 	}
 }
 
 /*
  * Write t to standard output in the format of s and flush it, or to
- * the file of -o.  Returns CT_OK, or CT_ERR_INTERNAL after a message
- * when the output did not get out.
+ * the file of -o.  Returns CT_OK, CT_ERR_RESPONSE after a message when
+ * the format cannot carry the token (dotenv), or CT_ERR_INTERNAL after
+ * a message when the output did not get out.
  */
 enum ct_err
 output_token(const struct token *t, const struct settings *s)
 {
-	int	 rc;
+	enum ct_err	 rc;
 
 	if (SET_STR(s, OUTPUT) != NULL)
 		return output_file(t, s, SET_STR(s, OUTPUT));
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	rc = print_token(stdout, t, s);
 	errno = 0;
-	if (fflush(stdout) == EOF || ferror(stdout))
-		rc = -1;
-	explicit_bzero(outbuf, sizeof(outbuf));
-	if (rc == -1) {
+	if ((fflush(stdout) == EOF || ferror(stdout)) && rc == CT_OK) {
 		warnmsg("cannot write the token to standard output%s%s",
 		    errno ? ": " : "", errno ? strerror(errno) : "");
-		return CT_ERR_INTERNAL;
+		rc = CT_ERR_INTERNAL;
 	}
-	return rc == 0 ? CT_OK : CT_ERR_INTERNAL;
+	explicit_bzero(outbuf, sizeof(outbuf));
+	return rc;
 }
 
 /* A new 0600 file next to path ("DIR/.NAME.XXXXXX"); its fd or -1. */
@@ -312,28 +385,31 @@ output_file(const struct token *t, const struct settings *s,
 {
 	char		*tmp = NULL;
 	FILE		*f = NULL;
-	int		 fd, rc = -1;
-	enum ct_err	 err = CT_ERR_INTERNAL;
+	int		 fd;
+	enum ct_err	 rc = CT_ERR_INTERNAL;
 
 	if ((fd = temp_beside(path, &tmp)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL)
+	    (f = fdopen(fd, "w")) == NULL) {
+		warnmsg("-o: cannot write beside %s: %s", path,
+		    strerror(errno));
 		goto out;
+	}
 	setvbuf(f, outbuf, _IOFBF, sizeof(outbuf));
-	rc = print_token(f, t, s);
-	if (fflush(f) == EOF || ferror(f) || fsync(fd) == -1)
-		rc = -1;
-	if (rc == 0 && rename(tmp, path) == 0)
-		err = CT_OK;
-out:
-	if (err != CT_OK && rc != -2)
+	if ((rc = print_token(f, t, s)) != CT_OK)
+		goto out;
+	if (fflush(f) == EOF || ferror(f) || fsync(fd) == -1 ||
+	    rename(tmp, path) == -1) {
 		warnmsg("-o: cannot write %s: %s", path, strerror(errno));
+		rc = CT_ERR_INTERNAL;
+	}
+out:
 	if (f != NULL)
 		fclose(f);
 	else if (fd != -1)
 		close(fd);
 	explicit_bzero(outbuf, sizeof(outbuf));
-	if (err != CT_OK && tmp != NULL)
+	if (rc != CT_OK && tmp != NULL)
 		(void)unlink(tmp);
 	free(tmp);
-	return err;
+	return rc;
 }

@@ -49,7 +49,9 @@ check_fds(void)
 /*
  * While the process holds the secret: no core dumps, no ptrace by
  * other processes of the user, and EPIPE instead of death on a closed
- * pipe so that a lost token is reported.
+ * pipe so that a lost token is reported.  Only the soft core limit is
+ * lowered: a hard limit cannot be raised again without privilege, and
+ * a command run with the token must get the limits the caller had.
  */
 static void
 harden(void)
@@ -57,6 +59,8 @@ harden(void)
 	struct rlimit	 rl = { 0, 0 };
 
 	have_core_limit = getrlimit(RLIMIT_CORE, &core_limit) == 0;
+	if (have_core_limit)
+		rl.rlim_max = core_limit.rlim_max;
 	(void)setrlimit(RLIMIT_CORE, &rl);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	(void)signal(SIGPIPE, SIG_IGN);

@@ -2,13 +2,17 @@
  * The config file: INI, read with libinih, with a [default] section and
  * [profile NAME] sections.  [default] applies always; the selected
  * profile overrides it key by key.  Every value remembers FILE:LINE so
- * that errors and --show-config can name it.  A file that holds
- * client_secret must not be readable by group or others.
+ * that errors and --show-config can name it.  As ssh does, the file and
+ * every directory above it must be owned by the user or root and not
+ * writable by group or others (sticky directories such as /tmp aside);
+ * a file that holds client_secret must not be readable by them either.
+ * Every string of the file or the environment is sanitized when shown.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,7 @@
 #include "extern.h"
 
 #define MAX_LINE	4096
+#define MAX_SHOWN	64	/* of a key or section name in a message */
 
 /* The reading state that libinih's callbacks share. */
 struct reader {
@@ -29,6 +34,20 @@ struct reader {
 	int		 in_default;
 	char		 error[256];	/* the first error, without FILE:LINE */
 };
+
+/* r->error from fmt and n bytes of untrusted text, sanitized. */
+static void
+shown_error(struct reader *r, const char *fmt, const char *text, size_t n)
+{
+	char	*safe;
+
+	if ((safe = sanitize(text, n, MAX_SHOWN)) == NULL) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
+		return;
+	}
+	snprintf(r->error, sizeof(r->error), fmt, safe);
+	free(safe);
+}
 
 /*
  * A section header [name] (n bytes at name): [default] or [profile X]
@@ -44,8 +63,7 @@ section(struct reader *r, const char *name, size_t n)
 	if (r->in_default)
 		return 1;
 	if (n <= 8 || strncmp(name, "profile ", 8) != 0) {
-		snprintf(r->error, sizeof(r->error), "unknown section '%.*s'",
-		    (int)(n > 64 ? 64 : n), name);
+		shown_error(r, "unknown section '%s'", name, n);
 		return 0;
 	}
 	r->in_selected = want != NULL && n - 8 == strlen(want) &&
@@ -106,12 +124,11 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 	int		 ok = 1;
 
 	if (*section == '\0') {
-		snprintf(r->error, sizeof(r->error), "'%s' outside a section",
-		    key);
+		shown_error(r, "'%s' outside a section", key, strlen(key));
 		return 0;
 	}
 	if ((i = setting_by_key(key)) == SET__MAX) {
-		snprintf(r->error, sizeof(r->error), "unknown key '%s'", key);
+		shown_error(r, "unknown key '%s'", key, strlen(key));
 		return 0;
 	}
 	if (i == SET_SECRET)
@@ -129,7 +146,7 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 
 /* Parse the open file f into p; prints the first error. */
 static enum ct_err
-parse(FILE *f, struct profile *p)
+parse(FILE *f, struct profile *p, const char *shown)
 {
 	struct reader	 r = { .f = f, .p = p };
 	int		 rc;
@@ -148,48 +165,148 @@ parse(FILE *f, struct profile *p)
 		warnmsg("out of memory");
 		return CT_ERR_INTERNAL;
 	}
-	warnmsg("%s:%d: %s", p->path, r.error[0] != '\0' ? r.line : rc,
+	warnmsg("%s:%d: %s", shown, r.error[0] != '\0' ? r.line : rc,
 	    r.error[0] != '\0' ? r.error : "syntax error");
 	return CT_ERR_USAGE;
 }
 
 /*
- * Read the config file at path into p (p->path and p->name set by the
- * caller, name NULL for none).  A missing file is an error only if
- * must_exist or a profile was asked for.  A profile that is not in the
- * file, or client_secret in a file that group or others may read, is
- * an error.  p must be released with profile_free() either way.
+ * Who may have written st: NULL if only the user or root, else why not
+ * ("owned by" or "writable"), for a file or a directory (sticky
+ * directories may be writable by others: they cannot replace our files).
  */
-enum ct_err
-profile_load(struct profile *p, int must_exist)
+static const char *
+untrusted(const struct stat *st)
+{
+	if (st->st_uid != getuid() && st->st_uid != 0)
+		return "owned by";
+	if ((st->st_mode & 022) != 0 &&
+	    !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) != 0))
+		return "writable";
+	return NULL;
+}
+
+/* Refuse dir (NULL for the file itself) for why; prints one line. */
+static enum ct_err
+refuse(const char *shown, const char *dir, const char *why,
+    const struct stat *st)
+{
+	char	*d = NULL;
+
+	if (dir != NULL && (d = sanitize(dir, strlen(dir), PATH_MAX)) == NULL)
+		return CT_ERR_INTERNAL;
+	if (strcmp(why, "owned by") == 0)
+		warnmsg("%s: %s%s%sowned by uid %lu, not by you or root; "
+		    "refusing to read it", shown, d ? "directory " : "",
+		    d ? d : "", d ? " is " : "", (unsigned long)st->st_uid);
+	else if (d != NULL)
+		warnmsg("%s: directory %s is writable by group or others; "
+		    "refusing to read it", shown, d);
+	else
+		warnmsg("%s: writable by group or others; refusing to read "
+		    "it (chmod go-w %s)", shown, shown);
+	free(d);
+	return CT_ERR_USAGE;
+}
+
+/*
+ * Check the open config file fd and every directory above its real
+ * path: owned by the user or root, not writable by group or others.
+ */
+static enum ct_err
+check_owner(int fd, const char *path, const char *shown)
+{
+	struct stat	 st;
+	const char	*why;
+	char		*real, *slash;
+	enum ct_err	 rc = CT_OK;
+
+	if (fstat(fd, &st) == -1) {
+		warnmsg("%s: %s", shown, strerror(errno));
+		return CT_ERR_USAGE;
+	}
+	if ((why = untrusted(&st)) != NULL)
+		return refuse(shown, NULL, why, &st);
+	if ((real = realpath(path, NULL)) == NULL) {
+		warnmsg("%s: %s", shown, strerror(errno));
+		return CT_ERR_USAGE;
+	}
+	while (rc == CT_OK && (slash = strrchr(real, '/')) != NULL) {
+		slash[slash == real ? 1 : 0] = '\0';
+		if (stat(real, &st) == -1) {
+			warnmsg("%s: %s: %s", shown, real, strerror(errno));
+			rc = CT_ERR_USAGE;
+		} else if ((why = untrusted(&st)) != NULL)
+			rc = refuse(shown, real, why, &st);
+		if (slash == real)
+			break;
+	}
+	free(real);
+	return rc;
+}
+
+/* The rest of profile_load(), once the file is open as f. */
+static enum ct_err
+load_open(FILE *f, struct profile *p, const char *shown)
 {
 	struct stat	 st;
 	char		 buf[BUFSIZ];
-	FILE		*f;
 	enum ct_err	 rc;
 
-	if ((f = fopen(p->path, "re")) == NULL) {
-		if (errno == ENOENT && !must_exist && p->name == NULL)
-			return CT_OK;
-		warnmsg("%s: %s%s", p->path, strerror(errno), p->name != NULL ?
-		    " (a profile was asked for)" : "");
-		return CT_ERR_USAGE;
-	}
 	setvbuf(f, buf, _IOFBF, sizeof(buf));	/* wiped below */
 	p->loaded = 1;
-	rc = parse(f, p);
+	if ((rc = check_owner(fileno(f), p->path, shown)) == CT_OK)
+		rc = parse(f, p, shown);
 	if (rc == CT_OK && fstat(fileno(f), &st) == 0 && p->holds_secret &&
 	    (st.st_mode & 044) != 0) {
 		warnmsg("%s holds client_secret but is readable by group or "
-		    "others (chmod 600 %s)", p->path, p->path);
+		    "others (chmod 600 %s)", shown, shown);
 		rc = CT_ERR_USAGE;
 	}
 	fclose(f);
 	explicit_bzero(buf, sizeof(buf));
-	if (rc == CT_OK && p->name != NULL && !p->found) {
-		warnmsg("profile '%s' not found in %s", p->name, p->path);
-		rc = CT_ERR_USAGE;
+	return rc;
+}
+
+/*
+ * Read the config file at path into p (p->path and p->name set by the
+ * caller, name NULL for none).  A missing file is an error only if
+ * must_exist or a profile was asked for.  A file that others could
+ * have written (check_owner()), a profile that is not in the file, or
+ * client_secret in a file that group or others may read, is an error.
+ * p must be released with profile_free() either way.
+ */
+enum ct_err
+profile_load(struct profile *p, int must_exist)
+{
+	FILE		*f;
+	char		*shown, *name = NULL;
+	enum ct_err	 rc;
+
+	if ((shown = sanitize(p->path, strlen(p->path), PATH_MAX)) == NULL)
+		return CT_ERR_INTERNAL;
+	if ((f = fopen(p->path, "re")) == NULL) {
+		rc = errno == ENOENT && !must_exist && p->name == NULL ?
+		    CT_OK : CT_ERR_USAGE;
+		if (rc != CT_OK)
+			warnmsg("%s: %s%s", shown, strerror(errno),
+			    p->name != NULL ? " (a profile was asked for)" :
+			    "");
+		free(shown);
+		return rc;
 	}
+	rc = load_open(f, p, shown);
+	if (rc == CT_OK && p->name != NULL && !p->found) {
+		if ((name = sanitize(p->name, strlen(p->name), MAX_SHOWN)) ==
+		    NULL)
+			rc = CT_ERR_INTERNAL;
+		else {
+			warnmsg("profile '%s' not found in %s", name, shown);
+			rc = CT_ERR_USAGE;
+		}
+	}
+	free(name);
+	free(shown);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /*
  * The token endpoint's answer: a strictly validated success body, or an
- * RFC 6749 section 5.2 error mapped to its error class.
+ * RFC 6749 section 5.2 error mapped to its error class, or Collibra's
+ * REST error envelope.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -246,17 +247,63 @@ oauth_error(const char *body, size_t len, long status)
 	return rc;
 }
 
+/* A string member of o, or NULL when missing, not a string or empty. */
+static json_t *
+nonempty_string(json_t *o, const char *key)
+{
+	json_t	*v = json_object_get(o, key);
+
+	return json_is_string(v) && json_string_length(v) > 0 ? v : NULL;
+}
+
+/*
+ * If body is Collibra's REST error envelope (statusCode, errorCode,
+ * titleMessage, userMessage, helpMessage) with a message, print
+ * "errorCode: userMessage (HTTP status)" (titleMessage without a
+ * userMessage; what, the error class, without an errorCode), sanitized,
+ * and return 1; else print nothing and return 0.
+ */
+static int
+collibra_error(const char *body, size_t len, long status, const char *what)
+{
+	json_t		*root, *m, *c;
+	const char	*why;
+	char		*msg = NULL, *code = NULL;
+	int		 shown = 0;
+
+	if ((root = load_object(body, len, &why)) == NULL)
+		return 0;
+	if ((m = nonempty_string(root, "userMessage")) == NULL)
+		m = nonempty_string(root, "titleMessage");
+	c = nonempty_string(root, "errorCode");
+	if (m != NULL && (msg = sanitize(json_string_value(m),
+	    json_string_length(m), MAX_DESC)) != NULL && *msg != '\0' &&
+	    (c == NULL || (code = sanitize(json_string_value(c),
+	    json_string_length(c), 64)) != NULL)) {
+		warnmsg("%s: %s (HTTP %ld)", code != NULL && *code != '\0' ?
+		    code : what, msg, status);
+		shown = 1;
+	}
+	free(msg);
+	free(code);
+	json_decref(root);
+	return shown;
+}
+
 /*
  * Turn an HTTP answer into a token (caller frees) or an error class:
  * 200 must carry a valid token; 3xx, 429 and 5xx are server errors;
  * other statuses are OAuth errors when the body says so, else 400 is
- * invalid_request, 401 invalid_client and the rest server errors.
+ * invalid_request, 401 invalid_client and the rest server errors,
+ * described by Collibra's error envelope when the body is one, else by
+ * the status and Content-Type (a body that is neither is never shown).
  * Prints one line on failure.
  */
 enum ct_err
 token_from_response(const struct http_response *r, struct token **out)
 {
 	enum ct_err	 rc;
+	const char	*what, *ct = r->content_type;
 
 	*out = NULL;
 	if (r->status == 200) {
@@ -276,14 +323,21 @@ token_from_response(const struct http_response *r, struct token **out)
 	}
 	if ((rc = oauth_error(r->body, r->len, r->status)) != CT_OK)
 		return rc;
-	if (r->status == 400)
-		warnmsg("invalid_request: HTTP 400 without an OAuth error");
-	else if (r->status == 401)
-		warnmsg("invalid_client: HTTP 401 without an OAuth error");
-	else
-		warnmsg("server error: unexpected HTTP %ld", r->status);
-	return r->status == 400 ? CT_ERR_INVALID_REQUEST :
+	rc = r->status == 400 ? CT_ERR_INVALID_REQUEST :
 	    r->status == 401 ? CT_ERR_INVALID_CLIENT : CT_ERR_SERVER;
+	what = r->status == 400 ? "invalid_request" :
+	    r->status == 401 ? "invalid_client" : "server error";
+	if (collibra_error(r->body, r->len, r->status, what))
+		return rc;
+	if (rc != CT_ERR_SERVER)
+		warnmsg("%s: HTTP %ld without an OAuth error (%s%s)", what,
+		    r->status, ct != NULL ? "Content-Type " : "no Content-Type",
+		    ct != NULL ? ct : "");
+	else
+		warnmsg("server error: unexpected HTTP %ld (%s%s)", r->status,
+		    ct != NULL ? "Content-Type " : "no Content-Type",
+		    ct != NULL ? ct : "");
+	return rc;
 }
 
 /* Wipe the token and free t.  Accepts NULL. */

@@ -134,28 +134,64 @@ utf8_seq(const unsigned char *s, size_t len)
 }
 
 /*
+ * True if the n-byte UTF-8 sequence at s is a character that reorders
+ * or hides text: the bidi marks, embeddings, overrides and isolates
+ * (U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), zero-width ones
+ * (U+200B-U+200D, U+2060-U+2064) and the BOM (U+FEFF).
+ */
+static int
+invisible(const unsigned char *s, size_t n)
+{
+	unsigned int	 c;
+
+	if (n != 3)
+		return 0;
+	c = (s[0] & 0x0fU) << 12 | (s[1] & 0x3fU) << 6 | (s[2] & 0x3fU);
+	return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0xfeff;
+}
+
+static char	*sanitize_into(char *, size_t, const char *, size_t);
+
+/*
  * Copy at most max bytes of untrusted text (len bytes at s) so that it
  * is safe on a terminal: tabs and line breaks become a space, other
- * control bytes, C1 controls and malformed UTF-8 are dropped, and a cut
- * ends in "...".  Returns an owned string, or NULL when out of memory.
+ * control bytes, C1 controls, malformed UTF-8 and characters that
+ * reorder or hide text (invisible()) are dropped, and a cut ends in
+ * "...".  Returns an owned string, or NULL when out of memory.
  */
 char *
 sanitize(const char *s, size_t len, size_t max)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	char	*out;
+
+	if ((out = xmalloc(max + 4)) != NULL)
+		sanitize_into(out, max, s, len);
+	return out;
+}
+
+/*
+ * sanitize() into out, which has room for max + 4 bytes; allocates
+ * nothing (warnmsg() uses it).  Returns out.
+ */
+static char *
+sanitize_into(char *out, size_t max, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
 	size_t	 i = 0, o = 0, n;
 
-	if ((out = xmalloc(max + 4)) == NULL)
-		return NULL;
 	while (i < len) {
 		if (u[i] == '\t' || u[i] == '\n' || u[i] == '\r')
 			n = 1;
 		else if (u[i] >= 0x20 && u[i] < 0x7f)
 			n = 1;
-		else if (u[i] >= 0x80 && (n = utf8_seq(u + i, len - i)) > 0)
-			;
-		else {
+		else if (u[i] >= 0x80 && (n = utf8_seq(u + i, len - i)) > 0) {
+			if (invisible(u + i, n)) {
+				i += n;
+				continue;
+			}
+		} else {
 			i++;
 			continue;
 		}
@@ -227,18 +263,24 @@ static char	 last_msg[512];
 static int	 deferred;
 
 /*
- * Print "collibra-token: MESSAGE" on stderr, like warnmsg(3), and keep
+ * Print "collibra-token: MESSAGE" on stderr, like warnx(3), and keep
  * the message so that a failed fetch can be shared with processes
- * waiting for it.  Messages never hold the secret or the token.
+ * waiting for it.  Messages never hold the secret or the token.  The
+ * whole message is sanitized, so that no string from the environment,
+ * the config file or the server reaches the terminal raw, whoever
+ * forgot to.
  */
 void
 warnmsg(const char *fmt, ...)
 {
-	va_list	 ap;
+	static char	 raw[sizeof(last_msg)];
+	va_list		 ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	sanitize_into(last_msg, sizeof(last_msg) - 4, raw, strlen(raw));
+	explicit_bzero(raw, sizeof(raw));
 	if (!deferred)
 		fprintf(stderr, "%s: %s\n", PROGNAME, last_msg);
 }

@@ -49,9 +49,9 @@ fails_with() {
 
 @test "400 and 401 without an OAuth body map to invalid_request and invalid_client" {
 	fails_with 10 status/400
-	assert_equal "$stderr" 'collibra-token: invalid_request: HTTP 400 without an OAuth error'
+	assert_equal "$stderr" 'collibra-token: invalid_request: HTTP 400 without an OAuth error (Content-Type text/html)'
 	fails_with 11 empty/401
-	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error'
+	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (no Content-Type)'
 }
 
 @test "5xx and 429 are server errors (5)" {
@@ -65,7 +65,7 @@ fails_with() {
 
 @test "another status without an OAuth body is a server error (5)" {
 	fails_with 5 status/403
-	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403'
+	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403 (Content-Type text/html)'
 	fails_with 5 status/204
 	fails_with 5 status/201
 }

@@ -76,7 +76,11 @@ memcheck() {
 	COLLIBRA_CLIENT_SECRET= memcheck 0 --config "$cfg" -p prod
 	assert_line --index 0 "set -gx COLLIBRA_TOKEN '$MOCK_TOKEN'"
 	COLLIBRA_CLIENT_SECRET= memcheck 0 --config "$cfg" -p prod --show-config
-	memcheck 0 -f dotenv --var T --url "$MOCK_URL/body/token-quote"
+	memcheck 0 -f dotenv --var T --url "$MOCK_URL/body/token-squote"
+	memcheck 6 -f dotenv --url "$MOCK_URL/body/token-quote"
+	printf '[default]\nformat = json\n' >"$BATS_TEST_TMPDIR/gw"
+	chmod 666 "$BATS_TEST_TMPDIR/gw"
+	memcheck 2 --config "$BATS_TEST_TMPDIR/gw"
 	GITHUB_ENV=$BATS_TEST_TMPDIR/github memcheck 0 -f github
 	memcheck 0 -f header
 }

@@ -3,7 +3,8 @@
 
 Listens on a free loopback port (written to --port-file), tunnels CONNECT
 requests to loopback targets only, and logs one line per tunnel
-("CONNECT host:port") to --log.  It never sees inside the TLS tunnel.
+("CONNECT host:port") to --log.  Any other request is refused with 405 and
+logged as "METHOD TARGET" (plus " with Authorization" when it carried one).  It never sees inside the TLS tunnel.
 Standard library only.
 """
 import argparse
@@ -21,9 +22,20 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 class Tunnel(socketserver.StreamRequestHandler):
     def handle(self):
         line = self.rfile.readline(4096).decode("latin-1").split()
-        while self.rfile.readline(4096) not in (b"\r\n", b"\n", b""):
-            pass                        # skip the request's headers
+        auth = False
+        while True:                     # skip the request's headers
+            h = self.rfile.readline(4096)
+            if h in (b"\r\n", b"\n", b""):
+                break
+            auth = auth or h.lower().startswith(b"authorization:")
         if len(line) != 3 or line[0] != "CONNECT":
+            # a plain-HTTP request sent to the proxy: log it (never the
+            # credentials, only whether they came) and refuse it
+            with self.server.lock:
+                self.server.log.write("%s %s%s\n" % (line[0] if line else "-",
+                                      line[1] if len(line) > 1 else "-",
+                                      " with Authorization" if auth else ""))
+                self.server.log.flush()
             return self.reply(b"405 Method Not Allowed")
         host, _, port = line[1].rpartition(":")
         if host not in LOOPBACK or not port.isdigit():

@@ -579,6 +579,16 @@ BODIES = {
     "extra-fields": lambda t: token_json(t, refresh_token=None, id_token=None,
                                          extra={"a": [1, 2, {"b": None}]}),
     "error-in-200": lambda t: b'{"error": "invalid_client"}',
+    # tokens that one .env reader or another would mangle (tests/46-security)
+    "token-squote": lambda t: token_json(t, access_token="abc'def"),
+    "token-backslash": lambda t: token_json(t, access_token="a\\b"),
+    "token-backslash-end": lambda t: token_json(t, access_token="abc\\"),
+    "token-backslash-pair": lambda t: token_json(t, access_token="a\\\\b"),
+    "token-brace": lambda t: token_json(t, access_token="x${HOME}y"),
+    "token-brace-open": lambda t: token_json(t, access_token="x${HOME"),
+    "token-qhome": lambda t: token_json(t, access_token="q'${HOME}x"),
+    "token-dollar-squote": lambda t: token_json(t, access_token="a'$b"),
+    "token-percent": lambda t: token_json(t, access_token="ab%0Acd%25x%"),
 }
 
 
@@ -632,6 +642,52 @@ def sc_escape(h, req, args):
                       "error_description": "bad \u001b[31mred\u001b[0m \u0007bell\r\ninjected line"})
 
 
+def sc_escape_bidi(h, req, args):
+    # bidi overrides, isolates and zero-width characters around "evil"
+    h.send_json(400, {"error": "invalid_request",
+                      "error_description": "a\u202eb\u200bc\u200fd\u2066e\u2069f"
+                                           "\u2060g\ufeffh\u202ai\u2064j"})
+
+
+def sc_echo_header(h, req, args):
+    # echo-header/PAD/LEN: a valid answer whose token (LEN bytes: the issued
+    # token, then "Z"s) is echoed in an X-Echo header after PAD "p"s.
+    pad, size = int_arg(args, 0), int_arg(args, 1)
+    token = issued_token()
+    token += "Z" * max(0, size - len(token))
+    h.send_bytes(200, token_json(token), "application/json",
+                 [("X-Echo", "p" * pad + token)])
+
+
+# Collibra's REST error envelope (not an RFC 6749 error).
+ENVELOPES = {
+    "user": {"statusCode": None, "errorCode": "authenticationFailed",
+             "titleMessage": "Authentication failed",
+             "userMessage": "The client \u001b[31mcredentials\u001b[0m are not valid\u202e",
+             "helpMessage": "Check the client ID"},
+    "title": {"statusCode": None, "errorCode": "badRequest",
+              "titleMessage": "Bad request\u0007", "helpMessage": "help"},
+    "none": {"statusCode": None, "errorCode": "x"},
+}
+
+
+def sc_collibra(h, req, args):
+    # collibra/STATUS/KIND: Collibra's error envelope (KIND in ENVELOPES).
+    status = status_arg(args)
+    try:
+        body = dict(ENVELOPES[args[1]])
+    except (IndexError, KeyError):
+        raise ScenarioError("collibra/STATUS/" + "|".join(ENVELOPES)) from None
+    body["statusCode"] = status
+    h.send_json(status, body)
+
+
+def sc_html(h, req, args):
+    # html/STATUS: an HTML error page with markup and control bytes.
+    h.send_bytes(status_arg(args), b"<html><body>\x1b[31mSECRET-PAGE</body></html>",
+                 "text/html; charset=\"utf-8\"")
+
+
 SCENARIOS = {
     # token-issuing (the request is checked like a real server would)
     "ok": sc_ok,
@@ -654,6 +710,10 @@ SCENARIOS = {
     "close": sc_close,
     "hang": sc_hang,
     "escape": sc_escape,
+    "escape-bidi": sc_escape_bidi,
+    "echo-header": sc_echo_header,
+    "collibra": sc_collibra,
+    "html": sc_html,
 }
 
 

@@ -5,6 +5,7 @@
  *   ct-unit encode STRING       form_urlencode()
  *   ct-unit quote STRING        shell_quote()
  *   ct-unit sanitize STRING MAX sanitize()
+ *   ct-unit userinfo STRING     redact_userinfo()
  *   ct-unit number STRING MIN MAX
  *                               parse_number()
  *   ct-unit parse FILE          token_parse() of FILE's bytes
@@ -88,6 +89,8 @@ main(int argc, char *argv[])
 		return print_owned(form_urlencode(argv[2], strlen(argv[2])));
 	if (argc == 3 && strcmp(argv[1], "quote") == 0)
 		return print_owned(shell_quote(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "userinfo") == 0)
+		return print_owned(redact_userinfo(argv[2], strlen(argv[2])));
 	if (argc == 4 && strcmp(argv[1], "sanitize") == 0)
 		return print_owned(sanitize(argv[2], strlen(argv[2]),
 		    (size_t)atoi(argv[3])));
