@@ -331,10 +331,37 @@ find_secret(const struct cli *c, struct settings *s,
 	return CT_OK;
 }
 
+static char	*path_join(const char *, const char *);
+
 /*
- * The secret: from its source (see find_secret()), else typed at the
- * terminal when standard input is one.  --show-config names the source
- * but neither runs a command nor prompts.
+ * Where the user's cache key is kept (the key of entries for a secret
+ * command or a prompt): $XDG_STATE_HOME/collibra-token/cache-key, else
+ * ~/.local/state/collibra-token/cache-key; outside the cache directory,
+ * so that a copy of the cache is useless without it.  NULL: nowhere.
+ */
+static enum ct_err
+resolve_key_file(struct settings *s)
+{
+	const char	*home, *from;
+
+	if ((home = pick(NULL, NULL, NULL, "XDG_STATE_HOME", NULL,
+	    &from)) != NULL && home[0] == '/')
+		s->key_file = path_join(home, "collibra-token/cache-key");
+	else if ((home = pick(NULL, NULL, NULL, "HOME", NULL, &from)) != NULL &&
+	    home[0] == '/')
+		s->key_file = path_join(home,
+		    ".local/state/collibra-token/cache-key");
+	else
+		return CT_OK;
+	return s->key_file != NULL ? CT_OK : CT_ERR_INTERNAL;
+}
+
+/*
+ * The secret's source (see find_secret()), else a prompt on the
+ * terminal.  A literal secret (flag, variable, file, standard input) is
+ * read now; a command runs, and the prompt asks, only when a fetch
+ * needs the secret (secret_load()).  --show-config and --clear-cache
+ * note the source only.
  */
 static enum ct_err
 resolve_secret(const struct cli *c, struct settings *s)
@@ -345,23 +372,18 @@ resolve_secret(const struct cli *c, struct settings *s)
 
 	if ((rc = find_secret(c, s, &src)) != CT_OK)
 		return rc;
-	s->secret_from = src.from;
+	s->secret_from = src.from;	/* NULL: none, a prompt */
+	s->secret_kind = src.command != NULL ? SECRET_COMMAND :
+	    src.n == 0 ? SECRET_PROMPT : SECRET_LITERAL;
+	s->secret_command = src.command;
 	if (c->secret != NULL)
 		warnmsg("warning: --client-secret is visible to other users "
 		    "of this machine; prefer --client-secret-file or "
 		    "COLLIBRA_CLIENT_SECRET");
-	if (s->show_config && (src.command != NULL || src.n == 0)) {
-		s->secret_from = src.from;	/* NULL: none */
-		return CT_OK;		/* neither run nor asked */
-	}
-	if (src.n == 0 && !isatty(STDIN_FILENO)) {
-		warnmsg("no client secret: tried --client-secret, "
-		    "--client-secret-file, --client-secret-command, "
-		    "COLLIBRA_CLIENT_SECRET, COLLIBRA_CLIENT_SECRET_FILE, "
-		    "COLLIBRA_CLIENT_SECRET_COMMAND and the config file; "
-		    "standard input is not a terminal to prompt on");
-		return CT_ERR_USAGE;
-	}
+	if (s->secret_kind != SECRET_LITERAL)
+		return resolve_key_file(s);
+	if (s->cache == CACHE_CLEAR)
+		return CT_OK;		/* needs no secret */
 	if (src.value != NULL) {
 		if ((sec.len = strlen(src.value)) == 0 ||
 		    sec.len > MAX_SECRET) {
@@ -372,14 +394,8 @@ resolve_secret(const struct cli *c, struct settings *s)
 		sec.size = sec.len + 1;
 		if ((sec.value = xstrdup(src.value)) == NULL)
 			return CT_ERR_INTERNAL;
-	} else if (src.file != NULL)
+	} else
 		rc = secret_from_file(src.file, src.from, &sec);
-	else if (src.command != NULL)
-		rc = secret_from_command(src.command, src.from, &sec);
-	else {
-		s->secret_from = "prompt";
-		rc = secret_from_prompt(s->client_id, &sec);
-	}
 	s->secret = sec.value;
 	s->secret_len = sec.len;
 	s->secret_size = sec.size;
@@ -727,8 +743,6 @@ config_resolve(const struct cli *c, struct settings *s)
 	    (rc = resolve_trust(c, s)) != CT_OK)
 		return rc;
 	s->deadline_ms = now_ms() + s->timeout_ms;
-	if (s->cache == CACHE_CLEAR)
-		return CT_OK;		/* needs no secret */
 	return resolve_secret(c, s);
 }
 
@@ -770,7 +784,7 @@ config_print(FILE *f, const struct settings *s)
 		fprintf(f, "%sclient secret: %zu bytes, <redacted> "
 		    "(%s)\n", lead, s->secret_len, s->secret_from);
 	else if (s->secret_from != NULL)
-		fprintf(f, "%sclient secret: not read for --show-config (%s)\n",
+		fprintf(f, "%sclient secret: read only for a fetch (%s)\n",
 		    lead, s->secret_from);
 	else
 		fprintf(f, "%sclient secret: (none)\n", lead);
@@ -807,5 +821,6 @@ config_free(struct settings *s)
 	profile_free(&s->profile);
 	free(s->token_url);
 	free(s->cache_dir);
+	free(s->key_file);
 	memset(s, 0, sizeof(*s));
 }
