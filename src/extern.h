@@ -330,11 +330,12 @@ int		 seal_key_secret(const char *, size_t,
 int		 seal_key_user(const unsigned char[SEAL_KEY_LEN],
 		    unsigned char[SEAL_KEY_LEN]);
 int		 seal_random(unsigned char *, size_t);
-int		 seal(const unsigned char[SEAL_KEY_LEN], const struct seal_ctx *,
-		    char, const char *, size_t, unsigned char **, size_t *);
+int		 seal(const unsigned char[SEAL_KEY_LEN],
+		    const struct seal_ctx *, char, const char *, size_t,
+		    unsigned char **, size_t *);
 int		 unseal(const unsigned char[SEAL_KEY_LEN],
-		    const struct seal_ctx *, char, const unsigned char *, size_t,
-		    char **, size_t *, const char **);
+		    const struct seal_ctx *, char, const unsigned char *,
+		    size_t, char **, size_t *, const char **);
 int		 seal_name(const struct seal_ctx *, char[33]);
 int		 seal_name_v1(const struct seal_ctx *, char[33]);
 

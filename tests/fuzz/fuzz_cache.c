@@ -10,9 +10,10 @@
  * Invariants: unseal() never accepts bytes it did not seal (no forged
  * tag here); seal then unseal gives back the payload exactly, and
  * under another kind, context or key (a literal secret's, the user
- * key's subkey) it fails; a CTK1 entry is always refused as such; a token from a payload is
- * printable ASCII without spaces, of type Bearer in any letter case,
- * with at least min_ttl seconds left, and then expires_in equals them.
+ * key's subkey) or one byte shorter it fails; a CTK1 entry is always
+ * refused as such; a token from a payload is printable ASCII without
+ * spaces, of type Bearer in any letter case, with at least min_ttl
+ * seconds left, and then expires_in equals them.
  */
 #include <stdint.h>
 #include <stdlib.h>
