@@ -1,9 +1,13 @@
 /*
- * The token cache: one sealed entry per configuration in a private
- * directory, a lock file for single flight, and atomic replacement
- * (temporary file, then rename).  A directory that another user owns,
- * or that group or others may write, is not used.  Cache trouble never
- * fails a fetch: it is reported and the tool goes on without a cache.
+ * The token cache: one sealed entry per configuration (everything that
+ * makes a token valid, see make_ctx()) in a private directory, a lock
+ * file for single flight, and atomic replacement (temporary file, then
+ * rename).  Entries for a literal secret are keyed by the secret; those
+ * for a secret command or a prompt by the user's cache key, a 0600 file
+ * outside the cache directory.  A directory that another user owns, that
+ * group or others may write, that is a symlink, or whose parent is
+ * unsafe, is not used.  Cache trouble never fails a fetch: it is
+ * reported and the tool goes on without a cache.
  */
 #include <sys/file.h>
 #include <sys/random.h>
@@ -99,9 +103,10 @@ open_dir(const char *path, const char *what)
 {
 	struct stat	 st;
 	char		*dir, *slash;
-	const char	*parent = ".", *base, *why = NULL;
+	const char	*parent = ".", *base, *why = NULL, *sep = ": ";
 	size_t		 n;
-	int		 pfd = -1, fd = -1;
+	int		 pfd, fd = -1;
+	const int	 flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
 
 	if ((dir = xstrdup(path)) == NULL)
 		return -1;
@@ -114,45 +119,36 @@ open_dir(const char *path, const char *what)
 		parent = slash == dir ? "/" : dir;
 	}
 	/* the usual case, a cache hit, pays for two open(2)s */
-	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 &&
-	    errno == ENOENT && make_dirs(path) == 0)
-		pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd == -1)
-		goto fail;
-	if (fstat(pfd, &st) == -1)
-		goto fail;
-	if ((why = unsafe_dir(&st, 1)) != NULL) {
-		warnmsg("warning: %s %s: its parent is %s; going on without "
-		    "a cache", what, path, why);
+	if ((pfd = open(parent, flags)) == -1 && errno == ENOENT &&
+	    make_dirs(path) == 0)
+		pfd = open(parent, flags);
+	if (pfd == -1 || fstat(pfd, &st) == -1) {
+		why = strerror(errno);
 		goto out;
 	}
-	if ((fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1 && errno == ENOENT &&
-	    (mkdirat(pfd, base, 0700) == 0 || errno == EEXIST))
-		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+	if ((why = unsafe_dir(&st, 1)) != NULL) {
+		sep = ": its parent is ";
+		goto out;
+	}
+	if ((fd = openat(pfd, base, flags | O_NOFOLLOW)) == -1 &&
+	    errno == ENOENT && (mkdirat(pfd, base, 0700) == 0 ||
+	    errno == EEXIST))
+		fd = openat(pfd, base, flags | O_NOFOLLOW);
 	if (fd == -1 && (errno == ELOOP || errno == ENOTDIR)) {
 		why = "a symbolic link or not a directory";
-		warnmsg("warning: %s %s is %s; going on without a cache",
-		    what, path, why);
-		goto out;
-	}
-	if (fd == -1 || fstat(fd, &st) == -1)
-		goto fail;
-	if ((why = unsafe_dir(&st, 0)) != NULL) {
-		warnmsg("warning: %s %s is %s; going on without a cache",
-		    what, path, why);
-		close(fd);
+		sep = " is ";
+	} else if (fd == -1 || fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if ((why = unsafe_dir(&st, 0)) != NULL)
+		sep = " is ";
+out:
+	if (why != NULL) {
+		warnmsg("warning: %s %s%s%s; going on without a cache", what,
+		    path, sep, why);
+		if (fd != -1)
+			close(fd);
 		fd = -1;
 	}
-	goto out;
-fail:
-	warnmsg("warning: %s %s: %s; going on without a cache", what, path,
-	    strerror(errno));
-	if (fd != -1)
-		close(fd);
-	fd = -1;
-out:
 	if (pfd != -1)
 		close(pfd);
 	free(dir);
