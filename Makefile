@@ -17,7 +17,7 @@ HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
 # libcurl is loaded with dlopen on a cache miss (src/libcurl.c): only
 # its headers are used at build time.
-PKGS		= jansson libcrypto inih
+PKGS		= jansson libsodium inih
 
 override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \

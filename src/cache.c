@@ -1,9 +1,13 @@
 /*
- * The token cache: one sealed entry per configuration in a private
- * directory, a lock file for single flight, and atomic replacement
- * (temporary file, then rename).  A directory that another user owns,
- * or that group or others may write, is not used.  Cache trouble never
- * fails a fetch: it is reported and the tool goes on without a cache.
+ * The token cache: one sealed entry per configuration (everything that
+ * makes a token valid, see make_ctx()) in a private directory, a lock
+ * file for single flight, and atomic replacement (temporary file, then
+ * rename).  Entries for a literal secret are keyed by the secret; those
+ * for a secret command or a prompt by the user's cache key, a 0600 file
+ * outside the cache directory.  A directory that another user owns, that
+ * group or others may write, that is a symlink, or whose parent is
+ * unsafe, is not used.  Cache trouble never fails a fetch: it is
+ * reported and the tool goes on without a cache.
  */
 #include <sys/file.h>
 #include <sys/random.h>
@@ -13,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +31,7 @@
 #define STALE_TMP_SEC	3600
 #define KIND_TOKEN	'T'
 #define KIND_ERROR	'E'
+#define V1		-1	/* make_ctx(): the previous release's */
 
 /* One "cache: ..." line for --verbose. */
 #define note(c, ...)	verbosef((c)->set, "cache: " __VA_ARGS__)
@@ -54,54 +60,97 @@ make_dirs(const char *path)
 }
 
 /*
- * Open the cache directory, creating it 0700, and check that we own it
- * and that neither group nor others may write it.  Returns the
- * descriptor, or -1 after a warning.
+ * Why the directory st may not hold our files, or NULL: it must be ours
+ * and not writable by group or others; a parent may also be root's,
+ * and writable by others if it is sticky (as /tmp is).
+ */
+static const char *
+unsafe_dir(const struct stat *st, int parent)
+{
+	if (!S_ISDIR(st->st_mode))
+		return "not a directory";
+	if (st->st_uid != geteuid() && !(parent && st->st_uid == 0))
+		return "owned by another user";
+	if ((st->st_mode & 022) != 0 && !(parent && (st->st_mode & S_ISVTX)))
+		return "writable by group or others";
+	return NULL;
+}
+
+/*
+ * Open the private directory path (what: "cache directory"), creating
+ * it 0700.  Its last component is never followed as a symlink, and it
+ * and its parent must pass unsafe_dir().  Returns the descriptor, or -1
+ * after a warning.
  */
 static int
-open_dir(const char *path)
+open_dir(const char *path, const char *what)
 {
 	struct stat	 st;
-	int		 fd;
+	char		*dir, *slash;
+	const char	*parent = ".", *base, *why = NULL, *sep = ": ";
+	size_t		 n;
+	int		 pfd, fd = -1;
+	const int	 flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
 
-	/* the usual case, a cache hit, pays for one open(2) only */
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 &&
-	    (errno != ENOENT || make_dirs(path) == -1 ||
-	    (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)) {
-		warnmsg("warning: cache directory %s: %s; going on without "
-		    "a cache", path, strerror(errno));
+	if ((dir = xstrdup(path)) == NULL)
 		return -1;
+	for (n = strlen(dir); n > 1 && dir[n - 1] == '/'; )
+		dir[--n] = '\0';
+	base = dir;
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		base = slash + 1;
+		parent = slash == dir ? "/" : dir;
 	}
-	if (fstat(fd, &st) == -1 || st.st_uid != geteuid() ||
-	    (st.st_mode & 022) != 0) {
-		warnmsg("warning: cache directory %s is %s; going on "
-		    "without a cache", path, st.st_uid != geteuid() ?
-		    "owned by another user" : "writable by group or others");
-		close(fd);
-		return -1;
+	/* the usual case, a cache hit, pays for two open(2)s */
+	if ((pfd = open(parent, flags)) == -1 && errno == ENOENT &&
+	    make_dirs(path) == 0)
+		pfd = open(parent, flags);
+	if (pfd == -1 || fstat(pfd, &st) == -1) {
+		why = strerror(errno);
+		goto out;
 	}
+	if ((why = unsafe_dir(&st, 1)) != NULL) {
+		sep = ": its parent is ";
+		goto out;
+	}
+	if ((fd = openat(pfd, base, flags | O_NOFOLLOW)) == -1 &&
+	    errno == ENOENT && (mkdirat(pfd, base, 0700) == 0 ||
+	    errno == EEXIST))
+		fd = openat(pfd, base, flags | O_NOFOLLOW);
+	if (fd == -1 && (errno == ELOOP || errno == ENOTDIR)) {
+		why = "a symbolic link or not a directory";
+		sep = " is ";
+	} else if (fd == -1 || fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if ((why = unsafe_dir(&st, 0)) != NULL)
+		sep = " is ";
+out:
+	if (why != NULL) {
+		warnmsg("warning: %s %s%s%s; going on without a cache", what,
+		    path, sep, why);
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	if (pfd != -1)
+		close(pfd);
+	free(dir);
 	return fd;
 }
 
-/* The entry's context: token URL, client ID and scope, NUL-separated. */
+/* Append the string v (or "") and its NUL to the context being built. */
 static int
-make_ctx(const struct settings *s, struct seal_ctx *ctx)
+ctx_add(struct seal_ctx *ctx, const char *v)
 {
-	const char	*id = SET_STR(s, CLIENT_ID), *scope = SET_STR(s, SCOPE);
-	size_t		 a = strlen(s->token_url) + 1;
-	size_t		 b = strlen(id) + 1;
-	size_t		 n;
+	size_t	 n = strlen(v != NULL ? v : "") + 1;
+	char	*p;
 
-	if (scope == NULL)
-		scope = "";
-	n = a + b + strlen(scope) + 1;
-
-	if ((ctx->data = xmalloc(n)) == NULL)
+	if ((p = realloc(ctx->data, ctx->len + n)) == NULL)
 		return -1;
-	memcpy(ctx->data, s->token_url, a);
-	memcpy(ctx->data + a, id, b);
-	memcpy(ctx->data + a + b, scope, n - a - b);
-	ctx->len = n;
+	memcpy(p + ctx->len, v != NULL ? v : "", n);
+	ctx->data = p;
+	ctx->len += n;
 	return 0;
 }
 
@@ -114,10 +163,206 @@ cache_init(struct cache *c)
 }
 
 /*
+ * The entry's context, everything that makes a token valid for this
+ * run: the secret's source (and for a command, the command), token URL,
+ * client ID, scope, auth method and what decides who answered (CA
+ * file, CA directory, proxy), for a secret of the given kind.  Kind
+ * V1: the previous release's context (token URL, client ID, scope), to
+ * find its entry.
+ */
+static int
+make_ctx(const struct settings *s, int kind, struct seal_ctx *ctx)
+{
+	static const char *const kinds[] = { "secret", "command", "prompt" };
+	int	 rc = 0, v1 = kind == V1;
+
+	ctx->data = NULL;
+	ctx->len = 0;
+	if (!v1)
+		rc |= ctx_add(ctx, kinds[kind]) | ctx_add(ctx,
+		    kind == SECRET_COMMAND ? s->secret_command : NULL);
+	rc |= ctx_add(ctx, s->token_url) |
+	    ctx_add(ctx, SET_STR(s, CLIENT_ID)) | ctx_add(ctx, SET_STR(s, SCOPE));
+	if (!v1)
+		rc |= ctx_add(ctx, SET_STR(s, AUTH_METHOD)) |
+		    ctx_add(ctx, SET_STR(s, CACERT)) |
+		    ctx_add(ctx, SET_STR(s, CAPATH)) |
+		    ctx_add(ctx, SET_STR(s, PROXY));
+	if (rc != 0) {
+		free(ctx->data);
+		ctx->data = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A name for a new temporary file beside name in buf: name.tmp. and 16
+ * random hex digits (see our_tmp()).  Returns 0, or -1.
+ */
+static int
+tmp_name(char *buf, size_t size, const char *name)
+{
+	unsigned char	 r[8];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		return -1;
+	snprintf(buf, size, "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x", name,
+	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+	return 0;
+}
+
+static int
+is_hex(const char *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		    (p[i] >= 'a' && p[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether d is a temporary file of ours in the cache directory: 32 hex
+ * digits, optionally ".err", then ".tmp." and 16 hex digits, exactly.
+ */
+static int
+our_tmp(const char *d)
+{
+	if (!is_hex(d, 32))
+		return 0;
+	d += 32;
+	if (strncmp(d, ".err", 4) == 0)
+		d += 4;
+	if (strncmp(d, ".tmp.", 5) != 0 || !is_hex(d + 5, 16))
+		return 0;
+	return d[5 + 16] == '\0';
+}
+
+/*
+ * Read the key file base in the directory kfd into root: a regular
+ * file of ours that only we may read or write, of exactly the key's
+ * size.  Returns 0, or -1 with *why NULL when there is none.
+ */
+static int
+read_key(int kfd, const char *base, unsigned char *root, const char **why)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+
+	*why = NULL;
+	if ((fd = openat(kfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
+		if (errno != ENOENT)
+			*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
+	    st.st_size != SEAL_KEY_LEN) {
+		*why = "not a file of ours, mode 0600, of 32 bytes";
+		close(fd);
+		return -1;
+	}
+	n = read(fd, root, SEAL_KEY_LEN);
+	close(fd);
+	if (n != SEAL_KEY_LEN) {
+		*why = n == -1 ? strerror(errno) : "short read";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make the key file base in kfd: random bytes in a new temporary file
+ * (0600), linked into place; if another process was first, its key is
+ * read instead.  Returns 0 with the key in root, or -1 with *why set.
+ */
+static int
+make_key(int kfd, const char *base, unsigned char *root, const char **why)
+{
+	char	 tmp[PATH_MAX];
+	int	 fd, rc = -1;
+
+	*why = "cannot make a random key";
+	if (seal_random(root, SEAL_KEY_LEN) == -1 ||
+	    tmp_name(tmp, sizeof(tmp), base) == -1)
+		return -1;
+	if ((fd = openat(kfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (write(fd, root, SEAL_KEY_LEN) != SEAL_KEY_LEN || fsync(fd) == -1)
+		*why = strerror(errno);
+	else if (linkat(kfd, tmp, kfd, base, 0) == 0)
+		rc = 0;
+	else if (errno == EEXIST)
+		rc = read_key(kfd, base, root, why);
+	else
+		*why = strerror(errno);
+	close(fd);
+	(void)unlinkat(kfd, tmp, 0);
+	return rc;
+}
+
+/*
+ * The key of this configuration's entries in c->key.  For a literal
+ * secret it comes from the secret; for a secret command or a prompt it
+ * is a subkey of the user's cache key (s->key_file), made when create
+ * is set and there is none.  Returns 0, or -1 (no key: no cache).
+ */
+static int
+entry_key(struct cache *c, int create)
+{
+	const struct settings *s = c->set;
+	unsigned char	 root[SEAL_KEY_LEN];
+	char		*dir, *slash;
+	const char	*why;
+	int		 kfd, rc = -1;
+
+	if (c->keyed)
+		return 0;
+	if (s->secret_kind == SECRET_LITERAL) {
+		if (s->secret == NULL || seal_key_secret(s->secret,
+		    s->secret_len, c->key) != 0)
+			return -1;
+		c->keyed = 1;
+		return 0;
+	}
+	if ((dir = xstrdup(s->key_file)) == NULL ||
+	    (slash = strrchr(dir, '/')) == NULL || slash == dir) {
+		free(dir);
+		return -1;
+	}
+	*slash = '\0';
+	if ((kfd = open_dir(dir, "cache key directory")) != -1) {
+		if ((rc = read_key(kfd, slash + 1, root, &why)) == -1 &&
+		    why == NULL && create)
+			rc = make_key(kfd, slash + 1, root, &why);
+		if (rc == -1 && why != NULL)
+			warnmsg("warning: cache key %s: %s; going on without "
+			    "a cache", s->key_file, why);
+		else if (rc == -1)
+			note(c, "no cache key yet (%s)", s->key_file);
+		if (rc == 0 && seal_key_user(root, c->key) != 0)
+			rc = -1;
+		explicit_bzero(root, sizeof(root));
+		close(kfd);
+	}
+	free(dir);
+	c->keyed = rc == 0;
+	return rc;
+}
+
+/*
  * Open the cache for the configuration in s.  Without a usable cache
- * (disabled, no location, unsafe directory) c->dirfd is -1 and every
- * other cache call does nothing.  Returns CT_ERR_INTERNAL only when out
- * of memory.
+ * (disabled, --insecure, no location, unsafe directory) c->dirfd is -1
+ * and every other cache call does nothing.  Returns CT_ERR_INTERNAL
+ * only when out of memory.
  */
 
 enum ct_err
@@ -129,18 +374,29 @@ cache_open(const struct settings *s, struct cache *c)
 		note(c, "off (%s)", s->cache_from);
 		return CT_OK;
 	}
+	if (SET_NUM(s, INSECURE) && s->cache != CACHE_CLEAR) {
+		note(c, "off (--insecure: a token from an unverified server "
+		    "is neither stored nor served)");
+		return CT_OK;
+	}
 	if (s->cache_dir == NULL) {
 		note(c, "off: no location (set --cache-dir or HOME)");
 		return CT_OK;
 	}
-	if (make_ctx(s, &c->ctx) == -1)
+	if (s->secret_kind != SECRET_LITERAL && s->key_file == NULL &&
+	    s->cache != CACHE_CLEAR) {
+		note(c, "off: no location for the cache key (set "
+		    "XDG_STATE_HOME or HOME)");
+		return CT_OK;
+	}
+	if (make_ctx(s, (int)s->secret_kind, &c->ctx) == -1)
 		return CT_ERR_INTERNAL;
 	if (seal_name(&c->ctx, c->name) == -1) {
 		warnmsg("warning: cannot name the cache entry; going on "
 		    "without a cache");
 		return CT_OK;
 	}
-	c->dirfd = open_dir(s->cache_dir);
+	c->dirfd = open_dir(s->cache_dir, "cache directory");
 	if (c->dirfd != -1)
 		note(c, "%s/%s (%s)", s->cache_dir, c->name, s->cache_dir_from);
 	return CT_OK;
@@ -188,34 +444,29 @@ read_entry(const struct cache *c, const char *name, unsigned char **out,
 	return n;
 }
 
-/* Read and open the sealed entry `name` of the given kind. */
-static json_t *
-open_entry(const struct cache *c, const char *name, char kind,
-    const char **why)
+/*
+ * Read and unseal the entry `name` of the given kind: its payload
+ * (owned, to be wiped) in *plain and *plen, and 0; or -1 with *why.
+ */
+static int
+open_entry(struct cache *c, const char *name, char kind, char **plain,
+    size_t *plen, const char **why)
 {
-	const struct settings *s = c->set;
 	unsigned char	*e;
-	char		*plain;
-	size_t		 plen;
 	ssize_t		 n;
-	json_t		*root;
+	int		 rc;
 
 	if ((n = read_entry(c, name, &e, why)) == -1)
-		return NULL;
-	if (unseal(s->secret, s->secret_len, &c->ctx, kind, e, (size_t)n,
-	    &plain, &plen, why) == -1) {
+		return -1;
+	/* an entry of the previous release needs no key to be refused */
+	if ((n < 4 || memcmp(e, "CTK1", 4) != 0) && entry_key(c, 0) == -1) {
 		free(e);
-		return NULL;
+		*why = "no key";
+		return -1;
 	}
+	rc = unseal(c->key, &c->ctx, kind, e, (size_t)n, plain, plen, why);
 	free(e);
-	root = json_loadb(plain, plen, JSON_REJECT_DUPLICATES, NULL);
-	wipe_free(plain, plen);
-	if (root == NULL || !json_is_object(root)) {
-		json_decref(root);
-		*why = "unreadable payload";
-		return NULL;
-	}
-	return root;
+	return rc;
 }
 
 /*
@@ -256,35 +507,27 @@ cache_entry_token(const char *plain, size_t len, time_t now,
  * The cached token if there is one for this configuration and secret
  * with at least --min-ttl seconds left; NULL otherwise (a miss).  The
  * token (caller frees) has expires_in set to the remaining lifetime.
+ * Never runs the secret command nor prompts.
  */
 struct token *
 cache_lookup(struct cache *c)
 {
 	const struct settings *s = c->set;
 	struct token	*t;
-	unsigned char	*e;
 	char		*plain;
 	size_t		 plen;
-	ssize_t		 n;
 	long long	 left;
 	const char	*why;
 
 	if (c->dirfd == -1 || s->cache != CACHE_ON)
 		return NULL;
-	if ((n = read_entry(c, c->name, &e, &why)) == -1) {
+	if (open_entry(c, c->name, KIND_TOKEN, &plain, &plen, &why) == -1) {
 		if (strcmp(why, "none") == 0)
 			note(c, "miss");
 		else
 			note(c, "rejected (%s)", why);
 		return NULL;
 	}
-	if (unseal(s->secret, s->secret_len, &c->ctx, KIND_TOKEN, e,
-	    (size_t)n, &plain, &plen, &why) == -1) {
-		free(e);
-		note(c, "rejected (%s)", why);
-		return NULL;
-	}
-	free(e);
 	t = cache_entry_token(plain, plen, time(NULL), SET_NUM(s, MIN_TTL),
 	    &why, &left);
 	wipe_free(plain, plen);
@@ -304,7 +547,10 @@ on_alarm(int sig)
 	(void)sig;
 }
 
-/* Block on the lock until it is ours or the deadline passes. */
+/*
+ * Block on the lock until it is ours (0), the deadline passes (-1) or
+ * SIGINT or SIGTERM is caught (-2).
+ */
 static int
 wait_lock(int fd, long long deadline_ms)
 {
@@ -317,7 +563,7 @@ wait_lock(int fd, long long deadline_ms)
 	if (sigaction(SIGALRM, &sa, &old) == -1)
 		return -1;
 	setitimer(ITIMER_REAL, &tick, NULL);
-	while (now_ms() < deadline_ms) {
+	while (!interrupted() && now_ms() < deadline_ms) {
 		if (flock(fd, LOCK_EX) == 0) {
 			rc = 0;
 			break;
@@ -325,6 +571,8 @@ wait_lock(int fd, long long deadline_ms)
 		if (errno != EINTR)
 			break;
 	}
+	if (rc == -1 && interrupted())
+		rc = -2;
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	return rc;
@@ -333,13 +581,14 @@ wait_lock(int fd, long long deadline_ms)
 /*
  * Take this configuration's lock, waiting (within --timeout) while
  * another process fetches.  c->waited tells whether we had to wait.
- * Lock trouble other than a timeout means going on without the lock.
+ * Lock trouble other than a timeout or a signal means going on
+ * without the lock.
  */
 enum ct_err
 cache_lock(struct cache *c)
 {
 	char	 path[sizeof(c->name) + 5];
-	int	 fd;
+	int	 fd, rc;
 
 	if (c->dirfd == -1)
 		return CT_OK;
@@ -356,8 +605,10 @@ cache_lock(struct cache *c)
 	c->waited = 1;
 	c->since_ns = wall_ns();
 	note(c, "waiting for another collibra-token to fetch");
-	if (wait_lock(fd, c->set->deadline_ms) == -1) {
+	if ((rc = wait_lock(fd, c->set->deadline_ms)) != 0) {
 		close(fd);
+		if (rc == -2)
+			return CT_ERR_SIGNAL;
 		warnmsg("timed out waiting for another collibra-token "
 		    "process to fetch the token");
 		return CT_ERR_NETWORK;
@@ -384,7 +635,8 @@ cache_unlock(struct cache *c)
 enum ct_err
 cache_shared_error(struct cache *c)
 {
-	char		 path[sizeof(c->name) + 4];
+	char		 path[sizeof(c->name) + 4], *plain;
+	size_t		 plen;
 	json_t		*root;
 	json_int_t	 code, at;
 	const char	*why, *msg;
@@ -392,13 +644,15 @@ cache_shared_error(struct cache *c)
 	if (c->dirfd == -1 || !c->waited)
 		return CT_OK;
 	snprintf(path, sizeof(path), "%s.err", c->name);
-	if ((root = open_entry(c, path, KIND_ERROR, &why)) == NULL)
+	if (open_entry(c, path, KIND_ERROR, &plain, &plen, &why) == -1)
 		return CT_OK;
+	root = json_loadb(plain, plen, JSON_REJECT_DUPLICATES, NULL);
+	wipe_free(plain, plen);
 	code = json_integer_value(json_object_get(root, "error"));
 	at = json_integer_value(json_object_get(root, "at"));
 	msg = json_string_value(json_object_get(root, "message"));
-	if (at < c->since_ns || code <= CT_OK || code >= CT_ERR__MAX ||
-	    msg == NULL) {
+	if (!json_is_object(root) || at < c->since_ns || code <= CT_OK ||
+	    code >= CT_ERR_SIGNAL || msg == NULL) {
 		json_decref(root);
 		return CT_OK;
 	}
@@ -408,7 +662,7 @@ cache_shared_error(struct cache *c)
 	return (enum ct_err)code;
 }
 
-/* Remove temporary files that a killed process left behind. */
+/* Remove temporary files of ours that a killed process left behind. */
 static void
 remove_stale(const struct cache *c)
 {
@@ -425,13 +679,44 @@ remove_stale(const struct cache *c)
 		return;
 	}
 	while ((d = readdir(dir)) != NULL) {
-		if (strstr(d->d_name, ".tmp.") == NULL ||
+		if (!our_tmp(d->d_name) ||
 		    fstatat(c->dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    now - st.st_mtime < STALE_TMP_SEC)
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < STALE_TMP_SEC)
 			continue;
 		(void)unlinkat(c->dirfd, d->d_name, 0);
 	}
 	closedir(dir);
+}
+
+/*
+ * Remove this configuration's entry (and error record) of the previous
+ * release, if there is one: files of that name that start "CTK1".
+ */
+static void
+remove_v1(const struct cache *c)
+{
+	struct seal_ctx	 ctx;
+	char		 name[33], path[sizeof(name) + 4], magic[4];
+	int		 fd, i, rc, found = 0;
+	ssize_t		 n;
+
+	if (make_ctx(c->set, V1, &ctx) == -1)
+		return;
+	rc = seal_name_v1(&ctx, name);
+	free(ctx.data);
+	for (i = 0; rc == 0 && i < 2; i++) {
+		snprintf(path, sizeof(path), "%s%s", name, i ? ".err" : "");
+		if ((fd = openat(c->dirfd, path, O_RDONLY | O_NOFOLLOW |
+		    O_CLOEXEC | O_NONBLOCK)) == -1)
+			continue;
+		n = read(fd, magic, sizeof(magic));
+		close(fd);
+		if (n == 4 && memcmp(magic, "CTK1", 4) == 0 &&
+		    unlinkat(c->dirfd, path, 0) == 0)
+			found = 1;
+	}
+	if (found)
+		note(c, "removed %s", SEAL_OLD_FORMAT);
 }
 
 /*
@@ -440,27 +725,24 @@ remove_stale(const struct cache *c)
  * process killed at any point leaves the old entry or the new one.
  */
 static int
-write_entry(const struct cache *c, const char *name, char kind, json_t *o)
+write_entry(struct cache *c, const char *name, char kind, json_t *o)
 {
-	const struct settings *s = c->set;
-	unsigned char	*e = NULL, rnd[8];
+	unsigned char	*e = NULL;
 	char		 tmp[64], *plain;
 	size_t		 elen, plen;
 	int		 fd, rc = -1;
 
-	if ((plain = json_dumps(o, JSON_COMPACT)) == NULL)
+	if (entry_key(c, 1) == -1 ||
+	    (plain = json_dumps(o, JSON_COMPACT)) == NULL)
 		return -1;
 	plen = strlen(plain);
-	if (seal(s->secret, s->secret_len, &c->ctx, kind, plain, plen, &e,
-	    &elen) == -1 || getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+	if (seal(c->key, &c->ctx, kind, plain, plen, &e, &elen) == -1 ||
+	    tmp_name(tmp, sizeof(tmp), name) == -1) {
 		wipe_free(plain, plen);
 		free(e);
 		return -1;
 	}
 	wipe_free(plain, plen);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x",
-	    name, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
-	    rnd[7]);
 	if ((fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
 		if (write(fd, e, elen) == (ssize_t)elen && close(fd) == 0)
@@ -492,20 +774,23 @@ cache_store(struct cache *c, const struct token *t)
 	    (json_int_t)(t->received_at + t->expires_in));
 	if (o != NULL && t->scope != NULL)
 		(void)json_object_set_new(o, "scope", json_string(t->scope));
+	errno = 0;
 	rc = o != NULL ? write_entry(c, c->name, KIND_TOKEN, o) : -1;
 	json_decref(o);
-	if (rc == -1)
+	if (rc == -1 && c->keyed)
 		warnmsg("warning: cannot write the cache entry: %s",
-		    strerror(errno));
-	else
+		    errno != 0 ? strerror(errno) : "cannot seal it");
+	else if (rc == 0)
 		note(c, "%s", c->set->cache == CACHE_REFRESH ? "refreshed" :
 		    "stored");
+	remove_v1(c);
 	remove_stale(c);
 }
 
 /*
  * Record a failed fetch (its class and message) for the processes that
  * are waiting on the lock, so that they report it instead of retrying.
+ * An interruption is not recorded: it is ours alone.
  */
 void
 cache_store_error(struct cache *c, enum ct_err rc)
@@ -513,7 +798,7 @@ cache_store_error(struct cache *c, enum ct_err rc)
 	char	 path[sizeof(c->name) + 4];
 	json_t	*o;
 
-	if (c->dirfd == -1 || c->lockfd == -1)
+	if (c->dirfd == -1 || c->lockfd == -1 || rc == CT_ERR_SIGNAL)
 		return;
 	snprintf(path, sizeof(path), "%s.err", c->name);
 	o = json_pack("{s:i, s:I, s:s}", "error", (int)rc, "at",
@@ -523,25 +808,49 @@ cache_store_error(struct cache *c, enum ct_err rc)
 	json_decref(o);
 }
 
-/* --clear-cache: remove this configuration's entry.  Exits 0 if none. */
-enum ct_err
-cache_clear(struct cache *c)
+/* Remove the entry `name` and its error record; 0, or -1 (errno). */
+static int
+clear_one(const struct cache *c, const char *name)
 {
 	char	 path[sizeof(c->name) + 4];
 
+	snprintf(path, sizeof(path), "%s.err", name);
+	(void)unlinkat(c->dirfd, path, 0);
+	return unlinkat(c->dirfd, name, 0) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+/*
+ * --clear-cache: remove this configuration's entries: the one for a
+ * literal secret, the one for a prompt, the one for the secret command
+ * if one is set, and the previous release's.  Exits 0 if there is none.
+ */
+enum ct_err
+cache_clear(struct cache *c)
+{
+	struct seal_ctx	 ctx;
+	char		 name[33];
+	int		 kind, rc = 0;
+
 	if (c->dirfd == -1)
 		return CT_OK;
-	snprintf(path, sizeof(path), "%s.err", c->name);
-	(void)unlinkat(c->dirfd, path, 0);
-	if (unlinkat(c->dirfd, c->name, 0) == -1 && errno != ENOENT) {
+	for (kind = SECRET_LITERAL; rc == 0 && kind <= SECRET_PROMPT; kind++) {
+		if (kind == SECRET_COMMAND && c->set->secret_command == NULL)
+			continue;
+		if (make_ctx(c->set, kind, &ctx) == -1)
+			return CT_ERR_INTERNAL;
+		rc = seal_name(&ctx, name) == 0 ? clear_one(c, name) : -1;
+		free(ctx.data);
+	}
+	if (rc == -1) {
 		warnmsg("cannot remove the cache entry: %s", strerror(errno));
 		return CT_ERR_INTERNAL;
 	}
+	remove_v1(c);
 	note(c, "cleared");
 	return CT_OK;
 }
 
-/* Release the lock and free c.  Accepts a zeroed or unused cache. */
+/* Release the lock, wipe the key and free c.  Accepts an unused cache. */
 void
 cache_close(struct cache *c)
 {
@@ -550,6 +859,8 @@ cache_close(struct cache *c)
 	if (c->dirfd != -1)
 		close(c->dirfd);
 	free(c->ctx.data);
+	explicit_bzero(c->key, sizeof(c->key));
 	c->ctx.data = NULL;
+	c->keyed = 0;
 	c->lockfd = c->dirfd = -1;
 }

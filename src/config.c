@@ -553,9 +553,32 @@ secret_literal(const struct secret_source *src, struct secret *sec)
 }
 
 /*
- * The secret: from its source (see find_secret()), else typed at the
- * terminal when standard input is one.  --show-config names the source
- * but neither runs a command nor prompts.
+ * Where the user's cache key is kept (the key of entries for a secret
+ * command or a prompt): $XDG_STATE_HOME/collibra-token/cache-key, else
+ * ~/.local/state/collibra-token/cache-key; outside the cache directory,
+ * so that a copy of the cache is useless without it.  NULL: nowhere.
+ */
+static enum ct_err
+resolve_key_file(struct settings *s)
+{
+	const char	*home;
+
+	if ((home = env("XDG_STATE_HOME")) != NULL && home[0] == '/')
+		s->key_file = path_join(home, "collibra-token/cache-key");
+	else if ((home = env("HOME")) != NULL && home[0] == '/')
+		s->key_file = path_join(home,
+		    ".local/state/collibra-token/cache-key");
+	else
+		return CT_OK;
+	return s->key_file != NULL ? CT_OK : CT_ERR_INTERNAL;
+}
+
+/*
+ * The secret's source (see find_secret()), else a prompt on the
+ * terminal.  A literal secret (flag, variable, file, standard input) is
+ * read now; a command runs, and the prompt asks, only when a fetch
+ * needs the secret (secret_load()).  --show-config and --clear-cache
+ * note the source only.
  */
 static enum ct_err
 resolve_secret(const struct cli *c, struct settings *s)
@@ -566,31 +589,22 @@ resolve_secret(const struct cli *c, struct settings *s)
 
 	if ((rc = find_secret(c, s, &src)) != CT_OK)
 		return rc;
-	s->secret_from = src.from;
+	s->secret_from = src.from;	/* NULL: none, a prompt */
+	s->secret_kind = src.command != NULL ? SECRET_COMMAND :
+	    src.n == 0 ? SECRET_PROMPT : SECRET_LITERAL;
+	s->secret_command = src.command;
 	if (c->secret != NULL)
 		warnmsg("warning: --client-secret is visible to other users "
 		    "of this machine; prefer --client-secret-file or "
 		    "COLLIBRA_CLIENT_SECRET");
-	if (SET_NUM(s, SHOW_CONFIG) && (src.command != NULL || src.n == 0))
-		return CT_OK;		/* neither run nor asked */
-	if (src.n == 0 && !isatty(STDIN_FILENO)) {
-		warnmsg("no client secret: tried --client-secret, "
-		    "--client-secret-file, --client-secret-command, "
-		    "COLLIBRA_CLIENT_SECRET, COLLIBRA_CLIENT_SECRET_FILE, "
-		    "COLLIBRA_CLIENT_SECRET_COMMAND and the config file; "
-		    "standard input is not a terminal to prompt on");
-		return CT_ERR_USAGE;
-	}
+	if (s->secret_kind != SECRET_LITERAL)
+		return resolve_key_file(s);
+	if (s->cache == CACHE_CLEAR)
+		return CT_OK;		/* needs no secret */
 	if (src.value != NULL)
 		rc = secret_literal(&src, &sec);
-	else if (src.file != NULL)
+	else
 		rc = secret_from_file(src.file, src.from, &sec);
-	else if (src.command != NULL)
-		rc = secret_from_command(src.command, src.from, &sec);
-	else {
-		s->secret_from = "prompt";
-		rc = secret_from_prompt(SET_STR(s, CLIENT_ID), &sec);
-	}
 	s->secret = sec.value;
 	s->secret_len = sec.len;
 	s->secret_size = sec.size;
@@ -646,7 +660,7 @@ config_resolve(const struct cli *c, struct settings *s)
 	s->runtime_dir = env("XDG_RUNTIME_DIR");
 	if (s->runtime_dir == NULL || s->runtime_dir[0] != '/')
 		s->runtime_dir = s->cache_dir;
-	if (s->cache != CACHE_CLEAR && (rc = resolve_secret(c, s)) != CT_OK)
+	if ((rc = resolve_secret(c, s)) != CT_OK)
 		return rc;
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
 	return CT_OK;
@@ -685,7 +699,7 @@ print_secret(FILE *f, const struct settings *s)
 		fprintf(f, "%sclient secret: %zu bytes, <redacted> (%s)\n",
 		    lead, s->secret_len, s->secret_from);
 	else if (s->secret_from != NULL)
-		fprintf(f, "%sclient secret: not read for --show-config (%s)\n",
+		fprintf(f, "%sclient secret: read only for a fetch (%s)\n",
 		    lead, s->secret_from);
 	else
 		fprintf(f, "%sclient secret: (none)\n", lead);
@@ -756,5 +770,6 @@ config_free(struct settings *s)
 	profile_free(&s->profile);
 	free(s->token_url);
 	free(s->cache_dir);
+	free(s->key_file);
 	memset(s, 0, sizeof(*s));
 }

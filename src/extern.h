@@ -81,6 +81,19 @@ enum cache_mode {
 	CACHE_CLEAR			/* --clear-cache: remove and exit */
 };
 
+/*
+ * Where the secret comes from, which decides what a cache entry is
+ * bound to: a literal secret (flag, variable, file, standard input) is
+ * read at once and keys its entries; a command runs, and a prompt asks,
+ * only when a fetch is needed, and their entries are sealed with the
+ * user's cache key (cache.c).
+ */
+enum secret_kind {
+	SECRET_LITERAL,
+	SECRET_COMMAND,
+	SECRET_PROMPT
+};
+
 enum auth_method {
 	AUTH_BASIC,			/* RFC 6749 2.3.1 HTTP Basic */
 	AUTH_POST			/* client_id/client_secret in body */
@@ -218,6 +231,9 @@ struct settings {
 	size_t		 secret_len;
 	size_t		 secret_size;	/* of the buffer, for the wipe */
 	const char	*secret_from;
+	enum secret_kind secret_kind;
+	const char	*secret_command; /* SECRET_COMMAND: borrowed */
+	char		*key_file;	/* owned; the user's cache key, or NULL */
 	enum cache_mode	 cache;
 	const char	*cache_from;
 	char		*cache_dir;	/* owned; NULL: no usable location */
@@ -234,11 +250,14 @@ struct settings {
 #define SET_NUM(s, id)	((s)->val[SET_##id].num)
 #define SET_FROM(s, id)	((s)->val[SET_##id].from)
 
-/* The configuration a cache entry belongs to: URL, ID, scope. */
+/* Everything a cache entry is bound to (cache.c make_ctx()). */
 struct seal_ctx {
 	char		*data;		/* owned; NUL-separated fields */
 	size_t		 len;
 };
+
+#define SEAL_KEY_LEN	32
+#define SEAL_OLD_FORMAT	"an entry of the previous release (CTK1)"
 
 /* An open cache: a private directory and this configuration's entry. */
 struct cache {
@@ -248,6 +267,8 @@ struct cache {
 	long long	 since_ns;	/* wall clock when we began to wait */
 	char		 name[33];
 	struct seal_ctx	 ctx;
+	unsigned char	 key[SEAL_KEY_LEN]; /* the entries' key, wiped */
+	int		 keyed;		/* key is set */
 	const struct settings *set;
 };
 
@@ -305,6 +326,7 @@ enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
 enum ct_err	 secret_from_command(const char *, const char *,
 		    struct secret *);
 enum ct_err	 secret_from_prompt(const char *, struct secret *);
+enum ct_err	 secret_load(struct settings *);
 
 /* cache.c */
 void		 cache_init(struct cache *);
@@ -321,12 +343,19 @@ enum ct_err	 cache_clear(struct cache *);
 void		 cache_close(struct cache *);
 
 /* seal.c */
-int		 seal(const char *, size_t, const struct seal_ctx *, char,
-		    const char *, size_t, unsigned char **, size_t *);
-int		 unseal(const char *, size_t, const struct seal_ctx *, char,
-		    const unsigned char *, size_t, char **, size_t *,
-		    const char **);
+int		 seal_key_secret(const char *, size_t,
+		    unsigned char[SEAL_KEY_LEN]);
+int		 seal_key_user(const unsigned char[SEAL_KEY_LEN],
+		    unsigned char[SEAL_KEY_LEN]);
+int		 seal_random(unsigned char *, size_t);
+int		 seal(const unsigned char[SEAL_KEY_LEN],
+		    const struct seal_ctx *, char, const char *, size_t,
+		    unsigned char **, size_t *);
+int		 unseal(const unsigned char[SEAL_KEY_LEN],
+		    const struct seal_ctx *, char, const unsigned char *,
+		    size_t, char **, size_t *, const char **);
 int		 seal_name(const struct seal_ctx *, char[33]);
+int		 seal_name_v1(const struct seal_ctx *, char[33]);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);

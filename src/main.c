@@ -76,7 +76,8 @@ out:
 /*
  * A token from the cache when it holds a fresh one; otherwise fetch it
  * under the configuration's lock, so that processes started together
- * make one request, and share the result or the failure.
+ * make one request, and share the result or the failure.  Only the
+ * process that fetches runs the secret command or prompts.
  */
 static enum ct_err
 get_token(struct settings *s, struct cache *c, struct token **tok)
@@ -90,7 +91,7 @@ get_token(struct settings *s, struct cache *c, struct token **tok)
 	if (c->waited && ((*tok = cache_lookup(c)) != NULL ||
 	    (rc = cache_shared_error(c)) != CT_OK))
 		goto out;
-	if ((rc = fetch(s, tok)) == CT_OK)
+	if ((rc = secret_load(s)) == CT_OK && (rc = fetch(s, tok)) == CT_OK)
 		cache_store(c, *tok);
 	else
 		cache_store_error(c, rc);

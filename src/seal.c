@@ -1,115 +1,124 @@
 /*
- * Sealed cache entries.  A per-entry key is derived from the client
- * secret and a random salt with HKDF-SHA256; AES-256-GCM encrypts and
- * authenticates the payload, with the header and the configuration
- * (token URL, client ID, scope) as additional data.  All cryptography is
- * OpenSSL's libcrypto.
+ * Sealed cache entries, with libsodium.  XChaCha20-Poly1305 (IETF)
+ * encrypts and authenticates the payload under a 256-bit key, with the
+ * header and the entry's context (everything that makes it valid, see
+ * cache.c) as additional data and a random 192-bit nonce per entry.
  *
- * Layout: "CTK1" | kind (1) | salt (16) | nonce (12) | ciphertext | tag (16)
+ * Keys: an entry for a literal secret is keyed by a BLAKE2b hash of the
+ * secret; an entry for a secret command or a prompt by a subkey of the
+ * user's random cache key (crypto_kdf).
+ *
+ * Layout: "CTK2" | kind (1) | nonce (24) | ciphertext | tag (16)
+ * The previous release wrote "CTK1" entries (AES-256-GCM); they are
+ * recognised and refused here, so that the caller replaces them.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/rand.h>
+#include <sodium.h>
 
 #include "extern.h"
 
-#define MAGIC		"CTK1"
-#define SALT_LEN	16
-#define NONCE_LEN	12
-#define TAG_LEN		16
-#define KEY_LEN		32
-#define HEADER_LEN	(4 + 1 + SALT_LEN + NONCE_LEN)
-#define KDF_INFO	"collibra-token cache v1"
+#define MAGIC		"CTK2"
+#define MAGIC_V1	"CTK1"
+#define NONCE_LEN	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_LEN		crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define HEADER_LEN	(4 + 1 + NONCE_LEN)
+#define SECRET_LABEL	"collibra-token cache v2 secret key"
+#define NAME_LABEL	"collibra-token cache v2 entry name"
+#define V1_LABEL	"collibra-token cache v1"
+#define KDF_CONTEXT	"ctcache2"	/* crypto_kdf: exactly 8 bytes */
 
-/* HKDF-SHA256(secret, salt, info) into key[KEY_LEN]; 0 or -1. */
+/* sodium_init() once, and only where libsodium is needed; 0 or -1. */
 static int
-derive(const char *secret, size_t slen, const unsigned char *salt,
-    unsigned char *key)
+ready(void)
 {
-	EVP_KDF		*kdf;
-	EVP_KDF_CTX	*kctx = NULL;
-	OSSL_PARAM	 params[5];
-	int		 rc = -1;
+	static int	 done;
 
-	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
+	if (!done && sodium_init() < 0)
 		return -1;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	    (void *)secret, slen);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-	    (void *)salt, SALT_LEN);
-	params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	    (void *)KDF_INFO, sizeof(KDF_INFO) - 1);
-	params[4] = OSSL_PARAM_construct_end();
-	if ((kctx = EVP_KDF_CTX_new(kdf)) != NULL &&
-	    EVP_KDF_derive(kctx, key, KEY_LEN, params) == 1)
-		rc = 0;
-	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
-	return rc;
+	done = 1;
+	return 0;
 }
 
 /*
- * Run AES-256-GCM over len bytes of in into out, with the header and
- * ctx as additional data; enc selects the direction.  The tag is
- * written to, or checked against, tag.  Returns 0, or -1 (including a
- * failed authentication).
- */
-static int
-gcm(int enc, const unsigned char *key, const unsigned char *header,
-    const struct seal_ctx *ctx, const unsigned char *in, size_t len,
-    unsigned char *out, unsigned char *tag)
-{
-	EVP_CIPHER_CTX	*c;
-	int		 n, ok;
-
-	if (len > INT_MAX || (c = EVP_CIPHER_CTX_new()) == NULL)
-		return -1;
-	ok = EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, key,
-	    header + 4 + 1 + SALT_LEN, enc) == 1 &&
-	    EVP_CipherUpdate(c, NULL, &n, header, HEADER_LEN) == 1 &&
-	    EVP_CipherUpdate(c, NULL, &n, (const unsigned char *)ctx->data,
-	    (int)ctx->len) == 1 &&
-	    EVP_CipherUpdate(c, out, &n, in, (int)len) == 1 &&
-	    (enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
-	    tag) == 1) &&
-	    EVP_CipherFinal_ex(c, out + n, &n) == 1 &&
-	    (!enc || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN,
-	    tag) == 1);
-	EVP_CIPHER_CTX_free(c);
-	return ok ? 0 : -1;
-}
-
-/*
- * Seal len bytes of plain as an entry of the given kind for ctx, keyed
- * by the secret.  *out (owned by the caller) gets the entry and *outlen
- * its size.  Returns 0, or -1 when libcrypto fails or memory runs out.
+ * The key of entries sealed for a literal secret: BLAKE2b-256 of the
+ * secret, keyed by a fixed label to keep it apart from other uses.
  */
 int
-seal(const char *secret, size_t slen, const struct seal_ctx *ctx, char kind,
-    const char *plain, size_t len, unsigned char **out, size_t *outlen)
+seal_key_secret(const char *secret, size_t len,
+    unsigned char key[SEAL_KEY_LEN])
 {
-	unsigned char	 key[KEY_LEN], *e;
-	size_t		 n = HEADER_LEN + len + TAG_LEN;
+	if (ready() == -1)
+		return -1;
+	return crypto_generichash(key, SEAL_KEY_LEN,
+	    (const unsigned char *)secret, len,
+	    (const unsigned char *)SECRET_LABEL, sizeof(SECRET_LABEL) - 1);
+}
+
+/* The key of entries sealed with the user's cache key (root). */
+int
+seal_key_user(const unsigned char root[SEAL_KEY_LEN],
+    unsigned char key[SEAL_KEY_LEN])
+{
+	if (ready() == -1)
+		return -1;
+	return crypto_kdf_derive_from_key(key, SEAL_KEY_LEN, 1, KDF_CONTEXT,
+	    root);
+}
+
+/* n random bytes into buf (a new user cache key); 0 or -1. */
+int
+seal_random(unsigned char *buf, size_t n)
+{
+	if (ready() == -1)
+		return -1;
+	randombytes_buf(buf, n);
+	return 0;
+}
+
+/* The additional data: header then ctx, in a new buffer (or NULL). */
+static unsigned char *
+make_ad(const unsigned char *header, const struct seal_ctx *ctx,
+    size_t *len)
+{
+	unsigned char	*ad;
+
+	*len = HEADER_LEN + ctx->len;
+	if ((ad = xmalloc(*len)) == NULL)
+		return NULL;
+	memcpy(ad, header, HEADER_LEN);
+	memcpy(ad + HEADER_LEN, ctx->data, ctx->len);
+	return ad;
+}
+
+/*
+ * Seal len bytes of plain as an entry of the given kind for ctx under
+ * key.  *out (owned by the caller) gets the entry and *outlen its size.
+ * Returns 0, or -1 when libsodium fails or memory runs out.
+ */
+int
+seal(const unsigned char key[SEAL_KEY_LEN], const struct seal_ctx *ctx,
+    char kind, const char *plain, size_t len, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char	*e, *ad;
+	unsigned long long clen;
+	size_t		 n = HEADER_LEN + len + TAG_LEN, adlen;
 	int		 rc = -1;
 
 	*out = NULL;
-	if ((e = xmalloc(n)) == NULL)
+	if (ready() == -1 || (e = xmalloc(n)) == NULL)
 		return -1;
 	memcpy(e, MAGIC, 4);
 	e[4] = (unsigned char)kind;
-	if (RAND_bytes(e + 5, SALT_LEN + NONCE_LEN) == 1 &&
-	    derive(secret, slen, e + 5, key) == 0 &&
-	    gcm(1, key, e, ctx, (const unsigned char *)plain, len,
-	    e + HEADER_LEN, e + HEADER_LEN + len) == 0)
+	randombytes_buf(e + 5, NONCE_LEN);
+	if ((ad = make_ad(e, ctx, &adlen)) != NULL &&
+	    crypto_aead_xchacha20poly1305_ietf_encrypt(e + HEADER_LEN, &clen,
+	    (const unsigned char *)plain, len, ad, adlen, NULL, e + 5,
+	    key) == 0 && clen == len + TAG_LEN)
 		rc = 0;
-	explicit_bzero(key, sizeof(key));
+	free(ad);
 	if (rc == -1) {
 		wipe_free((char *)e, n);
 		return -1;
@@ -120,36 +129,46 @@ seal(const char *secret, size_t slen, const struct seal_ctx *ctx, char kind,
 }
 
 /*
- * Open an entry of the given kind sealed for ctx with the secret.  On
- * success *plain (owned, NUL-terminated, to be wiped) holds *plen bytes
- * and 0 is returned; otherwise -1 and *why says what was wrong.
+ * Open an entry of the given kind sealed for ctx under key.  On success
+ * *plain (owned, NUL-terminated, to be wiped) holds *plen bytes and 0
+ * is returned; otherwise -1 and *why says what was wrong.  An entry of
+ * the previous release gives SEAL_OLD_FORMAT in *why.
  */
 int
-unseal(const char *secret, size_t slen, const struct seal_ctx *ctx,
+unseal(const unsigned char key[SEAL_KEY_LEN], const struct seal_ctx *ctx,
     char kind, const unsigned char *e, size_t n, char **plain, size_t *plen,
     const char **why)
 {
-	unsigned char	 key[KEY_LEN], tag[TAG_LEN];
-	size_t		 len;
+	unsigned char	*ad;
+	unsigned long long mlen;
+	size_t		 len, adlen;
 	char		*p;
 	int		 rc;
 
 	*plain = NULL;
+	if (n >= 4 && memcmp(e, MAGIC_V1, 4) == 0) {
+		*why = SEAL_OLD_FORMAT;
+		return -1;
+	}
 	if (n < HEADER_LEN + TAG_LEN || memcmp(e, MAGIC, 4) != 0 ||
 	    e[4] != (unsigned char)kind) {
 		*why = "truncated or not an entry";
 		return -1;
 	}
 	len = n - HEADER_LEN - TAG_LEN;
-	if ((p = xmalloc(len + 1)) == NULL) {
+	if (ready() == -1 || (p = xmalloc(len + 1)) == NULL) {
 		*why = "out of memory";
 		return -1;
 	}
-	memcpy(tag, e + HEADER_LEN + len, TAG_LEN);
-	rc = derive(secret, slen, e + 5, key) == 0 &&
-	    gcm(0, key, e, ctx, e + HEADER_LEN, len, (unsigned char *)p,
-	    tag) == 0 ? 0 : -1;
-	explicit_bzero(key, sizeof(key));
+	if ((ad = make_ad(e, ctx, &adlen)) == NULL) {
+		free(p);
+		*why = "out of memory";
+		return -1;
+	}
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)p,
+	    &mlen, NULL, e + HEADER_LEN, n - HEADER_LEN, ad, adlen, e + 5,
+	    key) == 0 && mlen == len ? 0 : -1;
+	free(ad);
 	if (rc == -1) {
 		wipe_free(p, len + 1);
 		*why = "cannot authenticate: other secret, or tampered";
@@ -161,32 +180,54 @@ unseal(const char *secret, size_t slen, const struct seal_ctx *ctx,
 	return 0;
 }
 
-/*
- * The file name of ctx's entry: 32 hex digits of SHA-256 over a label
- * and ctx.  Names carry no secret.  Returns 0, or -1 if libcrypto fails.
- */
-int
-seal_name(const struct seal_ctx *ctx, char name[33])
+/* 16 bytes as 32 lowercase hex digits and a NUL. */
+static void
+to_hex(const unsigned char *md, char name[33])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	EVP_MD_CTX	*m;
-	unsigned int	 mdlen;
-	int		 ok, i;
+	int		 i;
 
-	if ((m = EVP_MD_CTX_new()) == NULL)
-		return -1;
-	ok = EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(m, KDF_INFO, sizeof(KDF_INFO)) == 1 &&
-	    EVP_DigestUpdate(m, ctx->data, ctx->len) == 1 &&
-	    EVP_DigestFinal_ex(m, md, &mdlen) == 1;
-	EVP_MD_CTX_free(m);
-	if (!ok)
-		return -1;
 	for (i = 0; i < 16; i++) {
 		name[2 * i] = hex[md[i] >> 4];
 		name[2 * i + 1] = hex[md[i] & 0x0f];
 	}
 	name[32] = '\0';
+}
+
+/*
+ * The file name of ctx's entry: 32 hex digits of BLAKE2b-128 over ctx,
+ * keyed by a label.  Names carry no secret.  Returns 0, or -1.
+ */
+int
+seal_name(const struct seal_ctx *ctx, char name[33])
+{
+	unsigned char	 md[16];
+
+	if (ready() == -1 || crypto_generichash(md, sizeof(md),
+	    (const unsigned char *)ctx->data, ctx->len,
+	    (const unsigned char *)NAME_LABEL, sizeof(NAME_LABEL) - 1) != 0)
+		return -1;
+	to_hex(md, name);
+	return 0;
+}
+
+/*
+ * The name the previous release gave the entry of ctx (its context:
+ * token URL, client ID and scope, each NUL-terminated): 32 hex digits
+ * of SHA-256 over its label with the NUL, then ctx.  Returns 0, or -1.
+ */
+int
+seal_name_v1(const struct seal_ctx *ctx, char name[33])
+{
+	crypto_hash_sha256_state st;
+	unsigned char	 md[crypto_hash_sha256_BYTES];
+
+	if (ready() == -1 || crypto_hash_sha256_init(&st) != 0 ||
+	    crypto_hash_sha256_update(&st, (const unsigned char *)V1_LABEL,
+	    sizeof(V1_LABEL)) != 0 ||
+	    crypto_hash_sha256_update(&st, (const unsigned char *)ctx->data,
+	    ctx->len) != 0 || crypto_hash_sha256_final(&st, md) != 0)
+		return -1;
+	to_hex(md, name);
 	return 0;
 }

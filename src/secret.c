@@ -256,3 +256,40 @@ secret_from_prompt(const char *client_id, struct secret *out)
 	}
 	return take(buf, len, "prompt", "the terminal", out);
 }
+
+/*
+ * The secret of a secret command or a prompt, got only now that a fetch
+ * needs it (a literal secret was read with the settings): into
+ * s->secret, which config_free() wipes.  -v shows its length and source.
+ */
+enum ct_err
+secret_load(struct settings *s)
+{
+	struct secret	 sec = { 0 };
+	enum ct_err	 rc;
+
+	if (s->secret != NULL)
+		return CT_OK;
+	if (s->secret_kind == SECRET_COMMAND)
+		rc = secret_from_command(s->secret_command, s->secret_from,
+		    &sec);
+	else if (s->secret_kind == SECRET_PROMPT && isatty(STDIN_FILENO)) {
+		s->secret_from = "prompt";
+		rc = secret_from_prompt(SET_STR(s, CLIENT_ID), &sec);
+	} else {
+		warnmsg("no client secret: tried --client-secret, "
+		    "--client-secret-file, --client-secret-command, "
+		    "COLLIBRA_CLIENT_SECRET, COLLIBRA_CLIENT_SECRET_FILE, "
+		    "COLLIBRA_CLIENT_SECRET_COMMAND and the config file; "
+		    "standard input is not a terminal to prompt on");
+		return CT_ERR_USAGE;
+	}
+	if (rc != CT_OK)
+		return rc;
+	s->secret = sec.value;
+	s->secret_len = sec.len;
+	s->secret_size = sec.size;
+	verbosef(s, "client secret: %zu bytes, <redacted> (%s)",
+	    s->secret_len, s->secret_from);
+	return CT_OK;
+}

@@ -173,3 +173,30 @@ refuse() {
 	assert_success
 	refute_line --partial 'expires_in'
 }
+
+@test "cache entry names: the previous release's is SHA-256 of its label and fields" {
+	local url=https://127.0.0.1:1/rest/oauth/v2/token id=some-id want
+	want=$(printf 'collibra-token cache v1\0%s\0%s\0%s\0' "$url" "$id" '' |
+		sha256sum | cut -c1-32)
+	run "$UNIT" name v1 "$url" "$id" ''
+	assert_success
+	assert_output "$want"
+	run "$UNIT" name v1 "$url" "$id" read
+	refute_output "$want"
+}
+
+@test "cache entry names: 32 hex digits, different for any field, never the v1 name" {
+	local a b
+	a=$("$UNIT" name v2 secret '' https://x/t id '' basic '' '' '')
+	[[ $a =~ ^[0-9a-f]{32}$ ]]
+	b=$("$UNIT" name v2 command '' https://x/t id '' basic '' '' '')
+	[ "$a" != "$b" ]
+	b=$("$UNIT" name v2 secret '' https://x/t id '' post '' '' '')
+	[ "$a" != "$b" ]
+	b=$("$UNIT" name v2 secret '' https://x/t id '' basic '' '' 'http://p')
+	[ "$a" != "$b" ]
+	# fields are NUL-separated: moving a byte across a boundary changes it
+	b=$("$UNIT" name v2 secret '' https://x/ tid '' basic '' '' '')
+	[ "$a" != "$b" ]
+	[ "$a" = "$("$UNIT" name v2 secret '' https://x/t id '' basic '' '' '')" ]
+}

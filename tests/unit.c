@@ -82,6 +82,31 @@ parse(const char *path)
 	return 0;
 }
 
+/* The entry name (v1 or v2) of the fields, each NUL-terminated. */
+static int
+name(const char *which, int n, char **f)
+{
+	struct seal_ctx	 ctx = { NULL, 0 };
+	char		 out[33];
+	size_t		 len;
+	int		 i, rc;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(f[i]) + 1;
+		if ((ctx.data = realloc(ctx.data, ctx.len + len)) == NULL)
+			return 1;
+		memcpy(ctx.data + ctx.len, f[i], len);
+		ctx.len += len;
+	}
+	rc = strcmp(which, "v1") == 0 ? seal_name_v1(&ctx, out) :
+	    seal_name(&ctx, out);
+	free(ctx.data);
+	if (rc != 0)
+		return 1;
+	printf("%s\n", out);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -98,7 +123,9 @@ main(int argc, char *argv[])
 		return number(argv + 2);
 	if (argc == 3 && strcmp(argv[1], "parse") == 0)
 		return parse(argv[2]);
-	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|number|parse "
-	    "ARGS\n");
+	if (argc >= 3 && strcmp(argv[1], "name") == 0)
+		return name(argv[2], argc - 3, argv + 3);
+	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|number|parse|"
+	    "name ARGS\n");
 	return 2;
 }

@@ -2,15 +2,18 @@
  * Fuzzes what the cache reads back from disk, which anyone who can
  * write the cache directory controls.  The first byte picks the stage:
  *
- *   even: the raw bytes as a sealed entry, given to unseal();
+ *   even: the raw bytes as a sealed entry (CTK2, or the previous
+ *         release's CTK1), given to unseal();
  *   odd:  the bytes as a payload, sealed and unsealed (the round trip),
  *         then given to cache_entry_token() as the lookup would.
  *
  * Invariants: unseal() never accepts bytes it did not seal (no forged
  * tag here); seal then unseal gives back the payload exactly, and
- * under another kind or context it fails; a token from a payload is
- * printable ASCII without spaces, of type Bearer in any letter case,
- * with at least min_ttl seconds left, and then expires_in equals them.
+ * under another kind, context or key (a literal secret's, the user
+ * key's subkey) or one byte shorter it fails; a CTK1 entry is always
+ * refused as such; a token from a payload is printable ASCII without
+ * spaces, of type Bearer in any letter case, with at least min_ttl
+ * seconds left, and then expires_in equals them.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +31,23 @@ static char		 ctx_data[] = "https://x/rest/oauth/v2/token\0id\0";
 static struct seal_ctx	 ctx = { ctx_data, sizeof(ctx_data) };
 static char		 other_data[] = "https://y/rest/oauth/v2/token\0id\0";
 static struct seal_ctx	 other = { other_data, sizeof(other_data) };
+
+static unsigned char	 key[SEAL_KEY_LEN], wrong[SEAL_KEY_LEN];
+
+/* The keys: the fuzz secret's, and a subkey of a user key (wrong). */
+static void
+keys(void)
+{
+	static int	 done;
+	unsigned char	 root[SEAL_KEY_LEN] = { 1 };
+
+	if (done)
+		return;
+	if (seal_key_secret(SECRET, strlen(SECRET), key) != 0 ||
+	    seal_key_user(root, wrong) != 0)
+		abort();
+	done = 1;
+}
 
 static void
 check_token(const struct token *t, long long left)
@@ -53,17 +73,15 @@ roundtrip(const char *plain, size_t len)
 	struct token	*t;
 	long long	 left;
 
-	if (seal(SECRET, strlen(SECRET), &ctx, 'T', plain, len, &e,
-	    &elen) == -1)
+	if (seal(key, &ctx, 'T', plain, len, &e, &elen) == -1)
 		abort();
-	CHECK(unseal(SECRET, strlen(SECRET), &ctx, 'E', e, elen, &back,
-	    &blen, &why) == -1);
-	CHECK(unseal(SECRET, strlen(SECRET), &other, 'T', e, elen, &back,
-	    &blen, &why) == -1);
-	CHECK(unseal("other", 5, &ctx, 'T', e, elen, &back, &blen,
+	CHECK(memcmp(e, "CTK2", 4) == 0);
+	CHECK(unseal(key, &ctx, 'E', e, elen, &back, &blen, &why) == -1);
+	CHECK(unseal(key, &other, 'T', e, elen, &back, &blen, &why) == -1);
+	CHECK(unseal(wrong, &ctx, 'T', e, elen, &back, &blen, &why) == -1);
+	CHECK(unseal(key, &ctx, 'T', e, elen - 1, &back, &blen,
 	    &why) == -1);
-	CHECK(unseal(SECRET, strlen(SECRET), &ctx, 'T', e, elen, &back,
-	    &blen, &why) == 0);
+	CHECK(unseal(key, &ctx, 'T', e, elen, &back, &blen, &why) == 0);
 	CHECK(blen == len && memcmp(back, plain, len) == 0);
 	free(e);
 	if ((t = cache_entry_token(back, blen, NOW, MIN_TTL, &why,
@@ -84,9 +102,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	keys();
 	if ((data[0] & 1) == 0) {
-		CHECK(unseal(SECRET, strlen(SECRET), &ctx, 'T', data + 1,
-		    size - 1, &plain, &plen, &why) == -1);
+		CHECK(unseal(key, &ctx, 'T', data + 1, size - 1, &plain,
+		    &plen, &why) == -1);
+		CHECK(why != NULL);
+		if (size >= 5 && memcmp(data + 1, "CTK1", 4) == 0)
+			CHECK(strcmp(why, SEAL_OLD_FORMAT) == 0);
 		return 0;
 	}
 	roundtrip((const char *)data + 1, size - 1);
