@@ -409,7 +409,8 @@ void		 process_watch_signals(void);
 int		 process_take_signal(void);
 void		 process_note_signal(int);
 int		 process_child_changed(void);
-enum ct_err	 process_spawn(char **, const char *, pid_t *);
+enum ct_err	 process_spawn(char **, const char *, const char *,
+		    pid_t *);
 
 /* util.c */
 void		*xmalloc(size_t);

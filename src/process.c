@@ -282,13 +282,18 @@ process_child_changed(void)
 
 /*
  * Start argv[0] (found on PATH) as a child with FILE_VAR=path in its
- * environment and without the secret variables, the limits and signal
- * dispositions undone.  *pid gets the child; a failed exec makes it
- * exit 127 (not found) or 126, as a shell does.
+ * environment, and without the secret variables or the token variables
+ * (NAME, NAME_TYPE, NAME_EXPIRES_AT for var), which would go stale; the
+ * limits and signal dispositions undone.  *pid gets the child; a failed
+ * exec makes it exit 127 (not found) or 126, as a shell does.
  */
 enum ct_err
-process_spawn(char **argv, const char *path, pid_t *pid)
+process_spawn(char **argv, const char *var, const char *path, pid_t *pid)
 {
+	struct token_vars v = { 0 };
+	struct token	 none = { 0 };
+	int		 i;
+
 	if ((*pid = fork()) == -1) {
 		warnmsg("cannot start %s: %s", argv[0], strerror(errno));
 		return CT_ERR_NOEXEC;
@@ -296,6 +301,9 @@ process_spawn(char **argv, const char *path, pid_t *pid)
 	if (*pid != 0)
 		return CT_OK;
 	drop_secret_vars();
+	output_vars(&none, var, &v);
+	for (i = 0; i < 3; i++)
+		(void)unsetenv(v.name[i]);
 	if (setenv("COLLIBRA_TOKEN_FILE", path, 1) == -1)
 		_exit(126);
 	process_reset();

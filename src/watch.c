@@ -254,7 +254,8 @@ watch_run(struct settings *s, struct token **tok, char **command,
 	if (rc == CT_OK)
 		rc = keep(&w);
 	if (rc == CT_OK && command != NULL)
-		rc = process_spawn(command, w.path, &w.child);
+		rc = process_spawn(command, SET_STR(s, VAR), w.path,
+		    &w.child);
 	next = refresh_delay_ms(*tok, SET_NUM(s, MIN_TTL));
 	while (rc == CT_OK && !done &&
 	    (rc = wait_until(&w, now_ms() + next, &done)) == CT_OK && !done)

@@ -491,6 +491,20 @@ def sc_flaky(h, req, args):
     h.send_bytes(status, b"<html><body>busy</body></html>", "text/html", headers)
 
 
+def sc_outage(h, req, args):
+    # outage/FIRST/COUNT/EXPIRES/KEY: requests FIRST+1 to FIRST+COUNT for
+    # this scenario get 503 (an outage); the others get a token that
+    # lives EXPIRES seconds.  Use a distinct KEY per test.
+    try:
+        first, count, expires = int(args[0]), int(args[1]), int(args[2])
+    except (IndexError, ValueError):
+        raise ScenarioError("outage/FIRST/COUNT/EXPIRES/KEY") from None
+    n = h.server.bump(req.scenario)
+    if first < n <= first + count:
+        return h.send_html(503, "<html><body>down</body></html>")
+    issue_token(h, req, expires_in=expires)
+
+
 def sc_oauth(h, req, args):
     # oauth/CODE[/STATUS]: a full RFC 6749 5.2 error.
     if not args:
@@ -691,6 +705,7 @@ def sc_html(h, req, args):
 SCENARIOS = {
     # token-issuing (the request is checked like a real server would)
     "ok": sc_ok,
+    "outage": sc_outage,
     "expires": sc_expires,
     "noexpiry": sc_noexpiry,
     "delay": sc_delay,

@@ -1,0 +1,211 @@
+#!/usr/bin/env bats
+# -o FILE and --watch: a token file replaced atomically and kept fresh,
+# transient failures outlived, OAuth errors ending the watch, and a
+# command fed through $COLLIBRA_TOKEN_FILE with its signals forwarded.
+# The mock issues 3-second tokens here, so that refreshes come quickly.
+
+load helpers
+
+setup_file() { ct_setup_file; }
+teardown_file() { ct_teardown_file; }
+
+setup() {
+	ct_isolate_config
+	OUT=$BATS_TEST_TMPDIR/out/token
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+}
+
+teardown() {
+	[[ -z ${WATCH_PID-} ]] || kill "$WATCH_PID" 2>/dev/null || true
+}
+
+# wait_for CONDITION [TENTHS]: poll a shell condition, 5 s by default.
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-50}; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# reap: wait for the watch started in the background; its status in $status.
+reap() {
+	status=0
+	wait "$WATCH_PID" || status=$?
+	WATCH_PID=
+}
+
+# bg CT...: start the tool in the background with SIGINT and SIGQUIT at
+# their defaults (a shell ignores them in background jobs).
+bg_ct() {
+	env --default-signal=INT,QUIT "$@" &
+	WATCH_PID=$!
+}
+
+# inode FILE
+inode() { stat -c %i "$1" 2>/dev/null || echo none; }
+
+@test "-o FILE: the token goes to FILE (0600), nothing to stdout" {
+	umask 000
+	run --separate-stderr "$CT" -o "$OUT"
+	umask 022
+	assert_success
+	assert_output ''
+	refute_leak
+	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
+	assert_equal "$(stat -c %a "$OUT")" 600
+	run --separate-stderr "$CT" -o "$OUT" -f header
+	assert_equal "$(cat "$OUT")" "Authorization: Bearer $MOCK_TOKEN"
+	# no temporary file is left beside it
+	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" token
+}
+
+@test "-o FILE: a symlink at FILE is replaced, never followed" {
+	echo keep >"$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$OUT"
+	run --separate-stderr "$CT" -o "$OUT"
+	assert_success
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/victim")" keep
+	[[ ! -L $OUT ]]
+	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
+}
+
+@test "-o FILE in a directory that cannot be written: exit 1, one line" {
+	run --separate-stderr "$CT" -o "$BATS_TEST_TMPDIR/missing/token"
+	assert_equal "$status" 1
+	assert_regex "$stderr" "^collibra-token: -o: cannot write"
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+}
+
+@test "--watch needs -o FILE or a command; -o takes no command" {
+	run --separate-stderr "$CT" --watch
+	assert_equal "$status" 2
+	assert_regex "$stderr" '--watch needs -o FILE or a command'
+	run --separate-stderr "$CT" -o "$OUT" -- true
+	assert_equal "$status" 2
+	run --separate-stderr "$CT" --watch --show-config -o "$OUT"
+	assert_equal "$status" 2
+}
+
+@test "--watch -o: the file is replaced before the 3 s token expires; SIGTERM removes it" {
+	local n first
+	n=$(mock_requests)
+	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$OUT" \
+		2>"$BATS_TEST_TMPDIR/err"
+	wait_for '[[ -s $OUT ]]'
+	first=$(inode "$OUT")
+	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
+	# refreshed at a third of the lifetime left: two more requests in 3 s
+	wait_for '(( $(requests_since "$n") >= 3 ))' 40
+	[[ $(inode "$OUT") != "$first" ]]
+	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
+	kill -TERM "$WATCH_PID"
+	reap
+	assert_equal "$status" 143
+	[[ ! -e $OUT ]]
+	run cat "$BATS_TEST_TMPDIR/err"
+	refute_output --partial "$MOCK_TOKEN"
+}
+
+@test "--watch: an outage is outlived; the file keeps the valid token, then a new one comes" {
+	local n
+	n=$(mock_requests)
+	bg_ct "$CT" --url "$MOCK_URL/outage/1/2/3/w1" --no-cache --retries 0 \
+		--watch -o "$OUT" 2>"$BATS_TEST_TMPDIR/err"
+	wait_for '[[ -s $OUT ]]'
+	# the outage: requests 2 and 3 fail; the file stays
+	wait_for '(( $(requests_since "$n") >= 3 ))' 40
+	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
+	wait_for '(( $(requests_since "$n") >= 4 ))' 40
+	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
+	kill -INT "$WATCH_PID"
+	reap
+	assert_equal "$status" 130
+	[[ ! -e $OUT ]]
+	run cat "$BATS_TEST_TMPDIR/err"
+	# one line per failed refresh, naming the wait and what is left
+	assert_equal "$(grep -c 'watch: .*HTTP 503.*retrying in [0-9]* s, the token in the file is valid for' <<<"$output")" 2
+	assert_equal "$(wc -l <<<"$output")" 2
+}
+
+@test "--watch: a rotated secret (invalid_client) ends the watch with 11 and removes the file" {
+	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$OUT" \
+		2>"$BATS_TEST_TMPDIR/err"
+	wait_for '[[ -s $OUT ]]'
+	mock_reset_creds
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "rotated-$COLLIBRA_CLIENT_SECRET"
+	reap
+	mock_reset_creds
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+	assert_equal "$status" 11
+	[[ ! -e $OUT ]]
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --partial invalid_client
+}
+
+@test "--watch: a token without expires_in is kept and refreshed every 5 minutes" {
+	bg_ct "$CT" --url "$MOCK_URL/noexpiry" --no-cache -v --watch -o "$OUT" \
+		2>"$BATS_TEST_TMPDIR/err"
+	wait_for '[[ -s $OUT ]]'
+	kill -TERM "$WATCH_PID"
+	reap
+	assert_equal "$status" 143
+}
+
+@test "--watch -- COMMAND: COLLIBRA_TOKEN_FILE (0600 in a 0700 directory), no token or secret in the environment" {
+	run --separate-stderr "$CT" --watch -- sh -c '
+		f=$COLLIBRA_TOKEN_FILE
+		[ -n "$f" ] || exit 90
+		[ "$(stat -c %a "$f")" = 600 ] || exit 91
+		[ "$(stat -c %a "$(dirname "$f")")" = 700 ] || exit 92
+		case $f in "$XDG_RUNTIME_DIR"/*) ;; *) exit 93 ;; esac
+		[ -z "${COLLIBRA_TOKEN+x}" ] || exit 94
+		[ -z "${COLLIBRA_CLIENT_SECRET+x}" ] || exit 95
+		cat "$f"; echo "$f" >&2; exit 7'
+	assert_equal "$status" 7
+	assert_output "$MOCK_TOKEN"
+	# the file and its directory are gone
+	[[ ! -e $stderr ]]
+	[[ ! -e $(dirname "$stderr") ]]
+}
+
+@test "--watch -f header -- COMMAND: the file is a curl header file" {
+	run --separate-stderr "$CT" --watch -f header -- sh -c 'cat "$COLLIBRA_TOKEN_FILE"'
+	assert_success
+	assert_output "Authorization: Bearer $MOCK_TOKEN"
+}
+
+@test "--watch -- COMMAND: the command sees fresh tokens while it runs" {
+	local n
+	n=$(mock_requests)
+	run --separate-stderr "$CT" --url "$MOCK_URL/expires/3" --no-cache \
+		--watch -- sh -c 'i=$(stat -c %i "$COLLIBRA_TOKEN_FILE"); sleep 2.5
+		[ "$(stat -c %i "$COLLIBRA_TOKEN_FILE")" != "$i" ] || exit 9
+		cat "$COLLIBRA_TOKEN_FILE"'
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	(( $(requests_since "$n") >= 2 ))
+}
+
+@test "--watch -- COMMAND: SIGTERM, SIGINT, SIGHUP and SIGQUIT are forwarded; the exit status is the command's" {
+	local sig want
+	for sig in TERM INT HUP QUIT; do
+		bg_ct "$CT" --watch -- sh -c "trap 'echo got-$sig; exit 3' $sig
+			echo ready; while :; do sleep 0.1; done" \
+			>"$BATS_TEST_TMPDIR/child.out" 2>&1
+		wait_for 'grep -q ready "$BATS_TEST_TMPDIR/child.out"'
+		kill -"$sig" "$WATCH_PID"
+		reap
+		assert_equal "$status" 3
+		grep -q "got-$sig" "$BATS_TEST_TMPDIR/child.out"
+	done
+	# a command that dies of a signal: 128 + N
+	run --separate-stderr "$CT" --watch -- sh -c 'kill -KILL $$'
+	assert_equal "$status" 137
+	# a command that cannot be found: 127, as a shell says
+	run -127 --separate-stderr "$CT" --watch -- no-such-command-xyz
+	assert_equal "$status" 127
+}
