@@ -18,6 +18,8 @@ _collibra_token_opts=(
 	'--auth-method       -   basic post'
 	'--format            -f  raw json shell fish header github dotenv'
 	'--var               -   ?'
+	'--output            -o  file'
+	'--watch             -   none'
 	'--timeout           -   ?'
 	'--connect-timeout   -   ?'
 	'--retries           -   ?'
