@@ -830,7 +830,7 @@ http_print_response(const struct http_response *r, const char *token)
 		"dns", "connect", "tls", "first byte", "total"
 	};
 	const char	*p, *nl;
-	char		*line;
+	char		*line, times[128] = "";
 	size_t		 n;
 	int		 i;
 
@@ -843,13 +843,12 @@ http_print_response(const struct http_response *r, const char *token)
 			fprintf(stderr, "< %s\n", line);
 		free(line);
 	}
-	fprintf(stderr, "%s: HTTP %ld, %zu byte body; timings (ms):", PROGNAME,
-	    r->status, r->len);
-	for (i = 0; i < 5; i++)
+	for (i = 0, n = 0; i < 5 && n < sizeof(times); i++)
 		if (r->timing_us[i] >= 0)
-			fprintf(stderr, " %s %.1f", names[i],
-			    r->timing_us[i] / 1000.0);
-	fputc('\n', stderr);
+			n += (size_t)snprintf(times + n, sizeof(times) - n,
+			    " %s %.1f", names[i], r->timing_us[i] / 1000.0);
+	fprintf(stderr, "%s: HTTP %ld, %zu byte body; timings (ms):%s\n",
+	    PROGNAME, r->status, r->len, times);
 }
 
 /* Wipe the body and free everything in r.  Accepts a zeroed r. */

@@ -32,22 +32,21 @@ static const int exit_codes[CT_ERR__MAX] = {
 
 /* -v: what the server said, with the token shown only as its length. */
 static void
-show_response(const struct http_response *r, const struct token *t)
+show_response(const struct settings *s, const struct http_response *r,
+    const struct token *t)
 {
 	http_print_response(r, t != NULL ? t->access_token : NULL);
 	if (r->content_type == NULL ||
 	    strncasecmp(r->content_type, "application/json", 16) != 0)
-		fprintf(stderr, "%s: note: Content-Type is %s, not "
-		    "application/json\n", PROGNAME,
+		verbosef(s, "note: Content-Type is %s, not application/json",
 		    r->content_type ? r->content_type : "missing");
 	if (t != NULL && t->has_expiry)
-		fprintf(stderr, "%s: token: %zu bytes, <redacted>, type %s, "
-		    "expires in %lld s\n", PROGNAME, strlen(t->access_token),
-		    t->token_type, t->expires_in);
+		verbosef(s, "token: %zu bytes, <redacted>, type %s, expires "
+		    "in %lld s", strlen(t->access_token), t->token_type,
+		    t->expires_in);
 	else if (t != NULL)
-		fprintf(stderr, "%s: token: %zu bytes, <redacted>, type %s, "
-		    "no expiry given\n", PROGNAME, strlen(t->access_token),
-		    t->token_type);
+		verbosef(s, "token: %zu bytes, <redacted>, type %s, no "
+		    "expiry given", strlen(t->access_token), t->token_type);
 }
 
 /*
@@ -67,7 +66,7 @@ fetch(struct settings *s, struct token **tok)
 		goto out;
 	rc = token_from_response(&resp, tok);
 	if (s->verbose)
-		show_response(&resp, *tok);
+		show_response(s, &resp, *tok);
 out:
 	http_response_free(&resp);
 	return rc;

@@ -94,3 +94,24 @@ memcheck() {
 	COLLIBRA_CLIENT_SECRET= memcheck 2 --client-secret-command 'exit 4'
 	COLLIBRA_CLIENT_SECRET= memcheck 2 --client-secret-command 'true'
 }
+
+@test "memcheck: the watch loop (refreshes, an outage, -o, a command and its end)" {
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	# two refreshes of a 3-second token, one failing, inside the command's life
+	memcheck 0 --url "$MOCK_URL/outage/1/1/3/mc" --no-cache --retries 0 \
+		--watch -- sh -c 'sleep 2.5; cat "$COLLIBRA_TOKEN_FILE"'
+	assert_output "$MOCK_TOKEN"
+	assert_regex "$stderr" 'watch: .*HTTP 503.*retrying in'
+	# -o FILE, refreshed, then ended by SIGTERM: the file is removed
+	run --separate-stderr timeout -s TERM 2.5 valgrind -q --error-exitcode=99 \
+		--leak-check=full --errors-for-leak-kinds=definite,indirect \
+		"$CT" --url "$MOCK_URL/expires/3" --no-cache --watch \
+		-o "$BATS_TEST_TMPDIR/token"
+	[ "$status" -ne 99 ] || fail "memcheck: $(printf '%s\n' "$stderr" | head -n 30)"
+	assert_equal "$status" 124
+	# a death by signal hides valgrind's exit code: read its report
+	refute_regex "$stderr" '==[0-9]+== (Invalid|Conditional|Use of|.*definitely lost|.*indirectly lost)'
+	[[ ! -e $BATS_TEST_TMPDIR/token ]]
+	refute_leak
+}
