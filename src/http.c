@@ -432,17 +432,20 @@ on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
 }
 
 /*
- * The form body: grant_type, scope when asked, and for the "post"
- * method the client credentials, or "<redacted>" for the secret when
- * redact is set.  Returns an owned string (wipe it) or NULL.
+ * The form body into *out (owned; wipe it): grant_type, scope when
+ * asked, and for the "post" method the client credentials, or
+ * "<redacted>" for the secret when redact is set.  CT_ERR_INTERNAL when
+ * out of memory (reported).
  */
-static char *
-build_body(const struct settings *s, int redact)
+static enum ct_err
+build_body(const struct settings *s, int redact, char **out)
 {
 	const char	*want = SET_STR(s, SCOPE), *cid = SET_STR(s, CLIENT_ID);
-	char		*scope = NULL, *id = NULL, *sec = NULL, *body = NULL;
+	char		*scope = NULL, *id = NULL, *sec = NULL;
 	size_t		 n;
+	enum ct_err	 rc = CT_ERR_INTERNAL;
 
+	*out = NULL;
 	if (want != NULL &&
 	    (scope = form_urlencode(want, strlen(want))) == NULL)
 		goto out;
@@ -456,17 +459,18 @@ build_body(const struct settings *s, int redact)
 	n = sizeof("grant_type=client_credentials&scope=&client_id="
 	    "&client_secret=") + (scope ? strlen(scope) : 0) +
 	    (id ? strlen(id) : 0) + (sec ? strlen(sec) : 0);
-	if ((body = xmalloc(n)) == NULL)
+	if ((*out = xmalloc(n)) == NULL)
 		goto out;
-	snprintf(body, n, "grant_type=client_credentials%s%s%s%s%s%s",
+	snprintf(*out, n, "grant_type=client_credentials%s%s%s%s%s%s",
 	    scope ? "&scope=" : "", scope ? scope : "",
 	    id ? "&client_id=" : "", id ? id : "",
 	    sec ? "&client_secret=" : "", sec ? sec : "");
+	rc = CT_OK;
 out:
 	free(scope);
 	free(id);
 	wipe_free_str(sec);
-	return body;
+	return rc;
 }
 
 /* True if paths a and b name the same file. */
@@ -735,8 +739,8 @@ http_fetch(const struct settings *s, struct http_response *r)
 	memset(r, 0, sizeof(*r));
 	c.body.cap = MAX_BODY;
 	c.headers.cap = MAX_HEADERS;
-	if ((body = build_body(s, 0)) == NULL ||
-	    (s->verbose && (shown = build_body(s, 1)) == NULL))
+	if (build_body(s, 0, &body) != CT_OK ||
+	    (s->verbose && build_body(s, 1, &shown) != CT_OK))
 		goto out;
 	c.shown_body = shown;
 	if (SET_NUM(s, AUTH_METHOD) == AUTH_BASIC &&
