@@ -14,22 +14,22 @@ INSTALL		?= install
 CFLAGS		?= -O2 -g
 WERROR		?= -Werror
 HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
-# -z relro -z now only where the linker is GNU ld (or gold, or lld,
-# which say "compatible with GNU linkers"); macOS's ld64 has neither.
+# -pie -z relro -z now only where the linker is GNU ld (or gold, or
+# lld: "compatible with GNU linkers").  macOS's ld64 has no -z, and
+# makes position-independent executables by default.
 GNU_LD		:= $(shell $(CC) -Wl,--version 2>&1 | grep -c GNU)
 ifeq ($(GNU_LD),0)
-RELRO		=
+HARDEN_LD	?=
 else
-RELRO		= -Wl,-z,relro,-z,now
+HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
 endif
-HARDEN_LD	?= -pie $(RELRO)
 # libcurl is loaded with dlopen on a cache miss (src/libcurl.c): only
 # its headers are used at build time.
 PKGS		= jansson libcrypto inih
 
 # make COMPAT_FALLBACK=1: every portable fallback of src/compat.c
 # instead of the system's primitive (random bytes, wiping, size of an
-# allocation, no core dumps), to test them on Linux.
+# allocation, no core dumps), to test them on Linux (after make clean).
 COMPAT_FALLBACK	?=
 ifeq ($(COMPAT_FALLBACK),1)
 override CPPFLAGS += -DCOMPAT_FALLBACK

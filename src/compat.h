@@ -9,6 +9,15 @@
 
 #include <stddef.h>
 
+/* The name dlopen(3) finds libcurl by (libcurl.c). */
+#if defined(__APPLE__)
+#define COMPAT_LIBCURL	"libcurl.4.dylib"
+#elif defined(__OpenBSD__)
+#define COMPAT_LIBCURL	"libcurl.so"	/* ld.so picks the newest */
+#else
+#define COMPAT_LIBCURL	"libcurl.so.4"
+#endif
+
 /* n random bytes into buf from the kernel: 0, or -1 with errno set. */
 int		 compat_random(void *, size_t);
 

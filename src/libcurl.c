@@ -11,7 +11,7 @@
 #include "extern.h"
 #include "libcurl.h"
 
-#define LIBCURL_SONAME	"libcurl.so.4"
+#define LIBCURL_SONAME	COMPAT_LIBCURL
 
 struct curl_api	 curl;
 static void	*handle;
