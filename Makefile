@@ -53,7 +53,8 @@ UNIT		= tests/ct-unit
 ASAN		= collibra-token-asan
 ASAN_UNIT	= tests/ct-unit-asan
 ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
-		  -fsanitize=address,undefined -fno-sanitize-recover=all
+		  -fsanitize=address,undefined -fno-sanitize-recover=all \
+		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
 	uninstall bench fuzz portcheck
@@ -72,16 +73,16 @@ tests/unit.o: CPPFLAGS += -Isrc
 
 # The same sources built with AddressSanitizer and UBSan, for the tests,
 # and with every portable fallback of src/compat.c forced
-# (-DCOMPAT_FALLBACK): the suites run once against the system's
-# primitives (release build) and once against the fallbacks (this one),
-# within the time of make check.
+# (-DCOMPAT_FALLBACK in ASAN_FLAGS): the suites run once against the
+# system's primitives (release build) and once against the fallbacks
+# (this one), so that both fit in the time of make check.
 $(ASAN): src/main.c $(LIB_SRCS) src/extern.h src/compat.h
-	$(CC) $(CPPFLAGS) -DCOMPAT_FALLBACK -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
+	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    src/main.c $(LIB_SRCS) $(LDLIBS)
 
 $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h
-	$(CC) $(CPPFLAGS) -DCOMPAT_FALLBACK -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
+	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)
 

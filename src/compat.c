@@ -3,8 +3,8 @@
  * made here, by the macros below and nowhere else:
  *
  *		random		wipe		nodump		usable size
- *   Linux	getrandom	explicit_bzero	PR_SET_DUMPABLE	malloc_usable_size
- *   FreeBSD	getrandom(12+)	explicit_bzero	PROC_TRACE_CTL	malloc_usable_size
+ *   Linux	getrandom	explicit_bzero	prctl		malloc_usable_size
+ *   FreeBSD	getrandom(12+)	explicit_bzero	procctl		malloc_usable_size
  *   macOS	arc4random_buf	memset_s	-		malloc_size
  *   OpenBSD	arc4random_buf	explicit_bzero	-		header
  *   fallback	/dev/urandom	volatile memset	-		header
