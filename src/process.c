@@ -3,7 +3,6 @@
  * the secret is held, SIGINT and SIGTERM, and the exec of a command with
  * the token in its environment (after undoing all of that).
  */
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "extern.h"
 
 static struct rlimit	 core_limit;	/* as it was at start */
@@ -62,7 +62,7 @@ harden(void)
 	if (have_core_limit)
 		rl.rlim_max = core_limit.rlim_max;
 	(void)setrlimit(RLIMIT_CORE, &rl);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)compat_nodump();
 	(void)signal(SIGPIPE, SIG_IGN);
 }
 

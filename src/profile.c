@@ -20,6 +20,7 @@
 
 #include <ini.h>
 
+#include "compat.h"
 #include "extern.h"
 
 #define MAX_LINE	4096
@@ -138,7 +139,7 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 	else if (r->in_selected)
 		ok = store(r, &r->p->sel[i], value);
 	if (i == SET_SECRET)		/* libinih's line buffer */
-		explicit_bzero((char *)value, strlen(value));
+		compat_wipe((char *)value, strlen(value));
 	if (!ok)
 		snprintf(r->error, sizeof(r->error), "out of memory");
 	return ok;
@@ -264,7 +265,7 @@ load_open(FILE *f, struct profile *p, const char *shown)
 		rc = CT_ERR_USAGE;
 	}
 	fclose(f);
-	explicit_bzero(buf, sizeof(buf));
+	compat_wipe(buf, sizeof(buf));
 	return rc;
 }
 

@@ -4,13 +4,12 @@
  * Retry-After, all within the --timeout budget.  OAuth errors, TLS
  * failures and bad responses are final.
  */
-#include <sys/random.h>
-
 #include <limits.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
+#include "compat.h"
 #include "extern.h"
 
 #define BACKOFF_BASE_MS		250
@@ -28,7 +27,7 @@ backoff_ms(int n)
 		ceiling *= 2;
 	if (ceiling > BACKOFF_CAP_MS)
 		ceiling = BACKOFF_CAP_MS;
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+	if (compat_random(&r, sizeof(r)) == -1)
 		r = 0;
 	return (long long)(r % (uint32_t)(ceiling + 1));
 }

@@ -6,12 +6,12 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "compat.h"
 #include "extern.h"
 
 /*
@@ -49,7 +49,7 @@ wipe_free(char *p, size_t n)
 {
 	if (p == NULL)
 		return;
-	explicit_bzero(p, n);
+	compat_wipe(p, n);
 	free(p);
 }
 
@@ -212,51 +212,13 @@ sanitize_into(char *out, size_t max, const char *s, size_t len)
 }
 
 /*
- * Allocator functions for libraries (jansson, libcurl) so that whatever
- * they free is wiped first: parsed tokens, request buffers holding the
- * credentials.  glibc's malloc_usable_size(3) gives the size to wipe.
- */
-void
-wipe_free_any(void *p)
-{
-	if (p == NULL)
-		return;
-	explicit_bzero(p, malloc_usable_size(p));
-	free(p);
-}
-
-/* realloc(3) that wipes the old block: copy, wipe, free. */
-void *
-wipe_realloc(void *p, size_t n)
-{
-	void	*q;
-	size_t	 old;
-
-	if (p == NULL)
-		return malloc(n);
-	if ((q = malloc(n == 0 ? 1 : n)) == NULL)
-		return NULL;
-	old = malloc_usable_size(p);
-	memcpy(q, p, old < n ? old : n);
-	wipe_free_any(p);
-	return q;
-}
-
-/* strdup(3), for the allocator table (its result is freed wiped). */
-char *
-wipe_strdup(const char *s)
-{
-	return strdup(s);
-}
-
-/*
  * Route jansson's allocations through the wiping free.  Call once,
  * before any other jansson call.
  */
 void
 jansson_setup(void)
 {
-	json_set_alloc_funcs(malloc, wipe_free_any);
+	json_set_alloc_funcs(wipe_malloc, wipe_free_any);
 }
 
 static char	 last_msg[512];
@@ -280,7 +242,7 @@ warnmsg(const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	sanitize_into(last_msg, sizeof(last_msg) - 4, raw, strlen(raw));
-	explicit_bzero(raw, sizeof(raw));
+	compat_wipe(raw, sizeof(raw));
 	if (!deferred)
 		fprintf(stderr, "%s: %s\n", PROGNAME, last_msg);
 }

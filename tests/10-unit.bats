@@ -199,4 +199,73 @@ refuse() {
 	b=$("$UNIT" name v2 secret '' https://x/ tid '' basic '' '' '')
 	[ "$a" != "$b" ]
 	[ "$a" = "$("$UNIT" name v2 secret '' https://x/t id '' basic '' '' '')" ]
+# The platform layer (src/compat.c).  The release build uses the
+# system's primitives; the sanitizer build (ct-unit-asan) is built with
+# COMPAT_FALLBACK, so these tests run against every portable fallback.
+fallback_build() { [[ $UNIT == *-asan ]]; }
+
+@test "compat: the release build uses Linux's primitives, the sanitizer build every fallback" {
+	run "$UNIT" compat
+	assert_success
+	if fallback_build; then
+		assert_output 'random=urandom wipe=volatile nodump=none size=header'
+	else
+		assert_output 'random=getrandom wipe=explicit_bzero nodump=prctl size=malloc_usable_size'
+	fi
+}
+
+@test "compat_random: the length asked for, fresh bytes each time" {
+	local a
+	run "$UNIT" random 0
+	assert_success
+	assert_output ''
+	run "$UNIT" random 32
+	assert_success
+	assert_regex "$output" '^[0-9a-f]{64}$'
+	a=$output
+	run "$UNIT" random 32
+	assert_regex "$output" '^[0-9a-f]{64}$'
+	refute_output "$a"
+}
+
+@test "compat_random: a large request is filled, not left partly zero" {
+	run "$UNIT" random 1000000
+	assert_success
+	assert_equal "${#output}" 2000000
+	# 1 MB of random bytes: every byte value occurs, and the last 4 KiB
+	# are not zeros (a short read that was not continued).
+	printf '%s' "$output" | fold -w 2 | sort -u | wc -l | grep -qx 256
+	refute_regex "${output: -8192}" '^(00)+$'
+}
+
+@test "compat_wipe zeroes exactly the bytes asked for" {
+	run "$UNIT" wipe
+	assert_success
+	assert_output ok
+}
+
+@test "wipe_malloc and its family: sizes, alignment, realloc keeps, overflow refused" {
+	run "$UNIT" alloc
+	assert_success
+	assert_output ok
+}
+
+@test "compat_nodump: not dumpable with prctl; the fallback leaves it to RLIMIT_CORE" {
+	local me=(env)
+	# A non-dumpable process's /proc/self files belong to root: seen
+	# from a user other than root only.
+	if [ "$(id -u)" -eq 0 ]; then
+		command -v setpriv >/dev/null || skip 'needs setpriv to drop root'
+		me=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+	run "${me[@]}" "$UNIT" nodump
+	assert_success
+	read -r rc uid owner <<<"$output"
+	if fallback_build; then
+		assert_equal "$rc" 0
+		assert_equal "$owner" "$uid"
+	else
+		assert_equal "$rc" 1
+		assert_equal "$owner" 0
+	fi
 }

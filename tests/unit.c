@@ -9,12 +9,23 @@
  *   ct-unit number STRING MIN MAX
  *                               parse_number()
  *   ct-unit parse FILE          token_parse() of FILE's bytes
+ *   ct-unit compat              compat_choice()
+ *   ct-unit random N            N bytes of compat_random(), in hex
+ *   ct-unit wipe                compat_wipe() checks; prints "ok"
+ *   ct-unit alloc               wipe_malloc() and its family; "ok"
+ *   ct-unit nodump              compat_nodump()'s result, then the uid
+ *                               owning /proc/self/environ (or -1)
  */
+#include <sys/stat.h>
+
 #include <err.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "compat.h"
 #include "extern.h"
 
 /* Read a whole file (at most 4 MiB) into a new buffer. */
@@ -107,6 +118,115 @@ name(const char *which, int n, char **f)
 	return 0;
 }
 
+static int
+random_hex(const char *arg)
+{
+	unsigned char	*buf;
+	size_t		 i, n = (size_t)strtoul(arg, NULL, 10);
+
+	if ((buf = malloc(n + 1)) == NULL)
+		err(2, NULL);
+	if (compat_random(buf, n) == -1)
+		err(1, "compat_random");
+	for (i = 0; i < n; i++)
+		printf("%02x", buf[i]);
+	printf("\n");
+	free(buf);
+	return 0;
+}
+
+/* compat_wipe() zeroes exactly the bytes asked for, and n = 0 is fine. */
+static int
+wipe(void)
+{
+	unsigned char	 buf[64];
+	size_t		 i;
+
+	memset(buf, 0xa5, sizeof(buf));
+	compat_wipe(buf + 8, 48);
+	compat_wipe(buf, 0);
+	compat_wipe(NULL, 0);
+	for (i = 0; i < sizeof(buf); i++)
+		if (buf[i] != (i >= 8 && i < 56 ? 0 : 0xa5))
+			errx(1, "byte %zu is %#x", i, buf[i]);
+	printf("ok\n");
+	return 0;
+}
+
+/* A block of n bytes: aligned, usable size >= n, kept by realloc. */
+static void
+alloc_one(size_t n)
+{
+	unsigned char	*p, *q;
+	size_t		 i;
+
+	if ((p = wipe_malloc(n)) == NULL)
+		errx(1, "wipe_malloc(%zu)", n);
+	if ((uintptr_t)p % _Alignof(max_align_t) != 0)
+		errx(1, "wipe_malloc(%zu) is misaligned", n);
+	if (compat_usable_size(p) < n)
+		errx(1, "usable size of %zu bytes: %zu", n,
+		    compat_usable_size(p));
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)i;
+	if ((q = wipe_realloc(p, 2 * n + 1)) == NULL)
+		errx(1, "wipe_realloc(%zu)", 2 * n + 1);
+	for (i = 0; i < n; i++)
+		if (q[i] != (unsigned char)i)
+			errx(1, "wipe_realloc lost byte %zu of %zu", i, n);
+	if ((p = wipe_realloc(q, n / 2)) == NULL)
+		errx(1, "wipe_realloc(%zu)", n / 2);
+	for (i = 0; i < n / 2; i++)
+		if (p[i] != (unsigned char)i)
+			errx(1, "shrinking lost byte %zu of %zu", i, n);
+	wipe_free_any(p);
+}
+
+static int
+alloc(void)
+{
+	static const size_t sizes[] = { 0, 1, 15, 16, 17, 4096, 1 << 20 };
+	unsigned char	*p;
+	char		*s;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		alloc_one(sizes[i]);
+	if ((p = wipe_calloc(100, 7)) == NULL)
+		errx(1, "wipe_calloc");
+	for (i = 0; i < 700; i++)
+		if (p[i] != 0)
+			errx(1, "wipe_calloc: byte %zu is not zero", i);
+	if (compat_usable_size(p) < 700)
+		errx(1, "wipe_calloc: usable size %zu", compat_usable_size(p));
+	wipe_free_any(p);
+	if (wipe_calloc(SIZE_MAX / 2, 3) != NULL)
+		errx(1, "wipe_calloc overflow not refused");
+	if ((s = wipe_strdup("s3cr3t")) == NULL || strcmp(s, "s3cr3t") != 0)
+		errx(1, "wipe_strdup");
+	wipe_free_any(s);
+	if ((p = wipe_realloc(NULL, 5)) == NULL)
+		errx(1, "wipe_realloc(NULL, 5)");
+	wipe_free_any(p);
+	wipe_free_any(NULL);
+	if (compat_usable_size(NULL) != 0)
+		errx(1, "usable size of NULL");
+	printf("ok\n");
+	return 0;
+}
+
+static int
+nodump(void)
+{
+	struct stat	 st;
+	int		 rc;
+
+	rc = compat_nodump();
+	printf("%d %lld %lld\n", rc, (long long)getuid(),
+	    stat("/proc/self/environ", &st) == 0 ? (long long)st.st_uid : -1);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -125,7 +245,18 @@ main(int argc, char *argv[])
 		return parse(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "name") == 0)
 		return name(argv[2], argc - 3, argv + 3);
+
+	if (argc == 2 && strcmp(argv[1], "compat") == 0)
+		return puts(compat_choice()) == EOF;
+	if (argc == 3 && strcmp(argv[1], "random") == 0)
+		return random_hex(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "wipe") == 0)
+		return wipe();
+	if (argc == 2 && strcmp(argv[1], "alloc") == 0)
+		return alloc();
+	if (argc == 2 && strcmp(argv[1], "nodump") == 0)
+		return nodump();
 	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|number|parse|"
-	    "name ARGS\n");
+	    "name|compat|random|wipe|alloc|nodump ARGS\n");
 	return 2;
 }

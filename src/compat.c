@@ -1,0 +1,342 @@
+/*
+ * The platform layer (see compat.h).  The choice of each primitive is
+ * made here, by the macros below and nowhere else:
+ *
+ *		random		wipe		nodump		usable size
+ *   Linux	getrandom	explicit_bzero	prctl		malloc_usable_size
+ *   FreeBSD	getrandom(12+)	explicit_bzero	procctl		malloc_usable_size
+ *   macOS	arc4random_buf	memset_s	-		malloc_size
+ *   OpenBSD	arc4random_buf	explicit_bzero	-		header
+ *   fallback	/dev/urandom	volatile memset	-		header
+ *
+ * Anything else, and every build with -DCOMPAT_FALLBACK, gets the
+ * fallbacks: POSIX only.  "header" is a size kept in front of each
+ * block of the wipe_* allocator.
+ */
+#if defined(COMPAT_FALLBACK)
+/* every portable fallback */
+#elif defined(__linux__)
+#define HAVE_GETRANDOM
+#define HAVE_EXPLICIT_BZERO
+#define HAVE_PR_SET_DUMPABLE
+#define HAVE_MALLOC_USABLE_SIZE
+#elif defined(__FreeBSD__)
+#if __FreeBSD__ >= 12
+#define HAVE_GETRANDOM
+#else
+#define HAVE_ARC4RANDOM_BUF
+#endif
+#define HAVE_EXPLICIT_BZERO
+#define HAVE_PROC_TRACE_CTL
+#define HAVE_MALLOC_USABLE_SIZE
+#elif defined(__APPLE__)
+#define HAVE_ARC4RANDOM_BUF
+#define HAVE_MEMSET_S
+#define HAVE_MALLOC_SIZE
+#elif defined(__OpenBSD__)
+#define HAVE_ARC4RANDOM_BUF
+#define HAVE_EXPLICIT_BZERO
+#endif
+
+#if defined(HAVE_MEMSET_S)
+#define __STDC_WANT_LIB_EXT1__ 1	/* memset_s, C11 Annex K */
+#endif
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#if defined(HAVE_GETRANDOM)
+#include <sys/random.h>
+#endif
+#if defined(HAVE_PR_SET_DUMPABLE)
+#include <sys/prctl.h>
+#endif
+#if defined(HAVE_PROC_TRACE_CTL)
+#include <sys/procctl.h>
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#if defined(HAVE_MALLOC_USABLE_SIZE) && defined(__FreeBSD__)
+#include <malloc_np.h>
+#elif defined(HAVE_MALLOC_USABLE_SIZE)
+#include <malloc.h>
+#elif defined(HAVE_MALLOC_SIZE)
+#include <malloc/malloc.h>
+#endif
+
+#include "compat.h"
+
+#if defined(HAVE_GETRANDOM)
+#define RANDOM_NAME	"getrandom"
+#elif defined(HAVE_ARC4RANDOM_BUF)
+#define RANDOM_NAME	"arc4random_buf"
+#else
+#define RANDOM_NAME	"urandom"
+#endif
+#if defined(HAVE_EXPLICIT_BZERO)
+#define WIPE_NAME	"explicit_bzero"
+#elif defined(HAVE_MEMSET_S)
+#define WIPE_NAME	"memset_s"
+#else
+#define WIPE_NAME	"volatile"
+#endif
+#if defined(HAVE_PR_SET_DUMPABLE)
+#define NODUMP_NAME	"prctl"
+#elif defined(HAVE_PROC_TRACE_CTL)
+#define NODUMP_NAME	"procctl"
+#else
+#define NODUMP_NAME	"none"
+#endif
+#if defined(HAVE_MALLOC_USABLE_SIZE)
+#define SIZE_NAME	"malloc_usable_size"
+#elif defined(HAVE_MALLOC_SIZE)
+#define SIZE_NAME	"malloc_size"
+#else
+#define SIZE_NAME	"header"
+#define ALLOC_HEADER
+/* Room for the size in front of a block, keeping malloc's alignment. */
+#define HDR		sizeof(max_align_t)
+_Static_assert(sizeof(max_align_t) >= sizeof(size_t), "header too small");
+#endif
+
+#if !defined(HAVE_GETRANDOM) && !defined(HAVE_ARC4RANDOM_BUF)
+/* Read n bytes from /dev/urandom, which must be a character device. */
+static int
+read_urandom(unsigned char *p, size_t n)
+{
+	struct stat	 st;
+	ssize_t		 r;
+	int		 fd, rc = -1, saved;
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_NOCTTY | O_CLOEXEC)) ==
+	    -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto out;
+	if (!S_ISCHR(st.st_mode)) {
+		errno = ENODEV;
+		goto out;
+	}
+	while (n > 0) {
+		if ((r = read(fd, p, n)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			goto out;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	rc = 0;
+out:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return rc;
+}
+#endif
+
+/* n random bytes into buf from the kernel: 0, or -1 with errno set. */
+int
+compat_random(void *buf, size_t n)
+{
+#if defined(HAVE_GETRANDOM)
+	unsigned char	*p = buf;
+	ssize_t		 r;
+
+	while (n > 0) {
+		if ((r = getrandom(p, n, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+#elif defined(HAVE_ARC4RANDOM_BUF)
+	arc4random_buf(buf, n);
+	return 0;
+#else
+	return read_urandom(buf, n);
+#endif
+}
+
+#if !defined(HAVE_EXPLICIT_BZERO) && !defined(HAVE_MEMSET_S)
+/* memset through a pointer the compiler cannot see through. */
+static void	*(*const volatile wipe_memset)(void *, int, size_t) = memset;
+#endif
+
+/* Overwrite n bytes at p with zeros; not optimised away. */
+void
+compat_wipe(void *p, size_t n)
+{
+	if (p == NULL || n == 0)
+		return;
+#if defined(HAVE_EXPLICIT_BZERO)
+	explicit_bzero(p, n);
+#elif defined(HAVE_MEMSET_S)
+	(void)memset_s(p, n, 0, n);
+#else
+	(void)wipe_memset(p, 0, n);
+#endif
+}
+
+/*
+ * Non-dumpable and not traceable, until the next exec.  Returns 1 when
+ * done, 0 when the system has no such switch, -1 when it refused.
+ */
+int
+compat_nodump(void)
+{
+#if defined(HAVE_PR_SET_DUMPABLE)
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 1 : -1;
+#elif defined(HAVE_PROC_TRACE_CTL)
+	int	 v = PROC_TRACE_CTL_DISABLE_EXEC;
+
+	return procctl(P_PID, getpid(), PROC_TRACE_CTL, &v) == 0 ? 1 : -1;
+#else
+	return 0;
+#endif
+}
+
+#if defined(ALLOC_HEADER)
+/*
+ * The header fallback: each block is HDR bytes holding the size asked
+ * for, then the caller's bytes.  Blocks are only ever seen past HDR.
+ */
+void *
+wipe_malloc(size_t n)
+{
+	unsigned char	*p;
+
+	if (n > SIZE_MAX - HDR) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((p = malloc(HDR + n)) == NULL)
+		return NULL;
+	memcpy(p, &n, sizeof(n));
+	return p + HDR;
+}
+
+/* calloc(3) for the wipe_* family: zeroed, with overflow checked. */
+void *
+wipe_calloc(size_t m, size_t n)
+{
+	void	*p;
+
+	if (n != 0 && m > SIZE_MAX / n) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((p = wipe_malloc(m * n)) != NULL)
+		memset(p, 0, m * n);
+	return p;
+}
+
+/* The size kept in p's header, 0 for NULL. */
+size_t
+compat_usable_size(void *p)
+{
+	size_t	 n;
+
+	if (p == NULL)
+		return 0;
+	memcpy(&n, (unsigned char *)p - HDR, sizeof(n));
+	return n;
+}
+
+/* Wipe the header and the block, then free it.  Accepts NULL. */
+void
+wipe_free_any(void *p)
+{
+	unsigned char	*b;
+
+	if (p == NULL)
+		return;
+	b = (unsigned char *)p - HDR;
+	compat_wipe(b, HDR + compat_usable_size(p));
+	free(b);
+}
+#else
+/* malloc(3), as the allocator table's; the system knows the sizes. */
+void *
+wipe_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+/* calloc(3), as the allocator table's. */
+void *
+wipe_calloc(size_t m, size_t n)
+{
+	return calloc(m, n);
+}
+
+/* The usable size of p as the system allocator knows it, 0 for NULL. */
+size_t
+compat_usable_size(void *p)
+{
+	if (p == NULL)
+		return 0;
+#if defined(HAVE_MALLOC_USABLE_SIZE)
+	return malloc_usable_size(p);
+#else
+	return malloc_size(p);
+#endif
+}
+
+/* Wipe the whole block, then free it.  Accepts NULL. */
+void
+wipe_free_any(void *p)
+{
+	if (p == NULL)
+		return;
+	compat_wipe(p, compat_usable_size(p));
+	free(p);
+}
+#endif
+
+/* realloc(3) that wipes the old block: copy, wipe, free. */
+void *
+wipe_realloc(void *p, size_t n)
+{
+	void	*q;
+	size_t	 old;
+
+	if (p == NULL)
+		return wipe_malloc(n);
+	if ((q = wipe_malloc(n == 0 ? 1 : n)) == NULL)
+		return NULL;
+	old = compat_usable_size(p);
+	memcpy(q, p, old < n ? old : n);
+	wipe_free_any(p);
+	return q;
+}
+
+/* strdup(3) for the allocator table (its result is freed wiped). */
+char *
+wipe_strdup(const char *s)
+{
+	char	*p;
+	size_t	 n = strlen(s) + 1;
+
+	if ((p = wipe_malloc(n)) != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* The primitives chosen, for the unit tests and bug reports. */
+const char *
+compat_choice(void)
+{
+	return "random=" RANDOM_NAME " wipe=" WIPE_NAME " nodump="
+	    NODUMP_NAME " size=" SIZE_NAME;
+}

@@ -1,0 +1,54 @@
+/*
+ * The platform layer: the few primitives that differ between Linux
+ * (glibc, musl), macOS and the BSDs.  Each has the best primitive the
+ * system offers and a portable fallback; compat.c alone chooses, and
+ * -DCOMPAT_FALLBACK (make COMPAT_FALLBACK=1) forces every fallback.
+ */
+#ifndef COMPAT_H
+#define COMPAT_H
+
+#include <stddef.h>
+
+/* The name dlopen(3) finds libcurl by (libcurl.c). */
+#if defined(__APPLE__)
+#define COMPAT_LIBCURL	"libcurl.4.dylib"
+#elif defined(__OpenBSD__)
+#define COMPAT_LIBCURL	"libcurl.so"	/* ld.so picks the newest */
+#else
+#define COMPAT_LIBCURL	"libcurl.so.4"
+#endif
+
+/* n random bytes into buf from the kernel: 0, or -1 with errno set. */
+int		 compat_random(void *, size_t);
+
+/* Overwrite n bytes at p with zeros; not optimised away. */
+void		 compat_wipe(void *, size_t);
+
+/*
+ * Make this process non-dumpable and not traceable where the system
+ * can (core dumps are also off through RLIMIT_CORE, in process.c).
+ * Returns 1 when done, 0 when the system has no such switch, -1 when
+ * it refused.
+ */
+int		 compat_nodump(void);
+
+/*
+ * Allocator functions for libraries (jansson, libcurl) whose free wipes
+ * the whole block first: parsed tokens, request buffers holding the
+ * credentials.  A block from one of them goes to wipe_free_any() or
+ * wipe_realloc() only, and those take blocks from these only (the
+ * fallback keeps each block's size in a header of its own).
+ */
+void		*wipe_malloc(size_t);
+void		*wipe_calloc(size_t, size_t);
+void		*wipe_realloc(void *, size_t);
+char		*wipe_strdup(const char *);
+void		 wipe_free_any(void *);
+
+/* Bytes that wipe_free_any(p) wipes: at least what was asked for. */
+size_t		 compat_usable_size(void *);
+
+/* The primitives chosen, as "random=... wipe=... nodump=... size=...". */
+const char	*compat_choice(void);
+
+#endif /* !COMPAT_H */
