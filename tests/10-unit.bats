@@ -199,6 +199,8 @@ refuse() {
 	b=$("$UNIT" name v2 secret '' https://x/ tid '' basic '' '' '')
 	[ "$a" != "$b" ]
 	[ "$a" = "$("$UNIT" name v2 secret '' https://x/t id '' basic '' '' '')" ]
+}
+
 # The platform layer (src/compat.c).  The release build uses the
 # system's primitives; the sanitizer build (ct-unit-asan) is built with
 # COMPAT_FALLBACK, so these tests run against every portable fallback.
