@@ -292,7 +292,7 @@ process_spawn(char **argv, const char *var, const char *path, pid_t *pid)
 {
 	struct token_vars v = { 0 };
 	struct token	 none = { 0 };
-	int		 i;
+	int		 i, e;
 
 	if ((*pid = fork()) == -1) {
 		warnmsg("cannot start %s: %s", argv[0], strerror(errno));
@@ -308,7 +308,8 @@ process_spawn(char **argv, const char *var, const char *path, pid_t *pid)
 		_exit(126);
 	process_reset();
 	execvp(argv[0], argv);
-	warnmsg("%s: %s", argv[0], errno == ENOENT ? "command not found" :
-	    strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	e = errno;
+	warnmsg("%s: %s", argv[0], e == ENOENT ? "command not found" :
+	    strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
 }

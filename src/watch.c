@@ -23,6 +23,7 @@
 #define BACKOFF_MIN_MS	1000LL
 #define BACKOFF_MAX_MS	30000LL
 #define TICK_MS		100LL		/* longest sleep between checks */
+#define GRACE_MS	10000LL		/* for a command told to stop */
 
 struct watch {
 	struct settings	*set;
@@ -33,7 +34,7 @@ struct watch {
 	char		*path;		/* owned: the file kept fresh */
 	pid_t		 child;		/* -1: none, or it ended */
 	int		 status;	/* the child's, as a shell reports it */
-	long long	 expires_ms;	/* monotonic; LLONG_MAX: no expiry */
+	long long	 expires_ms;	/* monotonic; -1: no expiry */
 	long long	 backoff_ms;
 };
 
@@ -207,16 +208,23 @@ refresh(struct watch *w, long long *next)
 	return CT_OK;
 }
 
-/* Stop a child that is still running, and take the file away. */
+/*
+ * Stop a child that is still running (SIGTERM, then SIGKILL after a
+ * grace period), and take the file and its directory away.
+ */
 static void
 finish(struct watch *w)
 {
-	int	 st;
+	long long	 until = now_ms() + GRACE_MS;
 
-	if (w->child != -1) {
+	if (w->child != -1)
 		(void)kill(w->child, SIGTERM);
-		while (waitpid(w->child, &st, 0) == -1 && errno == EINTR)
-			continue;
+	while (w->child != -1 && !child_ended(w)) {
+		if (now_ms() >= until) {
+			(void)kill(w->child, SIGKILL);
+			until = now_ms() + GRACE_MS;
+		}
+		nap(TICK_MS);
 	}
 	if (w->path != NULL)
 		(void)unlink(w->path);
