@@ -306,7 +306,10 @@ on_alarm(int sig)
 	(void)sig;
 }
 
-/* Block on the lock until it is ours or the deadline passes. */
+/*
+ * Block on the lock until it is ours, the deadline passes or SIGINT or
+ * SIGTERM is caught (-1 for both).
+ */
 static int
 wait_lock(int fd, long long deadline_ms)
 {
@@ -324,7 +327,7 @@ wait_lock(int fd, long long deadline_ms)
 			rc = 0;
 			break;
 		}
-		if (errno != EINTR)
+		if (errno != EINTR || interrupted())
 			break;
 	}
 	setitimer(ITIMER_REAL, &off, NULL);
@@ -360,6 +363,8 @@ cache_lock(struct cache *c)
 	note(c, "waiting for another collibra-token to fetch");
 	if (wait_lock(fd, c->set->deadline_ms) == -1) {
 		close(fd);
+		if (interrupted())
+			return CT_ERR_SIGNAL;
 		warnmsg("timed out waiting for another collibra-token "
 		    "process to fetch the token");
 		return CT_ERR_NETWORK;
