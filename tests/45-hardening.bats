@@ -126,14 +126,14 @@ print("%.2f" % (b - a))'
 
 @test "retries never run past --timeout" {
 	SECONDS=0
-	run --separate-stderr "$CT" --timeout 2 --retries 10 --url "$MOCK_URL/hang"
+	run --separate-stderr "$CT" --timeout 1 --retries 10 --url "$MOCK_URL/hang"
 	assert_equal "$status" 3
-	((SECONDS <= 3))
+	((SECONDS <= 2))
 	SECONDS=0
-	run --separate-stderr "$CT" --timeout 2 --retries 10 --url "$MOCK_URL/slow/0.4/status/503"
+	run --separate-stderr "$CT" --timeout 1 --retries 10 --url "$MOCK_URL/slow/0.3/status/503"
 	# the 503 (5), or the timeout (3) of an attempt the deadline cut short
 	assert_regex "$status" '^[35]$'
-	((SECONDS <= 3))
+	((SECONDS <= 2))
 }
 
 # start_hanging [ARGS...]: the tool in the background against a server that
