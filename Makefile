@@ -122,4 +122,6 @@ uninstall:
 	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
 
 clean:
-	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT)
+	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT) \
+	    tests/fuzz/*-fuzz
+	rm -rf tests/fuzz/obj tests/log
