@@ -86,15 +86,17 @@ $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)
 
-# Install what is missing (Debian packages), then run every test.
-check: deps
-	$(MAKE) --no-print-directory portcheck
-	$(MAKE) --no-print-directory test
+# The complete gate: install what is missing (Debian packages), build,
+# then every suite against the release and the sanitizer builds, valgrind
+# memcheck and a bounded fuzz run, in parallel (tests/run); the wall time
+# of each part, then one "N passed, N failed" line.
+check:
+	@MAKE='$(MAKE)' tests/run --check
 
-# Every suite against the release build (valgrind memcheck included),
-# then against the sanitizer build; one "N passed, N failed" summary.
-test: collibra-token $(UNIT) $(ASAN) $(ASAN_UNIT)
-	tests/run --all
+# The inner loop: the release build and every bats suite but memcheck,
+# in parallel.
+test:
+	@MAKE='$(MAKE)' tests/run --test
 
 # The main paths under valgrind memcheck; fails on any error or leak.
 memcheck: collibra-token $(UNIT)
@@ -129,7 +131,8 @@ $(ZIG_STAMP):
 	$(ZIG) version | grep -qx '$(ZIG_VERSION)'
 	touch $@
 
-# Bounded libFuzzer runs of every parser of outside input (clang).
+# Bounded libFuzzer runs of every parser of outside input (clang); make
+# check runs them for $FUZZ_SECONDS too, default 6.
 FUZZ_SECONDS	?= 60
 fuzz: deps
 	tests/fuzz/run $(FUZZ_SECONDS)
@@ -166,5 +169,7 @@ uninstall:
 	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
 
 clean:
-	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT)
+	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT) \
+	    tests/fuzz/*-fuzz
+	rm -rf tests/fuzz/obj tests/log
 	rm -rf build/include

@@ -548,8 +548,8 @@ on_alarm(int sig)
 }
 
 /*
- * Block on the lock until it is ours (0), the deadline passes (-1) or
- * SIGINT or SIGTERM is caught (-2).
+ * Block on the lock until it is ours, the deadline passes or SIGINT or
+ * SIGTERM is caught (-1 for both).
  */
 static int
 wait_lock(int fd, long long deadline_ms)
@@ -568,7 +568,7 @@ wait_lock(int fd, long long deadline_ms)
 			rc = 0;
 			break;
 		}
-		if (errno != EINTR)
+		if (errno != EINTR || interrupted())
 			break;
 	}
 	if (rc == -1 && interrupted())
@@ -607,7 +607,7 @@ cache_lock(struct cache *c)
 	note(c, "waiting for another collibra-token to fetch");
 	if ((rc = wait_lock(fd, c->set->deadline_ms)) != 0) {
 		close(fd);
-		if (rc == -2)
+		if (interrupted())
 			return CT_ERR_SIGNAL;
 		warnmsg("timed out waiting for another collibra-token "
 		    "process to fetch the token");

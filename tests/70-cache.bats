@@ -13,6 +13,17 @@ setup() {
 	CACHE=$COLLIBRA_TOKEN_CACHE_DIR
 }
 
+# await_request N: wait (up to ~10 s) until the mock has more than N
+# requests, i.e. a background call holds the lock and is being answered.
+await_request() {
+	local i
+	for i in $(seq 200); do
+		(($(mock_requests) > $1)) && return 0
+		sleep 0.05
+	done
+	fail "no request reached the mock"
+}
+
 # entry: the path of the one cache entry.
 entry() {
 	find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*' | head -n 1
@@ -41,10 +52,11 @@ entry() {
 
 @test "json from the cache gives the remaining lifetime" {
 	run --separate-stderr "$CT" --url "$MOCK_URL/expires/300"
-	sleep 2
+	# a second on the clock later, at least one second less is left
+	sleep 1
 	run --separate-stderr "$CT" -f json --url "$MOCK_URL/expires/300"
 	assert_success
-	assert_regex "$output" '"expires_in":(29[0-8]),'
+	assert_regex "$output" '"expires_in":(29[0-9]),'
 	run --separate-stderr "$CT" -f shell --url "$MOCK_URL/expires/300"
 	assert_success
 }
@@ -55,10 +67,11 @@ entry() {
 	run --separate-stderr "$CT" --url "$MOCK_URL/expires/65" --min-ttl 64
 	run --separate-stderr "$CT" --url "$MOCK_URL/expires/65" --min-ttl 64
 	assert_equal "$(requests_since "$n")" 1
-	sleep 2
-	run --separate-stderr "$CT" -v --url "$MOCK_URL/expires/65" --min-ttl 64
+	# 64 or 65 s left (a second may tick over): less than 66, without
+	# waiting for the clock
+	run --separate-stderr "$CT" -v --url "$MOCK_URL/expires/65" --min-ttl 66
 	assert_success
-	assert_regex "$stderr" 'cache: expired \(6[0-3] s left, --min-ttl 64\)'
+	assert_regex "$stderr" 'cache: expired \(6[0-5] s left, --min-ttl 66\)'
 	assert_equal "$(requests_since "$n")" 2
 	COLLIBRA_TOKEN_MIN_TTL=10 run --separate-stderr "$CT" -v --url "$MOCK_URL/expires/65"
 	assert_regex "$stderr" 'cache: hit'
@@ -285,7 +298,7 @@ entry() {
 	for i in $(seq 16); do
 		{
 			rc=0
-			"$CT" --retries 0 --url "$MOCK_URL/slow/3/status/503" >"$BATS_TEST_TMPDIR/out.$i" \
+			"$CT" --retries 0 --url "$MOCK_URL/slow/2/status/503" >"$BATS_TEST_TMPDIR/out.$i" \
 				2>"$BATS_TEST_TMPDIR/err.$i" || rc=$?
 			echo "$rc" >"$BATS_TEST_TMPDIR/rc.$i"
 		} &
@@ -296,26 +309,31 @@ entry() {
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/err.* | sort -u)" 'collibra-token: server error: HTTP 503'
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/out.*)" ''
 	# a later call tries again
-	run --separate-stderr "$CT" --retries 0 --url "$MOCK_URL/slow/3/status/503"
+	run --separate-stderr "$CT" --retries 0 --url "$MOCK_URL/slow/2/status/503"
 	assert_equal "$(requests_since "$n")" 2
 }
 
 @test "waiting for another process counts against --timeout" {
+	local holder n
+	n=$(mock_requests)
 	"$CT" --url "$MOCK_URL/delay/4" >/dev/null 2>&1 &
-	sleep 0.5
+	holder=$!
+	await_request "$n"
 	SECONDS=0
 	run --separate-stderr "$CT" --url "$MOCK_URL/delay/4" --timeout 1
 	assert_equal "$status" 3
 	assert_regex "$stderr" 'timed out waiting for another collibra-token'
 	((SECONDS <= 2))
-	wait
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" || true
 }
 
 @test "a process killed while fetching leaves no lock that blocks others" {
 	local pid n
+	n=$(mock_requests)
 	"$CT" --url "$MOCK_URL/delay/10" >/dev/null 2>&1 &
 	pid=$!
-	sleep 0.5
+	await_request "$n"
 	kill -9 "$pid"
 	wait "$pid" || true
 	n=$(mock_requests)
@@ -351,6 +369,7 @@ entry() {
 	assert_equal "$(stat -c %a "$h/.cache/collibra-token")" 700
 	assert_equal "$(stat -c %a "$h/.cache")" 700
 	# relative XDG paths are ignored
-	env -u XDG_RUNTIME_DIR XDG_CACHE_HOME=relative HOME=$h "$CT" >/dev/null
-	[ ! -e relative ]
+	(cd "$BATS_TEST_TMPDIR" &&
+		env -u XDG_RUNTIME_DIR XDG_CACHE_HOME=relative HOME=$h "$CT" >/dev/null)
+	[ ! -e "$BATS_TEST_TMPDIR/relative" ]
 }

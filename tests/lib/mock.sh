@@ -23,7 +23,12 @@
 # $MOCK_CREDS.  The scenario goes before the token path, so a tool's base URL
 # is e.g. "$MOCK_URL/status/503" (see tests/mock-server.py).
 
-_MOCK_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# (no fork when sourced by an absolute path, as bats does for every test)
+if [[ ${BASH_SOURCE[0]} == /*/* ]]; then
+	_MOCK_LIB_DIR=${BASH_SOURCE[0]%/*}
+else
+	_MOCK_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+fi
 : "${MOCK_SERVER:=$_MOCK_LIB_DIR/../mock-server.py}"
 # The real interpreter behind `python3`, resolved once and exported: a pyenv
 # shim costs ~0.3 s per call, which adds up over hundreds of requests.
