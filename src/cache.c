@@ -548,33 +548,39 @@ on_alarm(int sig)
 }
 
 /*
- * Block on the lock until it is ours, the deadline passes or SIGINT or
- * SIGTERM is caught (-1 for both).
+ * Block on the lock until it is ours (CT_OK), SIGINT or SIGTERM is
+ * caught (CT_ERR_SIGNAL) or the deadline passes (CT_ERR_NETWORK, after
+ * a message).
  */
-static int
+static enum ct_err
 wait_lock(int fd, long long deadline_ms)
 {
 	struct sigaction sa = { .sa_handler = on_alarm }, old;
 	struct itimerval tick = { { 0, 50000 }, { 0, 50000 } }, off = { 0 };
-	int		 rc = -1;
+	enum ct_err	 rc = CT_ERR_NETWORK;
 
 	/* no SA_RESTART: the 50 ms tick interrupts flock to check time */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, &old) == -1)
-		return -1;
+	if (sigaction(SIGALRM, &sa, &old) == -1) {
+		warnmsg("cannot wait for the cache lock: %s", strerror(errno));
+		return CT_ERR_INTERNAL;
+	}
 	setitimer(ITIMER_REAL, &tick, NULL);
 	while (!interrupted() && now_ms() < deadline_ms) {
 		if (flock(fd, LOCK_EX) == 0) {
-			rc = 0;
+			rc = CT_OK;
 			break;
 		}
-		if (errno != EINTR || interrupted())
+		if (errno != EINTR)
 			break;
 	}
-	if (rc == -1 && interrupted())
-		rc = -2;
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);
+	if (rc != CT_OK && interrupted())
+		return CT_ERR_SIGNAL;
+	if (rc != CT_OK)
+		warnmsg("timed out waiting for another collibra-token "
+		    "process to fetch the token");
 	return rc;
 }
 
@@ -588,7 +594,8 @@ enum ct_err
 cache_lock(struct cache *c)
 {
 	char	 path[sizeof(c->name) + 5];
-	int	 fd, rc;
+	enum ct_err	 rc;
+	int		 fd;
 
 	if (c->dirfd == -1)
 		return CT_OK;
@@ -605,13 +612,9 @@ cache_lock(struct cache *c)
 	c->waited = 1;
 	c->since_ns = wall_ns();
 	note(c, "waiting for another collibra-token to fetch");
-	if ((rc = wait_lock(fd, c->set->deadline_ms)) != 0) {
+	if ((rc = wait_lock(fd, c->set->deadline_ms)) != CT_OK) {
 		close(fd);
-		if (interrupted())
-			return CT_ERR_SIGNAL;
-		warnmsg("timed out waiting for another collibra-token "
-		    "process to fetch the token");
-		return CT_ERR_NETWORK;
+		return rc;
 	}
 	c->lockfd = fd;
 	return CT_OK;
