@@ -43,8 +43,8 @@ override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
 override LDFLAGS += $(HARDEN_LD)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
-LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c src/output.c \
-		  src/cache.c src/seal.c src/libcurl.c src/retry.c \
+LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c \
+		  src/output.c src/cache.c src/seal.c src/libcurl.c src/retry.c \
 		  src/process.c src/profile.c src/secret.c \
 		  src/util.c src/watch.c src/compat.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
@@ -76,12 +76,13 @@ tests/unit.o: CPPFLAGS += -Isrc
 # (-DCOMPAT_FALLBACK in ASAN_FLAGS): the suites run once against the
 # system's primitives (release build) and once against the fallbacks
 # (this one), so that both fit in the time of make check.
-$(ASAN): src/main.c $(LIB_SRCS) src/extern.h src/compat.h
+$(ASAN): src/main.c $(LIB_SRCS) src/extern.h src/compat.h src/libcurl.h
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    src/main.c $(LIB_SRCS) $(LDLIBS)
 
-$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h
+$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h \
+		    src/libcurl.h
 	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)

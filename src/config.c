@@ -655,6 +655,13 @@ config_resolve(const struct cli *c, struct settings *s)
 	    (rc = resolve_cache_dir(s)) != CT_OK ||
 	    (rc = resolve_trust(s)) != CT_OK)
 		return rc;
+	if (SET_NUM(s, FORMAT) == FORMAT_GITHUB &&
+	    (SET_STR(s, OUTPUT) != NULL || SET_NUM(s, WATCH))) {
+		warnmsg("%s: the github format masks the token on standard "
+		    "output; it goes with neither -o nor --watch",
+		    SET_FROM(s, FORMAT));
+		return CT_ERR_USAGE;
+	}
 	s->verbose = (int)SET_NUM(s, VERBOSE);
 	s->github_env = env("GITHUB_ENV");
 	s->runtime_dir = env("XDG_RUNTIME_DIR");
@@ -687,6 +694,19 @@ print_value(FILE *f, const char *name, const char *val, const char *unit,
 	fprintf(f, "%s%s: %s%s%s (%s)\n", lead, name, safe,
 	    unit != NULL ? " " : "", unit != NULL ? unit : "", from);
 	free(safe);
+}
+
+/* The token URL, a password in it hidden (the URL is refused later). */
+static void
+print_url(FILE *f, const struct settings *s)
+{
+	char	*shown = NULL;
+
+	if (s->token_url != NULL && (shown = redact_userinfo(s->token_url,
+	    strlen(s->token_url))) == NULL)
+		return;
+	print_value(f, "token URL", shown, NULL, s->token_url_from);
+	free(shown);
 }
 
 /* The client secret: its size and source, never its bytes. */
@@ -744,8 +764,7 @@ config_print(FILE *f, const struct settings *s)
 		fprintf(f, "%sconfig file: %s\n", lead, s->profile.path);
 	for (i = 0; i < SET__MAX; i++) {
 		if (i == SET_TOKEN_URL)
-			print_value(f, "token URL", s->token_url, NULL,
-			    s->token_url_from);
+			print_url(f, s);
 		else if (i == SET_SECRET)
 			print_secret(f, s);
 		else if (i == SET_INSECURE && SET_NUM(s, INSECURE))

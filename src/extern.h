@@ -408,7 +408,7 @@ void		 process_reset(void);
 void		 process_watch_signals(void);
 int		 process_take_signal(void);
 void		 process_note_signal(int);
-int		 process_child_changed(void);
+void		 process_forget_signal(void);
 enum ct_err	 process_spawn(char **, const char *, const char *,
 		    pid_t *);
 

@@ -107,9 +107,9 @@ url_refusal(const struct settings *s, const char *scheme, const char *host,
 /*
  * Check the URL as given (--url or --token-url) with libcurl's own
  * parser, so that what is checked is what libcurl will use (the token
- * path appended to a base URL changes no part checked here): https, or http to a loopback host
- * (then s->allow_http is set); no credentials, no fragment; no query in
- * a base URL.  Called before the first request, not on a cache hit: an
+ * path appended to a base URL changes no part checked here): https,
+ * or http to a loopback host (then s->allow_http is set); no
+ * credentials, no fragment; no query in a base URL.  Called before the first request, not on a cache hit: an
  * entry is only ever stored for a URL that passed.  Prints the reason
  * on failure.
  */
@@ -577,9 +577,11 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 		/* cleartext to a loopback host: never via any proxy */
 		SETOPT(h, CURLOPT_PROXY, "");
 		SETOPT(h, CURLOPT_NOPROXY, "*");
-	} else if (s->val[SET_PROXY].level < LEVEL_AMBIENT)
-		/* a proxy from the environment is libcurl's, with NO_PROXY */
+	} else if (s->val[SET_PROXY].level < LEVEL_AMBIENT) {
+		/* a proxy named by the user: NO_PROXY does not apply */
 		SETOPT(h, CURLOPT_PROXY, SET_STR(s, PROXY));
+		SETOPT(h, CURLOPT_NOPROXY, "");
+	}	/* else libcurl's own: the variables with NO_PROXY */
 	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
 	SETOPT(h, CURLOPT_WRITEDATA, c);
 	SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);

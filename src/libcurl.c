@@ -6,6 +6,7 @@
  */
 #include <dlfcn.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "compat.h"
 #include "extern.h"
@@ -34,11 +35,16 @@ libcurl_load(void)
 #define X(f)								\
 	if ((*(void **)&curl.f = dlsym(handle, "curl_" #f)) == NULL) {	\
 		warnmsg("%s lacks curl_%s", LIBCURL_SONAME, #f);	\
-		return CT_ERR_INTERNAL;					\
+		goto fail;						\
 	}
 	CURL_FUNCS(X)
 #undef X
 	return CT_OK;
+fail:
+	(void)dlclose(handle);
+	handle = NULL;
+	memset(&curl, 0, sizeof(curl));
+	return CT_ERR_INTERNAL;
 }
 
 /*

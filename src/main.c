@@ -105,15 +105,26 @@ struct pipeline {
 	struct cache	*cache;
 };
 
-/* --watch's fetch: a new token from the server, then cached. */
+/*
+ * --watch's fetch: a new token from the server, then cached; a secret
+ * command runs again for it.
+ */
 static enum ct_err
 refresh(void *arg, struct token **tok)
 {
 	struct pipeline	*p = arg;
+	struct settings	*s = p->set;
 
-	if (p->set->cache == CACHE_ON)
-		p->set->cache = CACHE_REFRESH;
-	return get_token(p->set, p->cache, tok);
+	if (s->cache == CACHE_ON)
+		s->cache = CACHE_REFRESH;
+	if (s->secret_kind == SECRET_COMMAND) {
+		/* run it again: the secret may have been rotated */
+		wipe_free(s->secret, s->secret_size);
+		s->secret = NULL;
+	}
+	/* the lock wait of this refresh gets its own --timeout */
+	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
+	return get_token(s, p->cache, tok);
 }
 
 /* Hand the token on: --watch, a command's environment, or output. */

@@ -208,8 +208,9 @@ process_exec(char **argv)
 	return CT_ERR_NOEXEC;
 }
 
-static volatile sig_atomic_t got_hup, got_quit, got_chld;
+static volatile sig_atomic_t got_hup, got_quit;
 
+/* SIGCHLD only has to end a sleep: it is caught, and nothing noted. */
 static void
 on_watch_signal(int sig)
 {
@@ -217,8 +218,6 @@ on_watch_signal(int sig)
 		got_hup = 1;
 	else if (sig == SIGQUIT)
 		got_quit = 1;
-	else
-		got_chld = 1;
 }
 
 /*
@@ -239,19 +238,15 @@ process_watch_signals(void)
 }
 
 /*
- * The next of SIGINT, SIGTERM, SIGHUP and SIGQUIT caught since the last
- * call, or 0.  SIGINT and SIGTERM stay noted for interrupted() and
- * reraise(); the others are taken.
+ * The next of SIGINT, SIGTERM, SIGHUP and SIGQUIT caught, or 0.  SIGINT
+ * and SIGTERM stay noted for interrupted() and reraise() until
+ * process_forget_signal(); the others are taken.
  */
 int
 process_take_signal(void)
 {
-	static int	 seen;
-
-	if (caught != 0 && caught != seen) {
-		seen = caught;
+	if (caught != 0)
 		return caught;
-	}
 	if (got_hup) {
 		got_hup = 0;
 		return SIGHUP;
@@ -263,21 +258,18 @@ process_take_signal(void)
 	return 0;
 }
 
+/* Forget a SIGINT or SIGTERM that was handed on to a child. */
+void
+process_forget_signal(void)
+{
+	caught = 0;
+}
+
 /* Note sig as caught, so that reraise() dies of it. */
 void
 process_note_signal(int sig)
 {
 	caught = sig;
-}
-
-/* True once after a child stopped or ended (SIGCHLD). */
-int
-process_child_changed(void)
-{
-	int	 c = got_chld;
-
-	got_chld = 0;
-	return c;
 }
 
 /*

@@ -221,8 +221,11 @@ secret_from_prompt(const char *client_id, struct secret *out)
 	ssize_t		 r;
 	enum ct_err	 rc = CT_OK;
 
-	if (tcgetattr(STDIN_FILENO, &old) == -1)
+	if (tcgetattr(STDIN_FILENO, &old) == -1) {
+		warnmsg("cannot prompt for the client secret: %s",
+		    strerror(errno));
 		return CT_ERR_USAGE;
+	}
 	if ((buf = xmalloc(CAP + 1)) == NULL)
 		return CT_ERR_INTERNAL;
 	/* echo off before the prompt shows, or a quick typist is echoed */

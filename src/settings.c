@@ -148,7 +148,7 @@ const struct setting settings_table[SET__MAX] = {
 	},
 	[SET_PROXY] = {
 		.name = "proxy", .arg = "URL", .key = "proxy",
-		.ambient = { "HTTPS_PROXY", "https_proxy", "ALL_PROXY" },
+		.ambient = { "https_proxy", "HTTPS_PROXY", "ALL_PROXY" },
 		.kind = KIND_STRING, .chars = CHARS_URL, .max = 2048,
 		.label = "proxy",
 		.help = "use this proxy (NO_PROXY applies to the\n"

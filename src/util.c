@@ -259,20 +259,21 @@ warn_defer(int on)
 
 /*
  * One -v line on stderr, "collibra-token: MESSAGE", when s asks for
- * verbose output.  Untrusted parts must be sanitized by the caller.
+ * verbose output, sanitized whole like warnmsg()'s.
  */
 void
 verbosef(const struct settings *s, const char *fmt, ...)
 {
-	va_list	 ap;
+	char		 raw[1024], safe[1024];
+	va_list		 ap;
 
 	if (s == NULL || !s->verbose)
 		return;
-	fprintf(stderr, "%s: ", PROGNAME);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	sanitize_into(safe, sizeof(safe) - 4, raw, strlen(raw));
+	fprintf(stderr, "%s: %s\n", PROGNAME, safe);
 }
 
 /* The last message warnmsg() printed, or "". */

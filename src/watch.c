@@ -36,6 +36,7 @@ struct watch {
 	int		 status;	/* the child's, as a shell reports it */
 	long long	 expires_ms;	/* monotonic; -1: no expiry */
 	long long	 backoff_ms;
+	int		 written;	/* the file is ours to remove */
 };
 
 /*
@@ -66,9 +67,13 @@ keep(struct watch *w)
 {
 	const struct token *t = *w->tok;
 
+	enum ct_err	 rc;
+
 	w->expires_ms = t->has_expiry ? now_ms() + t->expires_in * 1000 :
 	    -1;
-	return output_file(t, w->set, w->path);
+	if ((rc = output_file(t, w->set, w->path)) == CT_OK)
+		w->written = 1;
+	return rc;
 }
 
 /*
@@ -125,15 +130,19 @@ nap(long long ms)
 
 	if (ms > TICK_MS)
 		ms = TICK_MS;
+	if (ms < 0)
+		ms = 0;
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)(ms * 1000000);
 	(void)nanosleep(&ts, NULL);
 }
 
 /*
- * Wait until the monotonic time at, forwarding signals to the child.
- * Returns CT_OK when it is time to refresh; *done is set when the
- * child ended, and CT_ERR_SIGNAL is returned for a signal to us alone.
+ * Wait until the monotonic time at, forwarding signals to the child
+ * (each one caught is forwarded, then forgotten, so that the fetches
+ * go on).  Returns CT_OK when it is time to refresh; *done is set when
+ * the child ended, and CT_ERR_SIGNAL is returned for a signal to us
+ * alone.
  */
 static enum ct_err
 wait_until(struct watch *w, long long at, int *done)
@@ -147,6 +156,8 @@ wait_until(struct watch *w, long long at, int *done)
 				return CT_ERR_SIGNAL;
 			}
 			(void)kill(w->child, sig);
+			if (sig == SIGINT || sig == SIGTERM)
+				process_forget_signal();
 		}
 		if (child_ended(w)) {
 			*done = 1;
@@ -154,12 +165,15 @@ wait_until(struct watch *w, long long at, int *done)
 		}
 		if (now_ms() >= at)
 			return CT_OK;
-		(void)process_child_changed();
 		nap(at - now_ms());
 	}
 }
 
-/* True if a failed refresh may succeed later: network, 5xx, 429. */
+/*
+ * True if a failed refresh may succeed later: a network error, or a
+ * server error (HTTP 5xx, 429, or another status a token endpoint
+ * should not give, such as a redirect).
+ */
 static int
 transient(enum ct_err rc)
 {
@@ -191,6 +205,10 @@ refresh(struct watch *w, long long *next)
 		*next = refresh_delay_ms(t, SET_NUM(w->set, MIN_TTL));
 		verbosef(w->set, "watch: new token in %s; next in %lld s",
 		    w->path, *next / 1000);
+		return CT_OK;
+	}
+	if (rc == CT_ERR_SIGNAL && w->child != -1) {
+		*next = 0;	/* forward it, then fetch again */
 		return CT_OK;
 	}
 	left = w->expires_ms < 0 ? BACKOFF_MAX_MS : w->expires_ms - now_ms();
@@ -226,7 +244,7 @@ finish(struct watch *w)
 		}
 		nap(TICK_MS);
 	}
-	if (w->path != NULL)
+	if (w->path != NULL && w->written)
 		(void)unlink(w->path);
 	if (w->dir != NULL)
 		(void)rmdir(w->dir);
@@ -269,6 +287,6 @@ watch_run(struct settings *s, struct token **tok, char **command,
 	    (rc = wait_until(&w, now_ms() + next, &done)) == CT_OK && !done)
 		rc = refresh(&w, &next);
 	finish(&w);
-	*status = w.status;
+	*status = done ? w.status : -1;	/* not when finish() stopped it */
 	return rc;
 }

@@ -385,3 +385,19 @@ print(json.loads(sys.stdin.read())["COLLIBRA_TOKEN"])' < <("$BATS_TEST_DIRNAME/g
 	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403 (Content-Type text/html; charset="utf-8")'
 	[[ $stderr != *SECRET-PAGE* ]]
 }
+
+@test "-v and --show-config hide a password in the URL" {
+	run --separate-stderr "$CT" --url "https://user:hunter2@127.0.0.1:$MOCK_PORT" -v
+	assert_equal "$status" 2
+	[[ $stderr != *hunter2* ]]
+	run --separate-stderr "$CT" --url "https://user:hunter2@127.0.0.1:$MOCK_PORT" \
+		--show-config
+	[[ $output != *hunter2* ]]
+	assert_line --partial 'token URL: https://<redacted>@127.0.0.1'
+}
+
+@test "NO_PROXY does not bypass a proxy the user named" {
+	NO_PROXY=127.0.0.1 run --separate-stderr "$CT" --proxy http://127.0.0.1:9 \
+		--retries 0
+	assert_equal "$status" 3
+}

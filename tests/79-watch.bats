@@ -209,3 +209,70 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	run -127 --separate-stderr "$CT" --watch -- no-such-command-xyz
 	assert_equal "$status" 127
 }
+
+@test "-f github goes with neither -o nor --watch: its mask must reach stdout" {
+	run --separate-stderr "$CT" -f github -o "$OUT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'github format masks the token on standard output'
+	[[ ! -e $OUT ]]
+	COLLIBRA_TOKEN_FORMAT=github run --separate-stderr "$CT" --watch -- true
+	assert_equal "$status" 2
+}
+
+@test "--watch -o FILE never removes a FILE it did not write" {
+	echo precious >"$OUT"
+	run --separate-stderr "$CT" --url "$MOCK_URL/body/token-qhome" -f dotenv \
+		--no-cache --watch -o "$OUT"
+	assert_equal "$status" 6
+	assert_equal "$(cat "$OUT")" precious
+}
+
+@test "--watch -- COMMAND: a forwarded signal does not stop the refreshes; the command decides" {
+	local n
+	n=$(mock_requests)
+	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -- sh -c "
+		trap 'echo got-INT' INT
+		echo ready; i=0; while [ \$i -lt 30 ]; do sleep 0.1; i=\$((i + 1)); done
+		echo done" >"$BATS_TEST_TMPDIR/child.out" 2>&1
+	wait_for 'grep -q ready "$BATS_TEST_TMPDIR/child.out"'
+	kill -INT "$WATCH_PID"
+	wait_for '(( $(grep -c got-INT "$BATS_TEST_TMPDIR/child.out") >= 1 ))'
+	kill -INT "$WATCH_PID"
+	reap
+	assert_equal "$status" 0
+	assert_equal "$(grep -c got-INT "$BATS_TEST_TMPDIR/child.out")" 2
+	grep -q done "$BATS_TEST_TMPDIR/child.out"
+	# refreshes went on after the signals
+	(( $(requests_since "$n") >= 3 ))
+}
+
+@test "--watch -- COMMAND: a final refresh failure exits with its code, not the command's" {
+	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -- sleep 20 \
+		2>"$BATS_TEST_TMPDIR/err"
+	sleep 0.3
+	mock_reset_creds
+	reap
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+	assert_equal "$status" 11
+}
+
+@test "--watch: each refresh waits for another process's fetch within its own --timeout" {
+	local out
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	run --separate-stderr "$CT" --url "$MOCK_URL/expires/6"
+	assert_success
+	bg_ct "$CT" --url "$MOCK_URL/expires/6" --timeout 5 --watch -o "$OUT" \
+		2>"$BATS_TEST_TMPDIR/err"
+	wait_for '[[ -s $OUT ]]'
+	# hold every lock of the cache for 3 s, across the first refresh (2 s)
+	for l in "$COLLIBRA_TOKEN_CACHE_DIR"/*.lock; do
+		flock "$l" sleep 3 &
+	done
+	sleep 4
+	kill -TERM "$WATCH_PID"
+	reap
+	assert_equal "$status" 143
+	run cat "$BATS_TEST_TMPDIR/err"
+	refute_output --partial 'timed out waiting'
+}
