@@ -214,26 +214,6 @@ fails_with() {
 	assert_regex "$stderr" 'cannot write the token'
 }
 
-# start_proxy: the CONNECT proxy on a free loopback port; sets PROXY_URL.
-start_proxy() {
-	local dir=$BATS_TEST_TMPDIR/proxy i
-	mkdir -p "$dir"
-	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/mock-proxy.py" --port-file "$dir/port" \
-		--log "$dir/log" </dev/null >"$dir/out" 2>&1 3>&- &
-	PROXY_PID=$!
-	PROXY_LOG=$dir/log
-	for i in $(seq 100); do
-		[ -s "$dir/port" ] && break
-		sleep 0.05
-	done
-	PROXY_URL=http://127.0.0.1:$(cat "$dir/port")
-}
-
-stop_proxy() {
-	kill "$PROXY_PID" 2>/dev/null || true
-	wait "$PROXY_PID" 2>/dev/null || true
-}
-
 @test "--proxy tunnels the request through the proxy" {
 	start_proxy
 	run --separate-stderr "$CT" --proxy "$PROXY_URL"

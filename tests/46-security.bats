@@ -9,29 +9,6 @@ teardown_file() { ct_teardown_file; }
 
 setup() { ct_isolate_config; }
 
-# start_proxy: tests/mock-proxy.py on a free loopback port; sets PROXY_PORT,
-# PROXY_URL and PROXY_LOG.
-start_proxy() {
-	local dir=$BATS_TEST_TMPDIR/proxy
-	mkdir -p "$dir"
-	: >"$dir/log"
-	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/mock-proxy.py" --port-file "$dir/port" \
-		--log "$dir/log" </dev/null >"$dir/out" 2>&1 3>&- &
-	PROXY_PID=$!
-	PROXY_LOG=$dir/log
-	for _ in $(seq 100); do
-		[ -s "$dir/port" ] && break
-		sleep 0.05
-	done
-	PROXY_PORT=$(cat "$dir/port")
-	PROXY_URL=http://127.0.0.1:$PROXY_PORT
-}
-
-stop_proxy() {
-	kill "$PROXY_PID" 2>/dev/null || true
-	wait "$PROXY_PID" 2>/dev/null || true
-}
-
 # free_port: a loopback port that nothing listens on.
 free_port() {
 	"$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
