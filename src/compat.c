@@ -340,3 +340,14 @@ compat_choice(void)
 	return "random=" RANDOM_NAME " wipe=" WIPE_NAME " nodump="
 	    NODUMP_NAME " size=" SIZE_NAME;
 }
+
+int
+compat_from_terminal(const siginfo_t *si)
+{
+#if defined(__linux__) && defined(SI_KERNEL) && !defined(COMPAT_FALLBACK)
+	return si != NULL && si->si_code == SI_KERNEL;
+#else
+	(void)si;
+	return 0;
+#endif
+}

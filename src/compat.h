@@ -7,6 +7,7 @@
 #ifndef COMPAT_H
 #define COMPAT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 /* The name dlopen(3) finds libcurl by (libcurl.c). */
@@ -31,6 +32,12 @@ void		 compat_wipe(void *, size_t);
  * it refused.
  */
 int		 compat_nodump(void);
+
+/*
+ * True if the kernel sent the signal of si (the terminal: ^C, ^\, a
+ * hangup), not kill(2).  Known on Linux (SI_KERNEL); 0 elsewhere.
+ */
+int		 compat_from_terminal(const siginfo_t *);
 
 /*
  * Allocator functions for libraries (jansson, libcurl) whose free wipes

@@ -406,7 +406,7 @@ enum ct_err	 process_env(const struct token *, const char *);
 enum ct_err	 process_exec(char **);
 void		 process_reset(void);
 void		 process_watch_signals(void);
-int		 process_take_signal(void);
+int		 process_take_signal(int *);
 void		 process_note_signal(int);
 void		 process_forget_signal(void);
 enum ct_err	 process_spawn(char **, const char *, const char *,

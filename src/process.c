@@ -67,12 +67,15 @@ harden(void)
 }
 
 static volatile sig_atomic_t caught;
+static volatile sig_atomic_t caught_tty;	/* ... by the terminal */
 static int		 handled[2];	/* SIGINT, SIGTERM caught by us */
 
 static void
-on_signal(int sig)
+on_signal(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
 	caught = sig;
+	caught_tty = compat_from_terminal(si);
 }
 
 /*
@@ -84,7 +87,8 @@ static void
 signals_install(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM };
-	struct sigaction sa = { .sa_handler = on_signal }, old;
+	struct sigaction sa = { .sa_sigaction = on_signal,
+			    .sa_flags = SA_SIGINFO }, old;
 	size_t		 i;
 
 	sigemptyset(&sa.sa_mask);
@@ -208,16 +212,20 @@ process_exec(char **argv)
 	return CT_ERR_NOEXEC;
 }
 
-static volatile sig_atomic_t got_hup, got_quit;
+static volatile sig_atomic_t got_hup, got_quit, hup_tty, quit_tty;
 
 /* SIGCHLD only has to end a sleep: it is caught, and nothing noted. */
 static void
-on_watch_signal(int sig)
+on_watch_signal(int sig, siginfo_t *si, void *uc)
 {
-	if (sig == SIGHUP)
+	(void)uc;
+	if (sig == SIGHUP) {
 		got_hup = 1;
-	else if (sig == SIGQUIT)
+		hup_tty = compat_from_terminal(si);
+	} else if (sig == SIGQUIT) {
 		got_quit = 1;
+		quit_tty = compat_from_terminal(si);
+	}
 }
 
 /*
@@ -229,7 +237,8 @@ void
 process_watch_signals(void)
 {
 	static const int sigs[] = { SIGHUP, SIGQUIT, SIGCHLD };
-	struct sigaction sa = { .sa_handler = on_watch_signal };
+	struct sigaction sa = { .sa_sigaction = on_watch_signal,
+			    .sa_flags = SA_SIGINFO };
 	size_t		 i;
 
 	sigemptyset(&sa.sa_mask);
@@ -238,21 +247,27 @@ process_watch_signals(void)
 }
 
 /*
- * The next of SIGINT, SIGTERM, SIGHUP and SIGQUIT caught, or 0.  SIGINT
- * and SIGTERM stay noted for interrupted() and reraise() until
+ * The next of SIGINT, SIGTERM, SIGHUP and SIGQUIT caught, or 0;
+ * *tty tells whether the terminal sent it (then the processes of our
+ * foreground group, a child among them, got it too).  SIGINT and
+ * SIGTERM stay noted for interrupted() and reraise() until
  * process_forget_signal(); the others are taken.
  */
 int
-process_take_signal(void)
+process_take_signal(int *tty)
 {
-	if (caught != 0)
+	if (caught != 0) {
+		*tty = caught_tty;
 		return caught;
+	}
 	if (got_hup) {
 		got_hup = 0;
+		*tty = hup_tty;
 		return SIGHUP;
 	}
 	if (got_quit) {
 		got_quit = 0;
+		*tty = quit_tty;
 		return SIGQUIT;
 	}
 	return 0;

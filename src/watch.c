@@ -140,22 +140,23 @@ nap(long long ms)
 /*
  * Wait until the monotonic time at, forwarding signals to the child
  * (each one caught is forwarded, then forgotten, so that the fetches
- * go on).  Returns CT_OK when it is time to refresh; *done is set when
+ * go on; one from the terminal reached the child already).  Returns CT_OK when it is time to refresh; *done is set when
  * the child ended, and CT_ERR_SIGNAL is returned for a signal to us
  * alone.
  */
 static enum ct_err
 wait_until(struct watch *w, long long at, int *done)
 {
-	int	 sig;
+	int	 sig, tty;
 
 	for (;;) {
-		while ((sig = process_take_signal()) != 0) {
+		while ((sig = process_take_signal(&tty)) != 0) {
 			if (w->child == -1) {
 				process_note_signal(sig);
 				return CT_ERR_SIGNAL;
 			}
-			(void)kill(w->child, sig);
+			if (!tty)	/* the terminal's reached it too */
+				(void)kill(w->child, sig);
 			if (sig == SIGINT || sig == SIGTERM)
 				process_forget_signal();
 		}

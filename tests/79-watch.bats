@@ -276,3 +276,17 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	run cat "$BATS_TEST_TMPDIR/err"
 	refute_output --partial 'timed out waiting'
 }
+
+@test "--watch -- COMMAND: ^C at the terminal reaches the command once, not twice" {
+	local out
+	# the portable fallback (the sanitizer build) cannot tell who sent it
+	[[ $CT != *-asan ]] || skip "the fallback build forwards every signal"
+	status=0
+	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 10 \
+		--expect ready --send $'\003' -- \
+		"$CT" --watch -- sh -c 'n=0; trap "n=\$((n + 1)); echo got-INT-\$n" INT
+			echo ready; i=0; while [ $i -lt 15 ]; do sleep 0.1; i=$((i + 1)); done
+			echo "total $n"; exit 4') || status=$?
+	assert_equal "$status" 4
+	[[ $out == *"total 1"* ]] || fail "child saw: $out"
+}
