@@ -109,9 +109,9 @@ url_refusal(const struct settings *s, const char *scheme, const char *host,
  * parser, so that what is checked is what libcurl will use (the token
  * path appended to a base URL changes no part checked here): https,
  * or http to a loopback host (then s->allow_http is set); no
- * credentials, no fragment; no query in a base URL.  Called before the first request, not on a cache hit: an
- * entry is only ever stored for a URL that passed.  Prints the reason
- * on failure.
+ * credentials, no fragment; no query in a base URL.  Called before the
+ * first request, not on a cache hit: an entry is only ever stored for a
+ * URL that passed.  Prints the reason on failure.
  */
 enum ct_err
 http_check_url(struct settings *s)

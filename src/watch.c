@@ -66,7 +66,6 @@ static enum ct_err
 keep(struct watch *w)
 {
 	const struct token *t = *w->tok;
-
 	enum ct_err	 rc;
 
 	w->expires_ms = t->has_expiry ? now_ms() + t->expires_in * 1000 :
@@ -140,9 +139,9 @@ nap(long long ms)
 /*
  * Wait until the monotonic time at, forwarding signals to the child
  * (each one caught is forwarded, then forgotten, so that the fetches
- * go on; one from the terminal reached the child already).  Returns CT_OK when it is time to refresh; *done is set when
- * the child ended, and CT_ERR_SIGNAL is returned for a signal to us
- * alone.
+ * go on; one from the terminal reached the child already).  Returns
+ * CT_OK when it is time to refresh; *done is set when the child ended,
+ * and CT_ERR_SIGNAL is returned for a signal to us alone.
  */
 static enum ct_err
 wait_until(struct watch *w, long long at, int *done)
@@ -155,8 +154,11 @@ wait_until(struct watch *w, long long at, int *done)
 				process_note_signal(sig);
 				return CT_ERR_SIGNAL;
 			}
-			if (!tty)	/* the terminal's reached it too */
+			if (!tty)	/* else the terminal's reached it */
 				(void)kill(w->child, sig);
+			verbosef(w->set, "watch: signal %d %s", sig, tty ?
+			    "came from the terminal, as to the command" :
+			    "forwarded to the command");
 			if (sig == SIGINT || sig == SIGTERM)
 				process_forget_signal();
 		}
