@@ -9,6 +9,11 @@
  *   OpenBSD	arc4random_buf	explicit_bzero	-		header
  *   fallback	/dev/urandom	volatile memset	-		header
  *
+ * The clock of lifetimes and waits counts time suspended: Linux's,
+ * OpenBSD's and FreeBSD's CLOCK_BOOTTIME; macOS's CLOCK_MONOTONIC,
+ * which goes on while the machine sleeps; the fallback is POSIX's
+ * CLOCK_MONOTONIC, which may stop during a suspend.
+ *
  * Anything else, and every build with -DCOMPAT_FALLBACK, gets the
  * fallbacks: POSIX only.  "header" is a size kept in front of each
  * block of the wipe_* allocator.
@@ -20,6 +25,7 @@
 #define HAVE_EXPLICIT_BZERO
 #define HAVE_PR_SET_DUMPABLE
 #define HAVE_MALLOC_USABLE_SIZE
+#define HAVE_CLOCK_BOOTTIME
 #elif defined(__FreeBSD__)
 #if __FreeBSD__ >= 12
 #define HAVE_GETRANDOM
@@ -29,6 +35,7 @@
 #define HAVE_EXPLICIT_BZERO
 #define HAVE_PROC_TRACE_CTL
 #define HAVE_MALLOC_USABLE_SIZE
+#define HAVE_CLOCK_BOOTTIME
 #elif defined(__APPLE__)
 #define HAVE_ARC4RANDOM_BUF
 #define HAVE_MEMSET_S
@@ -36,6 +43,16 @@
 #elif defined(__OpenBSD__)
 #define HAVE_ARC4RANDOM_BUF
 #define HAVE_EXPLICIT_BZERO
+#define HAVE_CLOCK_BOOTTIME
+#endif
+
+/* A clock that counts suspend, or the one that comes closest. */
+#if defined(HAVE_CLOCK_BOOTTIME)
+#define CLOCK_NAME	"boottime"
+#define CLOCK_LIFE	CLOCK_BOOTTIME
+#else
+#define CLOCK_NAME	"monotonic"	/* counts sleep on macOS */
+#define CLOCK_LIFE	CLOCK_MONOTONIC
 #endif
 
 #if defined(HAVE_MEMSET_S)
@@ -60,6 +77,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(HAVE_MALLOC_USABLE_SIZE) && defined(__FreeBSD__)
 #include <malloc_np.h>
@@ -338,7 +356,23 @@ const char *
 compat_choice(void)
 {
 	return "random=" RANDOM_NAME " wipe=" WIPE_NAME " nodump="
-	    NODUMP_NAME " size=" SIZE_NAME;
+	    NODUMP_NAME " size=" SIZE_NAME " clock=" CLOCK_NAME;
+}
+
+long long
+compat_clock_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_LIFE, &ts) == -1)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+clockid_t
+compat_clock_id(void)
+{
+	return CLOCK_LIFE;
 }
 
 int

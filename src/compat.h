@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <time.h>
 
 /* The name dlopen(3) finds libcurl by (libcurl.c). */
 #if defined(__APPLE__)
@@ -55,7 +56,18 @@ void		 wipe_free_any(void *);
 /* Bytes that wipe_free_any(p) wipes: at least what was asked for. */
 size_t		 compat_usable_size(void *);
 
-/* The primitives chosen, as "random=... wipe=... nodump=... size=...". */
+/*
+ * Milliseconds on the clock of lifetimes and waits, one that goes on
+ * while the machine is suspended where the system has one (Linux's
+ * CLOCK_BOOTTIME); compat_clock_id() names it for timers.
+ */
+long long	 compat_clock_ms(void);
+clockid_t	 compat_clock_id(void);
+
+/*
+ * The primitives chosen, as
+ * "random=... wipe=... nodump=... size=... clock=...".
+ */
 const char	*compat_choice(void);
 
 #endif /* !COMPAT_H */

@@ -283,14 +283,11 @@ last_message(void)
 	return last_msg;
 }
 
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds on a clock that counts suspend (compat.c chooses). */
 long long
 now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return compat_clock_ms();
 }
 
 /* Nanoseconds on the wall clock, comparable between processes. */

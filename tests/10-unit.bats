@@ -210,9 +210,9 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 	run "$UNIT" compat
 	assert_success
 	if fallback_build; then
-		assert_output 'random=urandom wipe=volatile nodump=none size=header'
+		assert_output 'random=urandom wipe=volatile nodump=none size=header clock=monotonic'
 	else
-		assert_output 'random=getrandom wipe=explicit_bzero nodump=prctl size=malloc_usable_size'
+		assert_output 'random=getrandom wipe=explicit_bzero nodump=prctl size=malloc_usable_size clock=boottime'
 	fi
 }
 
