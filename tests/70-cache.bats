@@ -187,8 +187,8 @@ entry() {
 	run --separate-stderr "$CT"
 	assert_equal "$(stat -c %a "$CACHE")" 700
 	assert_equal "$(stat -c %a "$(entry)")" 600
-	! grep -qF "$MOCK_TOKEN" "$CACHE"/*
-	! grep -qF "$COLLIBRA_CLIENT_SECRET" "$CACHE"/*
+	run ! grep -qF "$MOCK_TOKEN" "$CACHE"/*
+	run ! grep -qF "$COLLIBRA_CLIENT_SECRET" "$CACHE"/*
 }
 
 @test "a copied entry yields nothing without the secret" {

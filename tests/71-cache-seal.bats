@@ -127,7 +127,7 @@ v1_name() {
 	assert_equal "$(stat -c %a "$key")" 600
 	assert_equal "$(stat -c %s "$key")" 32
 	assert_equal "$(stat -c %a "$(dirname "$key")")" 700
-	! grep -qF "$MOCK_TOKEN" "$CACHE"/*
+	run ! grep -qF "$MOCK_TOKEN" "$CACHE"/*
 	# without the key the entry is useless: a miss, and the command runs
 	mv "$key" "$key.saved"
 	run --separate-stderr "$CT" -v --client-secret-command "$CMD"

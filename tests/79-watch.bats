@@ -194,7 +194,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 }
 
 @test "--watch -- COMMAND: SIGTERM, SIGINT, SIGHUP and SIGQUIT are forwarded; the exit status is the command's" {
-	local sig want
+	local sig
 	for sig in TERM INT HUP QUIT; do
 		bg_ct "$CT" --watch -- sh -c "trap 'echo got-$sig; exit 3' $sig
 			echo ready; while :; do sleep 0.1; done" \
@@ -244,7 +244,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	reap
 	assert_equal "$status" 0
 	assert_equal "$(grep -c got-INT "$BATS_TEST_TMPDIR/child.out")" 2
-	grep -q done "$BATS_TEST_TMPDIR/child.out"
+	grep -q 'done' "$BATS_TEST_TMPDIR/child.out"
 	# refreshes went on after the signals
 	(( $(requests_since "$n") >= 3 ))
 }

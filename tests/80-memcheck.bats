@@ -29,7 +29,7 @@ memcheck() {
 
 @test "memcheck: -vv with the secret from a file" {
 	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$BATS_TEST_TMPDIR/secret"
-	COLLIBRA_CLIENT_SECRET= memcheck 0 -vv --client-secret-file "$BATS_TEST_TMPDIR/secret"
+	COLLIBRA_CLIENT_SECRET='' memcheck 0 -vv --client-secret-file "$BATS_TEST_TMPDIR/secret"
 }
 
 @test "memcheck: cache miss, store, hit and clear" {
@@ -73,9 +73,9 @@ memcheck() {
 		"$BATS_TEST_TMPDIR/secret" >"$cfg"
 	chmod 600 "$cfg"
 	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$BATS_TEST_TMPDIR/secret"
-	COLLIBRA_CLIENT_SECRET= memcheck 0 --config "$cfg" -p prod
+	COLLIBRA_CLIENT_SECRET='' memcheck 0 --config "$cfg" -p prod
 	assert_line --index 0 "set -gx COLLIBRA_TOKEN '$MOCK_TOKEN'"
-	COLLIBRA_CLIENT_SECRET= memcheck 0 --config "$cfg" -p prod --show-config
+	COLLIBRA_CLIENT_SECRET='' memcheck 0 --config "$cfg" -p prod --show-config
 	memcheck 0 -f dotenv --var T --url "$MOCK_URL/body/token-squote"
 	memcheck 6 -f dotenv --url "$MOCK_URL/body/token-quote"
 	printf '[default]\nformat = json\n' >"$BATS_TEST_TMPDIR/gw"
@@ -91,8 +91,8 @@ memcheck() {
 	memcheck 2 --config "$cfg"
 	printf '[profile a]\nurl = x\n' >"$cfg"
 	memcheck 2 --config "$cfg" -p b
-	COLLIBRA_CLIENT_SECRET= memcheck 2 --client-secret-command 'exit 4'
-	COLLIBRA_CLIENT_SECRET= memcheck 2 --client-secret-command 'true'
+	COLLIBRA_CLIENT_SECRET='' memcheck 2 --client-secret-command 'exit 4'
+	COLLIBRA_CLIENT_SECRET='' memcheck 2 --client-secret-command 'true'
 }
 
 @test "memcheck: the watch loop (refreshes, an outage, -o, a command and its end)" {

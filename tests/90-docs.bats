@@ -306,7 +306,7 @@ profile_config() {
 @test "README pairs each short option with the same long one as --help" {
 	local short long
 	while read -r short long; do
-		readme_column Configuration 1 | grep -E -- "\`$long[\` ]" |
+		readme_column Configuration 1 | grep -E -- "\`${long}[\` ]" |
 		    grep -qF -- "\`$short\`" ||
 		    fail "README Configuration: $long is not paired with $short"
 	done < <(help_pairs)
@@ -329,7 +329,7 @@ profile_config() {
 	while read -r opt var; do
 		man_item "$opt" | grep -qE "^\.Ev $var( |$)" ||
 		    fail "man OPTIONS: $opt does not mention $var"
-		readme_section Configuration | grep -E -- "\`$opt[\` ]" |
+		readme_section Configuration | grep -E -- "\`${opt}[\` ]" |
 		    grep -qF -- "\`$var\`" ||
 		    fail "README Configuration: $opt row lacks $var"
 	done < <(help_opt_vars)

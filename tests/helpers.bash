@@ -153,12 +153,14 @@ start_proxy() {
 	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/mock-proxy.py" --port-file "$dir/port" \
 		--log "$dir/log" </dev/null >"$dir/out" 2>&1 3>&- &
 	PROXY_PID=$!
+	# shellcheck disable=SC2034 # for the suites that source this file
 	PROXY_LOG=$dir/log
 	for _ in $(seq 100); do
 		[ -s "$dir/port" ] && break
 		sleep 0.05
 	done
 	PROXY_PORT=$(cat "$dir/port")
+	# shellcheck disable=SC2034
 	PROXY_URL=http://127.0.0.1:$PROXY_PORT
 }
 
