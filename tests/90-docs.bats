@@ -127,7 +127,10 @@ man_item() {
 
 env_names() { grep -oE '[A-Za-z]+(_[A-Za-z]+)+' | sorted_set; }
 
-man_env_vars() { man_section ENVIRONMENT | grep '^\.It Ev ' | env_names; }
+man_env_vars() {
+	man_section ENVIRONMENT | sed -n 's/^\.It Ev //p' |
+	    grep -oE '[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*' | grep -vx Ev | sorted_set
+}
 
 # readme_section TITLE: one "## TITLE" section of the README.
 readme_section() {
@@ -321,7 +324,9 @@ profile_config() {
 
 @test "README configuration lists the same variables as man ENVIRONMENT" {
 	same_set "variables: man ENVIRONMENT vs README Configuration" \
-	    "$(man_env_vars)" "$(readme_column Configuration 2 | env_names)"
+	    "$(man_env_vars)" "$(readme_column Configuration 2 |
+	    grep -oE '`([A-Za-z]+(_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]*)`' | tr -d '`' |
+	    sorted_set)"
 }
 
 @test "man page and README give each option the variable --help gives it" {
