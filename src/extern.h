@@ -272,8 +272,14 @@ struct cache {
 	const struct settings *set;
 };
 
-/* What came back from the token endpoint. */
+/*
+ * What came back from the token endpoint.  hide[] holds the forms of
+ * the secret as it was sent (the bytes, form-encoded, the Basic value),
+ * so that no text of the answer shows one (sanitize_hidden()).
+ */
+#define HIDE_FORMS	3
 struct http_response {
+	char		*hide[HIDE_FORMS];	/* owned, wiped; may be NULL */
 	long		 status;
 	char		*body;		/* owned, NUL-terminated, wiped */
 	size_t		 len;
@@ -420,6 +426,10 @@ void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
+char		*redact(const char *, size_t, const char *const *, size_t,
+		    size_t *);
+char		*sanitize_hidden(const char *, size_t, const char *const *,
+		    size_t, size_t);
 void		 jansson_setup(void);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
