@@ -569,17 +569,20 @@ system_dir(CURL *h, const char *file, const char *dir)
 }
 
 /*
- * Trust: the CAs the user named, else the system's, by its hashed
- * directory when that is the same trust (see system_dir()).
+ * Trust: the CAs the user named (flag or config file), exactly those;
+ * else those of a generic variable or the system's, by the system's
+ * hashed directory when that is the same trust (see system_dir()).
  * Verification stays on unless -k.
  */
 static enum ct_err
 set_trust(CURL *h, const struct settings *s)
 {
 	const char	*file = SET_STR(s, CACERT), *dir = SET_STR(s, CAPATH);
-	const char	*sysdir;
+	const char	*sysdir = NULL;
+	int		 named = s->val[SET_CACERT].level < LEVEL_AMBIENT ||
+			    s->val[SET_CAPATH].level < LEVEL_AMBIENT;
 
-	if ((sysdir = system_dir(h, file, dir)) != NULL) {
+	if (!named && (sysdir = system_dir(h, file, dir)) != NULL) {
 		SETOPT(h, CURLOPT_CAINFO, NULL);
 		SETOPT(h, CURLOPT_CAPATH, sysdir);
 		verbosef(s, "CA: system directory %s", sysdir);
