@@ -308,11 +308,26 @@ resolve_profile(const struct cli *c, struct settings *s)
 }
 
 /*
+ * How strong the source of setting id is, for the URL pair: its level,
+ * with the selected profile above [default] within the config file.
+ * Lower is stronger.
+ */
+static int
+url_rank(const struct settings *s, enum set_id id)
+{
+	const struct value *v = &s->val[id];
+
+	return 2 * (int)v->level + (v->level == LEVEL_PROFILE &&
+	    s->profile.sel[id].value == NULL ? 1 : 0);
+}
+
+/*
  * The token endpoint.  The URL and the token URL are one setting for
- * precedence: the strongest source that gives either wins, and within
- * one source the token URL beats the URL.  --token-url is used as
- * given; --url gets TOKEN_PATH after any trailing slashes.  The http
- * layer parses it before it is used (http_check_url()).
+ * precedence: the strongest source that gives either wins (the selected
+ * profile beats [default]), and within one source the token URL beats
+ * the URL.  --token-url is used as given; --url gets TOKEN_PATH after
+ * any trailing slashes.  The http layer parses it before it is used
+ * (http_check_url()).
  */
 static enum ct_err
 resolve_token_url(struct settings *s)
@@ -320,7 +335,8 @@ resolve_token_url(struct settings *s)
 	const struct value *u = &s->val[SET_URL], *t = &s->val[SET_TOKEN_URL];
 	size_t		 n;
 
-	if (t->str != NULL && (u->str == NULL || t->level <= u->level)) {
+	if (t->str != NULL && (u->str == NULL ||
+	    url_rank(s, SET_TOKEN_URL) <= url_rank(s, SET_URL))) {
 		s->url = t->str;
 		s->token_url_from = t->from;
 		return (s->token_url = xstrdup(t->str)) == NULL ?
