@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -690,25 +692,41 @@ config_resolve(const struct cli *c, struct settings *s)
 }
 
 /*
- * Print one setting and its source: on stderr with our name in front
- * for -v, on stdout as is for --show-config.  Untrusted bytes are
- * sanitized.
+ * One line of config_print(): on stderr with our name in front for -v,
+ * on stdout as is for --show-config; sanitized whole, so that no value,
+ * path or FILE:LINE (the config file's path is the user's, or
+ * XDG_CONFIG_HOME's) reaches the terminal raw.
  */
+static void
+show(FILE *f, const char *fmt, ...)
+{
+	char		 raw[2 * PATH_MAX + 512], *safe;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	if ((safe = sanitize(raw, strlen(raw), sizeof(raw))) == NULL)
+		return;
+	fprintf(f, "%s%s\n", f == stderr ? PROGNAME ": " : "", safe);
+	free(safe);
+}
+
+/* Print one setting and its source; a value is cut to 256 bytes. */
 static void
 print_value(FILE *f, const char *name, const char *val, const char *unit,
     const char *from)
 {
-	const char	*lead = f == stderr ? PROGNAME ": " : "";
-	char		*safe;
+	char	*safe;
 
 	if (val == NULL) {
-		fprintf(f, "%s%s: (none, %s)\n", lead, name, from);
+		show(f, "%s: (none, %s)", name, from);
 		return;
 	}
 	if ((safe = sanitize(val, strlen(val), 256)) == NULL)
 		return;
-	fprintf(f, "%s%s: %s%s%s (%s)\n", lead, name, safe,
-	    unit != NULL ? " " : "", unit != NULL ? unit : "", from);
+	show(f, "%s: %s%s%s (%s)", name, safe, unit != NULL ? " " : "",
+	    unit != NULL ? unit : "", from);
 	free(safe);
 }
 
@@ -729,16 +747,14 @@ print_url(FILE *f, const struct settings *s)
 static void
 print_secret(FILE *f, const struct settings *s)
 {
-	const char	*lead = f == stderr ? PROGNAME ": " : "";
-
 	if (s->secret != NULL)
-		fprintf(f, "%sclient secret: %zu bytes, <redacted> (%s)\n",
-		    lead, s->secret_len, s->secret_from);
+		show(f, "client secret: %zu bytes, <redacted> (%s)",
+		    s->secret_len, s->secret_from);
 	else if (s->secret_from != NULL)
-		fprintf(f, "%sclient secret: read only for a fetch (%s)\n",
-		    lead, s->secret_from);
+		show(f, "client secret: read only for a fetch (%s)",
+		    s->secret_from);
 	else
-		fprintf(f, "%sclient secret: (none)\n", lead);
+		show(f, "client secret: (none)");
 }
 
 /* A row with a label, shown as its kind says. */
@@ -750,8 +766,7 @@ print_row(FILE *f, const struct settings *s, enum set_id id)
 	char		 num[32];
 
 	if (id == SET_PROXY && v->str != NULL) {
-		fprintf(f, "%sproxy: given (%s)\n", f == stderr ?
-		    PROGNAME ": " : "", v->from);
+		show(f, "proxy: given (%s)", v->from);
 		return;
 	}
 	if (id == SET_PROXY)
@@ -767,27 +782,27 @@ print_row(FILE *f, const struct settings *s, enum set_id id)
 
 /*
  * Every setting and where it came from, never the secret: on stderr
- * for -v, on stdout for --show-config.
+ * for -v, on stdout for --show-config.  Then SSLKEYLOGFILE when it was
+ * set (resolve_keylog()).
  */
 void
 config_print(FILE *f, const struct settings *s)
 {
 	static const char *const modes[] = { "on", "off", "refresh", "clear" };
-	const char	*lead = f == stderr ? PROGNAME ": " : "";
 	int		 i;
 
 	if (s->profile.loaded)
-		fprintf(f, "%sconfig file: %s\n", lead, s->profile.path);
+		show(f, "config file: %s", s->profile.path);
 	for (i = 0; i < SET__MAX; i++) {
 		if (i == SET_TOKEN_URL)
 			print_url(f, s);
 		else if (i == SET_SECRET)
 			print_secret(f, s);
 		else if (i == SET_INSECURE && SET_NUM(s, INSECURE))
-			fprintf(f, "%scertificate verification: off (%s)\n",
-			    lead, SET_FROM(s, INSECURE));
+			show(f, "certificate verification: off (%s)",
+			    SET_FROM(s, INSECURE));
 		else if (i == SET_CACHE)
-			fprintf(f, "%scache: %s (%s)\n", lead, modes[s->cache],
+			show(f, "cache: %s (%s)", modes[s->cache],
 			    s->cache_from);
 		else if (i == SET_CACHE_DIR)
 			print_value(f, "cache directory", s->cache_dir, NULL,
