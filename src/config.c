@@ -629,6 +629,28 @@ resolve_secret(const struct cli *c, struct settings *s)
 	return rc;
 }
 
+/*
+ * SSLKEYLOGFILE names a file where libcurl appends the TLS secrets of
+ * every connection, which decrypt a capture of the request and so the
+ * secret.  Keep its value for -v and unset it, so that neither libcurl
+ * nor a command run with the token gets it.  Before libcurl starts.
+ */
+static enum ct_err
+resolve_keylog(struct settings *s)
+{
+	const char	*v;
+
+	if ((v = getenv("SSLKEYLOGFILE")) == NULL)
+		return CT_OK;
+	if ((s->keylog = xstrdup(v)) == NULL)
+		return CT_ERR_INTERNAL;
+	if (unsetenv("SSLKEYLOGFILE") == -1) {
+		warnmsg("cannot unset SSLKEYLOGFILE: %s", strerror(errno));
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
+
 /* Every row that config_resolve() checks by its kind alone. */
 static enum ct_err
 resolve_table(const struct cli *c, struct settings *s)
@@ -665,7 +687,8 @@ config_resolve(const struct cli *c, struct settings *s)
 
 	memset(s, 0, sizeof(*s));
 	s->val[SET_SHOW_CONFIG].num = c->count[SET_SHOW_CONFIG];
-	if ((rc = resolve_profile(c, s)) != CT_OK ||
+	if ((rc = resolve_keylog(s)) != CT_OK ||
+	    (rc = resolve_profile(c, s)) != CT_OK ||
 	    (rc = resolve_table(c, s)) != CT_OK ||
 	    (rc = resolve_token_url(s)) != CT_OK ||
 	    (rc = require_client_id(s)) != CT_OK ||
@@ -810,6 +833,9 @@ config_print(FILE *f, const struct settings *s)
 		else if (settings_table[i].label != NULL)
 			print_row(f, s, (enum set_id)i);
 	}
+	if (s->keylog != NULL)
+		show(f, "SSLKEYLOGFILE: %s (unset: TLS secrets are not "
+		    "logged)", s->keylog);
 }
 
 /* Wipe the secret and free what config_resolve() allocated. */
@@ -821,5 +847,6 @@ config_free(struct settings *s)
 	free(s->token_url);
 	free(s->cache_dir);
 	free(s->key_file);
+	free(s->keylog);
 	memset(s, 0, sizeof(*s));
 }

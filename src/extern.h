@@ -240,6 +240,7 @@ struct settings {
 	const char	*cache_dir_from;
 	const char	*runtime_dir;	/* XDG_RUNTIME_DIR, else cache_dir */
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
+	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
 	long long	 deadline_ms;	/* monotonic; start + timeout */
