@@ -64,7 +64,7 @@ pick(const struct cli *c, struct settings *s, enum set_id id)
 		found(v, str, from, LEVEL_PROFILE);
 		return;
 	}
-	for (i = 0; i < 3 && d->ambient[i] != NULL; i++) {
+	for (i = 0; i < MAX_AMBIENT && d->ambient[i] != NULL; i++) {
 		if ((str = env(d->ambient[i])) != NULL) {
 			found(v, str, d->ambient[i], LEVEL_AMBIENT);
 			return;

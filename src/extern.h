@@ -154,13 +154,15 @@ enum set_chars {
 	CHARS_NAME			/* a shell variable name */
 };
 
+#define MAX_AMBIENT	4	/* https_proxy HTTPS_PROXY all_proxy ALL_PROXY */
+
 /* One row of the settings table. */
 struct setting {
 	const char	*name;		/* long flag without "--" */
 	int		 flag;		/* short flag, or 0 */
 	const char	*arg;		/* its argument in --help, or NULL */
 	const char	*var;		/* our variable: beats the config file */
-	const char	*ambient[3];	/* generic variables: below it */
+	const char	*ambient[MAX_AMBIENT];	/* generic ones, below it */
 	const char	*key;		/* config-file key, or NULL */
 	enum set_kind	 kind;
 	enum set_chars	 chars;
