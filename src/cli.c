@@ -91,6 +91,7 @@ build_tables(struct option *longopts, char *shortopts)
 	char		*o = shortopts;
 
 	*o++ = '+';
+	*o++ = ':';
 	for (i = 0; i < SET__MAX; i++) {
 		d = &settings_table[i];
 		longopts[n++] = (struct option){ d->name,
@@ -118,6 +119,45 @@ option_id(int ch)
 		if (ch != '?' && settings_table[i].flag == ch)
 			return (enum set_id)i;
 	return SET__MAX;
+}
+
+/*
+ * What getopt_long would say of a bad option, but never its value: a
+ * mistyped --client-secret=VALUE must not reach the terminal.  ch is
+ * '?' or ':', arg the word in argv, longopts the table.  Exits 2.
+ */
+static void
+bad_option(int ch, const char *arg, const struct option *longopts)
+{
+	char		 list[256] = "";
+	size_t		 k = strcspn(arg, "="), n = 0;
+	int		 i, matches = 0;
+
+	if (optopt > 0 && optopt < 256) {
+		warnmsg(ch == ':' ? "option requires an argument -- '%c'" :
+		    "invalid option -- '%c'", optopt);
+		usage(2);
+	}
+	if (optopt >= 256)
+		warnmsg(ch == ':' ? "option '%.*s' requires an argument" :
+		    "option '%.*s' doesn't allow an argument", (int)k, arg);
+	else {
+		for (i = 0; longopts[i].name != NULL && k > 2; i++) {
+			if (strncmp(longopts[i].name, arg + 2, k - 2) != 0)
+				continue;
+			matches++;
+			if (n < sizeof(list))
+				n += (size_t)snprintf(list + n,
+				    sizeof(list) - n, " '--%s'",
+				    longopts[i].name);
+		}
+		if (matches > 1)
+			warnmsg("option '%.*s' is ambiguous; possibilities:%s",
+			    (int)k, arg, list);
+		else
+			warnmsg("unrecognized option '%.*s'", (int)k, arg);
+	}
+	usage(2);
 }
 
 /* Store one option: its argument, or one more of a flag. */
@@ -183,9 +223,13 @@ cli_parse(int argc, char **argv, struct cli *c)
 
 	memset(c, 0, sizeof(*c));
 	build_tables(longopts, shortopts);
-	argv[0] = (char *)PROGNAME;	/* getopt's messages name argv[0] */
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+	opterr = 0;			/* bad_option() says it */
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	    -1) {
+		if (ch == '?' || ch == ':')
+			bad_option(ch, argv[optind - 1], longopts);
 		store(c, option_id(ch), optarg);
+	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") == 0)
 		c->command = argv + optind;
 	else if (optind < argc) {
