@@ -122,41 +122,50 @@ option_id(int ch)
 }
 
 /*
+ * The message for the unknown or ambiguous long option of arg (its
+ * first k bytes, without "=VALUE"), with the options it may abbreviate.
+ */
+static void
+unknown_long(const char *arg, size_t k, const struct option *longopts)
+{
+	char		 list[256] = "";
+	size_t		 n = 0;
+	int		 i, matches = 0;
+
+	for (i = 0; longopts[i].name != NULL && k > 2; i++) {
+		if (strncmp(longopts[i].name, arg + 2, k - 2) != 0)
+			continue;
+		matches++;
+		if (n < sizeof(list))
+			n += (size_t)snprintf(list + n, sizeof(list) - n,
+			    " '--%s'", longopts[i].name);
+	}
+	if (matches > 1)
+		warnmsg("option '%.*s' is ambiguous; possibilities:%s",
+		    (int)k, arg, list);
+	else
+		warnmsg("unrecognized option '%.*s'", (int)k, arg);
+}
+
+/*
  * What getopt_long would say of a bad option, but never its value: a
  * mistyped --client-secret=VALUE must not reach the terminal.  ch is
- * '?' or ':', arg the word in argv, longopts the table.  Exits 2.
+ * '?' or ':' (optopt: the short option, 256 + the id of a long one, or
+ * 0 for an unknown long one), arg the word of argv.  Exits 2.
  */
 static void
 bad_option(int ch, const char *arg, const struct option *longopts)
 {
-	char		 list[256] = "";
-	size_t		 k = strcspn(arg, "="), n = 0;
-	int		 i, matches = 0;
+	size_t		 k = strcspn(arg, "=");
 
-	if (optopt > 0 && optopt < 256) {
+	if (optopt != 0 && optopt < 256)	/* a short one; a byte may be < 0 */
 		warnmsg(ch == ':' ? "option requires an argument -- '%c'" :
 		    "invalid option -- '%c'", optopt);
-		usage(2);
-	}
-	if (optopt >= 256)
+	else if (optopt >= 256)
 		warnmsg(ch == ':' ? "option '%.*s' requires an argument" :
 		    "option '%.*s' doesn't allow an argument", (int)k, arg);
-	else {
-		for (i = 0; longopts[i].name != NULL && k > 2; i++) {
-			if (strncmp(longopts[i].name, arg + 2, k - 2) != 0)
-				continue;
-			matches++;
-			if (n < sizeof(list))
-				n += (size_t)snprintf(list + n,
-				    sizeof(list) - n, " '--%s'",
-				    longopts[i].name);
-		}
-		if (matches > 1)
-			warnmsg("option '%.*s' is ambiguous; possibilities:%s",
-			    (int)k, arg, list);
-		else
-			warnmsg("unrecognized option '%.*s'", (int)k, arg);
-	}
+	else
+		unknown_long(arg, k, longopts);
 	usage(2);
 }
 
