@@ -314,6 +314,18 @@ in_system_store() {
 	assert_regex "$stderr" "Try 'collibra-token --help'"
 }
 
+@test "6: a bad short option inside a cluster never names the word before it" {
+	local c
+	# a byte above 0x7f is a negative optopt; mid-cluster, argv[optind - 1]
+	# is still the word before: the secret here
+	for c in $'-\xffv' $'-v\xff' -Zv; do
+		run --separate-stderr "$CT" --client-secret typedSecret1 "$c"
+		assert_equal "$status" 2
+		[[ $stderr != *typedSecret1* ]] || fail "$c: the word before is shown"
+		assert_regex "$stderr" "invalid option -- "
+	done
+}
+
 # --- 7: a secret the server echoes back is not printed ------------------------
 
 @test "7: an echoed secret in error_description, userMessage or titleMessage is hidden" {
