@@ -8,7 +8,8 @@ load helpers
 setup_file() {
 	ct_setup_file
 	# a secret whose form encoding differs from its bytes
-	export SR_SECRET="Sr/$(ct_random_alnum 20)+k=y"
+	SR_SECRET="Sr/$(ct_random_alnum 20)+k=y"
+	export SR_SECRET
 	mock_add_creds "$COLLIBRA_CLIENT_ID" "$SR_SECRET"
 }
 teardown_file() { ct_teardown_file; }
@@ -46,7 +47,7 @@ NGINX_PID=''
 # temporary directory.  Waits (bounded) until it accepts connections; sets
 # NGINX_URL.  stop_nginx (teardown) ends it: master and worker, by pid.
 start_nginx() {
-	local n=$BATS_FILE_TMPDIR/nginx port try i user=''
+	local n=$BATS_FILE_TMPDIR/nginx port user=''
 	[[ -z $NGINX_PID ]] || return 0
 	command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] ||
 		fail "nginx is not installed (scripts/deps all installs it)"
@@ -54,7 +55,7 @@ start_nginx() {
 	mkdir -p "$n/tmp"
 	# as root the worker would switch to nobody, who cannot enter $n
 	[[ $(id -u) -ne 0 ]] || user='user root root;'
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		port=$(free_port)
 		cat >"$n/nginx.conf" <<-EOF
 			$user
@@ -85,7 +86,7 @@ start_nginx() {
 		nginx -e "$n/error.log" -p "$n" -c "$n/nginx.conf" \
 			-g 'daemon off;' </dev/null >"$n/out.log" 2>&1 3>&- &
 		NGINX_PID=$!
-		for i in $(seq 200); do
+		for _ in $(seq 200); do
 			kill -0 "$NGINX_PID" 2>/dev/null || break
 			if "$MOCK_PYTHON" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null; then
 				NGINX_URL=https://127.0.0.1:$port
@@ -103,10 +104,10 @@ start_nginx() {
 
 stop_nginx() {
 	[[ -n $NGINX_PID ]] || return 0
-	local workers i
+	local workers
 	workers=$(pgrep -P "$NGINX_PID" 2>/dev/null || true)
 	kill -TERM "$NGINX_PID" 2>/dev/null || true
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		kill -0 "$NGINX_PID" 2>/dev/null || break
 		sleep 0.05
 	done
