@@ -154,13 +154,15 @@ enum set_chars {
 	CHARS_NAME			/* a shell variable name */
 };
 
+#define MAX_AMBIENT	4	/* https_proxy HTTPS_PROXY all_proxy ALL_PROXY */
+
 /* One row of the settings table. */
 struct setting {
 	const char	*name;		/* long flag without "--" */
 	int		 flag;		/* short flag, or 0 */
 	const char	*arg;		/* its argument in --help, or NULL */
 	const char	*var;		/* our variable: beats the config file */
-	const char	*ambient[3];	/* generic variables: below it */
+	const char	*ambient[MAX_AMBIENT];	/* generic ones, below it */
 	const char	*key;		/* config-file key, or NULL */
 	enum set_kind	 kind;
 	enum set_chars	 chars;
@@ -240,6 +242,7 @@ struct settings {
 	const char	*cache_dir_from;
 	const char	*runtime_dir;	/* XDG_RUNTIME_DIR, else cache_dir */
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
+	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
 	long long	 deadline_ms;	/* monotonic; start + timeout */
@@ -272,8 +275,14 @@ struct cache {
 	const struct settings *set;
 };
 
-/* What came back from the token endpoint. */
+/*
+ * What came back from the token endpoint.  hide[] holds the forms of
+ * the secret as it was sent (the bytes, form-encoded, the Basic value),
+ * so that no text of the answer shows one (sanitize_hidden()).
+ */
+#define HIDE_FORMS	3
 struct http_response {
+	char		*hide[HIDE_FORMS];	/* owned, wiped; may be NULL */
 	long		 status;
 	char		*body;		/* owned, NUL-terminated, wiped */
 	size_t		 len;
@@ -422,6 +431,10 @@ void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
+char		*redact(const char *, size_t, const char *const *, size_t,
+		    size_t *);
+char		*sanitize_hidden(const char *, size_t, const char *const *,
+		    size_t, size_t);
 void		 jansson_setup(void);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,9 @@
  *   ct-unit quote STRING        shell_quote()
  *   ct-unit sanitize STRING MAX sanitize()
  *   ct-unit userinfo STRING     redact_userinfo()
+ *   ct-unit hidden STRING MAX [HIDE...]
+ *                               sanitize_hidden() of STRING without the
+ *                               HIDE strings
  *   ct-unit number STRING MIN MAX
  *                               parse_number()
  *   ct-unit parse FILE          token_parse() of FILE's bytes
@@ -239,6 +242,10 @@ main(int argc, char *argv[])
 	if (argc == 4 && strcmp(argv[1], "sanitize") == 0)
 		return print_owned(sanitize(argv[2], strlen(argv[2]),
 		    (size_t)atoi(argv[3])));
+	if (argc >= 4 && strcmp(argv[1], "hidden") == 0)
+		return print_owned(sanitize_hidden(argv[2], strlen(argv[2]),
+		    (const char *const *)argv + 4, (size_t)argc - 4,
+		    (size_t)atoi(argv[3])));
 	if (argc == 5 && strcmp(argv[1], "number") == 0)
 		return number(argv + 2);
 	if (argc == 3 && strcmp(argv[1], "parse") == 0)
@@ -256,7 +263,7 @@ main(int argc, char *argv[])
 		return alloc();
 	if (argc == 2 && strcmp(argv[1], "nodump") == 0)
 		return nodump();
-	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|number|parse|"
+	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|hidden|number|parse|"
 	    "name|compat|random|wipe|alloc|nodump ARGS\n");
 	return 2;
 }
