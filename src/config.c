@@ -754,6 +754,10 @@ print_value(FILE *f, const char *name, const char *val, const char *unit,
 {
 	char	*safe;
 
+	if (val == NULL && from == NULL) {	/* no default either */
+		show(f, "%s: (none)", name);
+		return;
+	}
 	if (val == NULL) {
 		show(f, "%s: (none, %s)", name, from);
 		return;

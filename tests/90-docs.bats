@@ -132,12 +132,6 @@ man_env_vars() {
 	    grep -oE '[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*' | grep -vx Ev | sorted_set
 }
 
-# man_env_all: man_env_vars, and the names without '_' (SSLKEYLOGFILE).
-man_env_all() {
-	man_section ENVIRONMENT | grep '^\.It Ev ' | sed 's/^\.It Ev //' |
-	    grep -oE '[A-Za-z][A-Za-z0-9_]*' | grep -vx Ev | sorted_set
-}
-
 # readme_section TITLE: one "## TITLE" section of the README.
 readme_section() {
 	awk -v h="## $1" '/^## / { on = ($0 == h) } on' "$README"
@@ -355,7 +349,7 @@ profile_config() {
 	    grep -ohE '"[A-Z][A-Z0-9]*(_[A-Z0-9]+)+"' "$ROOT/src/config.c"  "$ROOT/src/settings.c"
 	    } | tr -d '"')
 	subset "getenv() in src/*.c vs man ENVIRONMENT" "$read" \
-	    "$(man_env_all)"
+	    "$(man_env_vars)"
 }
 
 @test "every documented variable, except libcurl's proxies, is read in src/*.c" {
