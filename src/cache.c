@@ -752,6 +752,8 @@ cache_lock(struct cache *c)
 	note(c, "waiting for another collibra-token to fetch");
 	if ((rc = wait_lock(fd, c->set->deadline_ms)) != CT_OK) {
 		close(fd);
+		c->waited = 0;
+		c->since_ms = -1;
 		return rc;
 	}
 	c->lockfd = fd;

@@ -270,7 +270,7 @@ struct cache_stamp {
 	long long	 wall_ms;
 	long long	 clock_ms;
 	int		 clock;		/* compat_clock_id() */
-	int		 boot_read;	/* boot holds what compat_boot_id() gave */
+	int		 boot_read;	/* boot is compat_boot_id()'s answer */
 	char		 boot[64];
 };
 
@@ -279,7 +279,7 @@ struct cache {
 	int		 dirfd;		/* -1: no cache */
 	int		 lockfd;	/* -1: not locked */
 	int		 waited;	/* another process held the lock */
-	long long	 since_ms;	/* now_ms() when we began to look, or -1 */
+	long long	 since_ms;	/* now_ms() when we began looking; -1 */
 	char		 name[33];
 	struct seal_ctx	 ctx;
 	unsigned char	 key[SEAL_KEY_LEN]; /* the entries' key, wiped */

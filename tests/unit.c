@@ -270,7 +270,8 @@ lookup(char **av)
 	    (json_int_t)(NOW_CLOCK_MS - atoll(av[1]) * 1000), "clock", 7,
 	    "boot", av[2]);
 	if (strcmp(av[3], "-") != 0)
-		json_object_set_new(o, "expires_in", json_integer(atoll(av[3])));
+		json_object_set_new(o, "expires_in",
+		    json_integer(atoll(av[3])));
 	if (strcmp(av[4], "-") != 0)
 		since = NOW_CLOCK_MS - atoll(av[4]) * 1000;
 	if (o == NULL || (plain = json_dumps(o, JSON_COMPACT)) == NULL)
