@@ -39,22 +39,9 @@ uptime_ms() {
 
 # await_uptime MS: wait (bounded) until the boot clock reaches MS.
 await_uptime() {
-	local i
-	for i in $(seq 200); do
-		(($(uptime_ms) >= $1)) && return 0
-		sleep 0.05
-	done
-	fail "the boot clock did not reach $1 ms"
-}
-
-# await_line FILE REGEX: wait (up to ~20 s) until FILE has a matching line.
-await_line() {
-	local i
-	for i in $(seq 400); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "no line /$2/ in $1"
+	# shellcheck disable=SC2016 # expanded by wait_for's eval
+	wait_for '(($(uptime_ms) >= '"$1"'))' 100 ||
+		fail "the boot clock did not reach $1 ms"
 }
 
 # entry_name ARGS...: this configuration's entry name (the cache's -v line).
@@ -294,7 +281,6 @@ entry_name() {
 burst() {
 	local url=$MOCK_URL/$1 name n i pid pids=() rc
 	name=$(entry_name --url "$url")
-	mkdir -p -m 0700 "$CACHE"
 	exec 9>>"$CACHE/$name.lock"
 	flock 9
 	n=$(mock_requests)
@@ -304,7 +290,7 @@ burst() {
 		pids+=($!)
 	done
 	for i in $(seq 20); do
-		await_line "$BATS_TEST_TMPDIR/err.$i" 'cache: waiting for another collibra-token'
+		await_line "$BATS_TEST_TMPDIR/err.$i" 'cache: waiting for another collibra-token' 200
 	done
 	exec 9>&-
 	for pid in "${pids[@]}"; do
