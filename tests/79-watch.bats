@@ -294,7 +294,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	# the portable fallback (the sanitizer build) cannot tell who sent it
 	[[ $CT != *-asan ]] || skip "the fallback build forwards every signal"
 	status=0
-	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 10 \
+	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 40 \
 		--expect ready --send $'\003' -- \
 		"$CT" -v --watch -- sh -c 'got=0; trap "echo got-INT; got=1" INT
 			echo ready; i=0
