@@ -325,3 +325,20 @@ burst() {
 	assert_regex "$stderr" 'cache: rejected \(no lifetime given'
 	assert_equal "$(requests_since "$n")" 1
 }
+
+# --- what a hit costs --------------------------------------------------------------
+
+@test "a hit does not read the boot id; a lookup after a wall clock step does" {
+	strace -f -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	run --separate-stderr "$CT"
+	assert_success
+	strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/hit" "$CT" >/dev/null
+	run grep -c boot_id "$BATS_TEST_TMPDIR/hit"
+	assert_output 0
+	grep -q "$(basename "$(find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*')")" \
+		"$BATS_TEST_TMPDIR/hit"
+	faketime +10m strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/step" "$CT" -v \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/err"
+	grep -q 'cache: hit' "$BATS_TEST_TMPDIR/err"
+	grep -q boot_id "$BATS_TEST_TMPDIR/step"
+}
