@@ -65,6 +65,13 @@ long long	 compat_clock_ms(void);
 clockid_t	 compat_clock_id(void);
 
 /*
+ * The id of the running boot (a new one at each boot) in buf as a
+ * NUL-terminated string: 0, or -1 when the system offers none.  Costs
+ * system calls: read it only when it decides something.
+ */
+int		 compat_boot_id(char *, size_t);
+
+/*
  * The primitives chosen, as
  * "random=... wipe=... nodump=... size=... clock=...".
  */

@@ -261,13 +261,28 @@ struct seal_ctx {
 
 #define SEAL_KEY_LEN	32
 #define SEAL_OLD_FORMAT	"an entry of the previous release (CTK1)"
+#define SEAL_OLD_FORMAT2 "an entry of an earlier release (CTK2)"
+
+/*
+ * A moment as a cache entry records it: the wall clock, the clock of
+ * lifetimes (now_ms(): counts suspend, starts again at each boot) and
+ * the boot.  boot is "" when unknown; for the present moment it is read
+ * only when boot_read is 0 and something needs it (cache.c).
+ */
+struct cache_stamp {
+	long long	 wall_ms;
+	long long	 clock_ms;
+	int		 clock;		/* compat_clock_id() */
+	int		 boot_read;	/* boot is compat_boot_id()'s answer */
+	char		 boot[64];
+};
 
 /* An open cache: a private directory and this configuration's entry. */
 struct cache {
 	int		 dirfd;		/* -1: no cache */
 	int		 lockfd;	/* -1: not locked */
 	int		 waited;	/* another process held the lock */
-	long long	 since_ns;	/* wall clock when we began to wait */
+	long long	 since_ms;	/* now_ms() when we began looking; -1 */
 	char		 name[33];
 	struct seal_ctx	 ctx;
 	unsigned char	 key[SEAL_KEY_LEN]; /* the entries' key, wiped */
@@ -342,12 +357,14 @@ enum ct_err	 secret_load(struct settings *);
 void		 cache_init(struct cache *);
 enum ct_err	 cache_open(const struct settings *, struct cache *);
 struct token	*cache_lookup(struct cache *);
-struct token	*cache_entry_token(const char *, size_t, time_t, long long,
-		    const char **, long long *);
+struct token	*cache_entry_token(const char *, size_t, struct cache_stamp *,
+		    long long, long long, const char **, long long *);
 enum ct_err	 cache_lock(struct cache *);
 void		 cache_unlock(struct cache *);
 enum ct_err	 cache_shared_error(struct cache *);
 void		 cache_store(struct cache *, const struct token *);
+void		 cache_store_stamped(struct cache *, const struct token *,
+		    const struct cache_stamp *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
 void		 cache_close(struct cache *);

@@ -90,13 +90,15 @@ entry() {
 	assert_regex "$stderr" 'COLLIBRA_TOKEN_MIN_TTL: invalid'
 }
 
-@test "a response without expires_in is not cached" {
+@test "a response without expires_in is not served to later calls" {
 	local n
 	n=$(mock_requests)
 	run --separate-stderr "$CT" -v --url "$MOCK_URL/noexpiry"
 	assert_success
-	assert_regex "$stderr" 'not stored'
-	run --separate-stderr "$CT" --url "$MOCK_URL/noexpiry"
+	assert_regex "$stderr" 'cache: stored for the processes waiting now, not for later calls \(no lifetime given\)'
+	run --separate-stderr "$CT" -v --url "$MOCK_URL/noexpiry"
+	assert_success
+	assert_regex "$stderr" 'cache: rejected \(no lifetime given'
 	assert_equal "$(requests_since "$n")" 2
 }
 

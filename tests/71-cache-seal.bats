@@ -257,7 +257,7 @@ v1_name() {
 	assert_equal "$stderr" ''
 	[ ! -e "$CACHE/$old" ] && [ ! -e "$CACHE/$old.err" ]
 	assert_equal "$(entries)" 1
-	[ "$(head -c 4 "$(find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*')")" = CTK2 ]
+	[ "$(head -c 4 "$(find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*')")" = CTK3 ]
 	run --separate-stderr "$CT" -v
 	assert_regex "$stderr" 'cache: hit'
 	assert_equal "$(requests_since "$n")" 1

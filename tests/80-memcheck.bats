@@ -42,6 +42,23 @@ memcheck() {
 	memcheck 0 --clear-cache
 }
 
+@test "memcheck: entries of another boot and from the future, a stale error record, no lifetime" {
+	local unit=${CT_UNIT:-$BATS_TEST_DIRNAME/ct-unit}
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	"$unit" entry 100 -100000 other-boot-id 3600
+	memcheck 0 -v
+	assert_regex "$stderr" 'cache: hit \([0-9]+ s left, by the wall clock: another boot\)'
+	"$unit" entry 100 -100000 this 3600
+	memcheck 0 -v
+	assert_regex "$stderr" 'cache: rejected \(received in the future'
+	memcheck 5 -v --retries 0 --url "$MOCK_URL/fail-first/1/memcheck-err"
+	memcheck 0 -v --retries 0 --url "$MOCK_URL/fail-first/1/memcheck-err"
+	assert_regex "$stderr" 'cache: removed a stale error record'
+	memcheck 0 -v --url "$MOCK_URL/noexpiry"
+	assert_regex "$stderr" 'no lifetime given'
+}
+
 @test "memcheck: usage and configuration errors" {
 	memcheck 2 --format xml
 	memcheck 2 --url http://example.com
