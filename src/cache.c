@@ -723,7 +723,7 @@ wait_lock(int fd, long long deadline_ms)
 
 /*
  * Take this configuration's lock, waiting (within --timeout) while
- * another process fetches.  c->waited tells whether we had to wait.
+ * another process fetches.
  * Lock trouble other than a timeout or a signal means going on
  * without the lock.
  */
@@ -746,13 +746,11 @@ cache_lock(struct cache *c)
 		c->lockfd = fd;
 		return CT_OK;
 	}
-	c->waited = 1;
 	if (c->since_ms < 0)
 		c->since_ms = now_ms();
 	note(c, "waiting for another collibra-token to fetch");
 	if ((rc = wait_lock(fd, c->set->deadline_ms)) != CT_OK) {
 		close(fd);
-		c->waited = 0;
 		c->since_ms = -1;
 		return rc;
 	}
@@ -767,7 +765,6 @@ cache_unlock(struct cache *c)
 	if (c->lockfd != -1)
 		close(c->lockfd);
 	c->lockfd = -1;
-	c->waited = 0;
 	c->since_ms = -1;
 }
 

@@ -281,7 +281,6 @@ struct cache_stamp {
 struct cache {
 	int		 dirfd;		/* -1: no cache */
 	int		 lockfd;	/* -1: not locked */
-	int		 waited;	/* another process held the lock */
 	long long	 since_ms;	/* now_ms() when we began looking; -1 */
 	char		 name[33];
 	struct seal_ctx	 ctx;
