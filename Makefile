@@ -57,7 +57,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz portcheck
+	uninstall bench fuzz portcheck image image-test
 
 all: collibra-token
 
@@ -144,6 +144,23 @@ fuzz: deps
 # Medians and ratios against curl, written to bench/RESULTS.md.
 bench: collibra-token
 	bench/run
+
+# The container image (Dockerfile), with podman and no image registry:
+# make image builds $(IMAGE):$(VERSION) and :latest (scripts/image/image
+# makes debian:12-slim from Debian's packages first when it is missing);
+# make image-test runs tests/98-image.bats against it, failing where make
+# check would skip.  scripts/deps image installs podman, runc and
+# mmdebstrap for these two only.
+IMAGE		?= localhost/collibra-token
+
+image:
+	scripts/deps image
+	scripts/image/image build $(IMAGE) $(VERSION)
+
+image-test:
+	scripts/deps image
+	CT_IMAGE=$(IMAGE):$(VERSION) CT_IMAGE_REQUIRED=1 \
+	    tests/run tests/98-image.bats
 
 deps:
 	scripts/deps all
