@@ -128,8 +128,17 @@ ct_run() {
 	mkdir -m 700 "$dir"
 	chown 10001:10001 "$dir" 2>/dev/null ||
 	    skip "cannot give the volume to the image's user (not root)"
-	run ct_run -d --name "$NAME" -v "$dir:/tokens" "$IMAGE" \
-	    --watch -o /tokens/token
+	# README's args: the secret from a file in a read-only volume
+	mkdir -m 700 "$BATS_TEST_TMPDIR/secret"
+	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$BATS_TEST_TMPDIR/secret/client-secret"
+	chmod 400 "$BATS_TEST_TMPDIR/secret/client-secret"
+	chown -R 10001:10001 "$BATS_TEST_TMPDIR/secret"
+	run env -u COLLIBRA_CLIENT_SECRET podman run --network=host --read-only \
+	    -v "$BATS_FILE_TMPDIR/ca-public.pem:/ca.pem:ro" -e SSL_CERT_FILE=/ca.pem \
+	    -e COLLIBRA_URL -e COLLIBRA_CLIENT_ID \
+	    -v "$BATS_TEST_TMPDIR/secret:/secret:ro" -v "$dir:/tokens" \
+	    -d --name "$NAME" "$IMAGE" \
+	    --client-secret-file /secret/client-secret --watch -o /tokens/token
 	assert_success
 	wait_for '[[ -s $dir/token ]]'
 	assert_equal "$(cat "$dir/token")" "$MOCK_TOKEN"
