@@ -196,6 +196,92 @@ print(yaml.safe_load(open(sys.argv[1]))["inputs"]["version"]["default"])' \
 	assert_line 'token: ***'
 }
 
+# release_server DIR: an HTTPS server of DIR's files on loopback (the
+# mock's certificate), as a release's downloads; sets REL_PID, REL_URL.
+release_server() {
+	local i
+	"$MOCK_PYTHON" - "$1" "$CT_PKI/server.pem" "$CT_PKI/server.key" \
+	    "$BATS_TEST_TMPDIR/rel.port" >/dev/null 2>&1 3>&- <<'PY' &
+import functools, http.server, os, ssl, sys
+d, cert, key, portfile = sys.argv[1:]
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=d)
+srv = http.server.HTTPServer(("127.0.0.1", 0), h)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(srv.server_port))
+os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()
+PY
+	REL_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $BATS_TEST_TMPDIR/rel.port ]] && break
+		sleep 0.1
+	done
+	REL_URL=https://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/rel.port")
+}
+
+# release_setup: a release v$VERSION of owner/repo with a .deb of the
+# build under test and SHA256SUMS, served on loopback; apt-get a stub
+# that unpacks the .deb it is given into $ROOTFS (on PATH) and logs its
+# arguments.  collibra-token is not on PATH before.
+release_setup() {
+	local v arch pkg rel=$BATS_TEST_TMPDIR/rel/owner/repo/releases/download
+	v=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$ROOT/Makefile")
+	arch=$(dpkg --print-architecture)
+	DEB=collibra-token_${v}-1_$arch.deb
+	pkg=$BATS_TEST_TMPDIR/pkg
+	mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin" "$rel/v$v"
+	printf '%s\n' 'Package: collibra-token' "Version: $v-1" \
+	    "Architecture: $arch" 'Maintainer: test <test@example.org>' \
+	    'Description: test' >"$pkg/DEBIAN/control"
+	cp "$CT" "$pkg/usr/bin/collibra-token"
+	dpkg-deb -b -Zgzip "$pkg" "$rel/v$v/$DEB" >/dev/null
+	(cd "$rel/v$v" && sha256sum "$DEB" >SHA256SUMS)
+	RELDIR=$rel/v$v
+	ROOTFS=$BATS_TEST_TMPDIR/rootfs
+	mkdir -p "$ROOTFS/usr/bin" "$BATS_TEST_TMPDIR/stub"
+	cat >"$BATS_TEST_TMPDIR/stub/apt-get" <<STUB
+#!/bin/sh
+echo "\$*" >>"$BATS_TEST_TMPDIR/apt.log"
+for a; do case \$a in *.deb) dpkg-deb -x "\$a" "$ROOTFS" ;; esac; done
+STUB
+	chmod +x "$BATS_TEST_TMPDIR/stub/apt-get"
+	export PATH=$BATS_TEST_TMPDIR/stub:$ROOTFS/usr/bin:${PATH#"$BIN:"}
+	! command -v collibra-token >/dev/null ||
+	    skip "collibra-token is installed on this machine"
+	release_server "$BATS_TEST_TMPDIR/rel"
+	export CT_RUNNER_SERVER_URL=$REL_URL
+	export CT_RUNNER_ACTION_REPOSITORY=owner/repo
+	export CURL_CA_BUNDLE=$CT_PKI/ca.pem
+}
+
+@test "action: a release's .deb, checked against SHA256SUMS, is installed with apt-get" {
+	command -v dpkg-deb >/dev/null && command -v curl >/dev/null ||
+	    skip "no dpkg-deb or curl here"
+	release_setup
+	run --separate-stderr runner
+	kill "$REL_PID"
+	assert_success
+	assert_line --partial "installed from the release's .deb"
+	assert_line 'token: ***'
+	run cat "$BATS_TEST_TMPDIR/apt.log"
+	assert_output --partial "/$DEB"
+}
+
+@test "action: a .deb that does not match SHA256SUMS fails the step; apt-get never runs" {
+	command -v dpkg-deb >/dev/null && command -v curl >/dev/null ||
+	    skip "no dpkg-deb or curl here"
+	release_setup
+	echo tampered >>"$RELDIR/$DEB"
+	run --separate-stderr runner
+	kill "$REL_PID"
+	assert_failure
+	assert_line --partial 'does not match SHA256SUMS'
+	[[ ! -e $BATS_TEST_TMPDIR/apt.log ]] || fail "apt-get ran"
+}
+
 @test "action: shellcheck passes on the action's scripts and its run: lines" {
 	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
 	run shellcheck -s bash "$ROOT/scripts/action/install" "$ROOT/scripts/action/token"

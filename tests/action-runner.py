@@ -23,6 +23,9 @@ is the checkout).  As the runner does:
 Secrets and vars come from the environment as JSON objects in
 CT_RUNNER_SECRETS and CT_RUNNER_VARS; CT_RUNNER_WATCH is a JSON list of
 values (the token) that must never appear in the log before their mask.
+CT_RUNNER_SERVER_URL is GITHUB_SERVER_URL (default https://github.com);
+CT_RUNNER_ACTION_REPOSITORY, when set, is the action's
+GITHUB_ACTION_REPOSITORY, as for an action used from a repository.
 
 The log goes to stdout.  Exits 1 with one line on stderr, after the log,
 when a step fails, when a watched value is in a line before a mask covers
@@ -146,6 +149,8 @@ class Job:
         self.env.update({
             "CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux",
             "RUNNER_TEMP": self.temp, "GITHUB_WORKSPACE": workdir,
+            "GITHUB_SERVER_URL": os.environ.get("CT_RUNNER_SERVER_URL",
+                                                "https://github.com"),
         })
         self.paths = []
         self.n = 0
@@ -212,9 +217,14 @@ class Job:
         if given:
             raise Failure("%s: unknown inputs %s" % (where, sorted(given)))
         steps = {}
+        extra = {"GITHUB_ACTION_PATH": path}
+        # set by the runner for an action from a repository, not for ./
+        repo = os.environ.get("CT_RUNNER_ACTION_REPOSITORY")
+        if repo:
+            extra["GITHUB_ACTION_REPOSITORY"] = repo
         for i, s in enumerate(action["runs"]["steps"], 1):
             actx = self.context(steps, inputs, path)
-            out = self.run_script(s, actx, {"GITHUB_ACTION_PATH": path},
+            out = self.run_script(s, actx, extra,
                                   "%s, action step %d" % (where, i))
             if "id" in s:
                 steps[s["id"]] = {"outputs": out}
