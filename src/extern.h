@@ -426,7 +426,7 @@ enum ct_err	 output_file(const struct token *, const struct settings *,
 /* process.c */
 enum ct_err	 process_init(void);
 int		 interrupted(void);
-void		 reraise(void);
+int		 reraise(void);
 int		 sleep_ms(long long);
 enum ct_err	 process_env(const struct token *, const char *);
 enum ct_err	 process_exec(char **);

@@ -183,8 +183,8 @@ out:
 	libcurl_stop();
 	if (status >= 0)
 		return status;		/* --watch's command ended */
-	if (rc == CT_ERR_SIGNAL || interrupted())
-		reraise();
+	if ((rc == CT_ERR_SIGNAL || interrupted()) && (status = reraise()) > 0)
+		return status;	/* as PID 1, raise() returned */
 	if (rc == CT_OK && command != NULL && cli.count[SET_WATCH] == 0)
 		rc = process_exec(command);	/* returns only on failure */
 	return exit_codes[rc];

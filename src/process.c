@@ -106,16 +106,22 @@ interrupted(void)
 	return caught;
 }
 
-/* Die of the caught signal, as a shell expects (status 128 + N). */
-void
+/*
+ * Die of the caught signal, as a shell expects (status 128 + N).  As
+ * PID 1 (of a container) the kernel drops a signal whose action is the
+ * default, so raise() returns: then the status to exit with, 128 + N.
+ * 0 if no signal was caught.
+ */
+int
 reraise(void)
 {
 	int	 sig = caught;
 
 	if (sig == 0)
-		return;
+		return 0;
 	(void)signal(sig, SIG_DFL);
 	(void)raise(sig);
+	return 128 + sig;
 }
 
 /* Sleep ms milliseconds; -1 if a signal was caught meanwhile. */
