@@ -76,6 +76,7 @@ reap() {
 
 @test "PID 1: SIGINT during a fetch exits 130, nothing on stdout" {
 	local n
+	# shellcheck disable=SC2034 # read by wait_for's condition
 	n=$(mock_requests)
 	as_pid1 -v --url "$MOCK_URL/delay/30"
 	wait_for '(( $(requests_since "$n") >= 1 ))' 100
