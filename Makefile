@@ -11,9 +11,16 @@ FISHCOMPDIR	?= $(DATADIR)/fish/vendor_completions.d
 PKG_CONFIG	?= pkg-config
 INSTALL		?= install
 
+# A packager's CFLAGS, CPPFLAGS and LDFLAGS (dpkg-buildflags) are kept and
+# ours added after them; WERROR= drops -Werror for a compiler we have not
+# seen.  -D_FORTIFY_SOURCE=2 only when the given flags set no level: a
+# second definition with another value (=3) is a "redefined" warning.
 CFLAGS		?= -O2 -g
 WERROR		?= -Werror
-HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
+FORTIFY		?= -D_FORTIFY_SOURCE=2
+endif
+HARDEN		?= -fstack-protector-strong $(FORTIFY) -fPIE
 # -pie -z relro -z now only where the linker is GNU ld (or gold, or
 # lld: "compatible with GNU linkers").  macOS's ld64 has no -z, and
 # makes position-independent executables by default.
