@@ -64,7 +64,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz portcheck
+	uninstall bench fuzz portcheck dist distcheck distclean
 
 all: collibra-token
 
@@ -184,3 +184,27 @@ clean:
 	    tests/fuzz/*-fuzz
 	rm -rf tests/fuzz/obj tests/log
 	rm -rf build/include
+
+# Every build product as well: node's dotenv (tests/node), zig and the
+# cached chroot (build/), the release artifacts (dist/); what is left is
+# what the release tarball holds.
+distclean: clean
+	rm -rf tests/node build $(DISTDIR)
+
+# Release artifacts (issue 17), in $(DISTDIR): the source tarball, its
+# Homebrew formula and SHA256SUMS (make dist), the Debian package (make
+# deb).  The formula's url is RELEASE_URL/collibra-token-VERSION.tar.gz.
+DISTDIR		?= dist
+# what installs the packaging tools first; the tests, which skip without
+# them, set PKG_DEPS=: so that make check installs none
+PKG_DEPS	?= scripts/deps
+RELEASE_URL	?= https://example.invalid/collibra-token/releases/$(VERSION)
+
+dist:
+	$(PKG_DEPS) dist
+	scripts/dist $(VERSION) $(DISTDIR) '$(RELEASE_URL)'
+
+# The tarball unpacked elsewhere: build, make test, install into a DESTDIR
+# and uninstall, then make distclean must leave exactly the tarball's files.
+distcheck: dist
+	scripts/distcheck $(DISTDIR)/collibra-token-$(VERSION).tar.gz
