@@ -64,7 +64,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz portcheck dist distcheck distclean
+	uninstall bench fuzz portcheck dist distcheck distclean deb deb-chroot
 
 all: collibra-token
 
@@ -208,3 +208,17 @@ dist:
 # and uninstall, then make distclean must leave exactly the tarball's files.
 distcheck: dist
 	scripts/distcheck $(DISTDIR)/collibra-token-$(VERSION).tar.gz
+
+# dpkg-buildpackage -us -uc -b in a temporary copy of the tracked files,
+# then lintian; only the .deb goes to $(DISTDIR).  DEB_BUILD_OPTIONS as
+# usual (nocheck: no test suites in the build).
+deb:
+	$(PKG_DEPS) pkg
+	scripts/deb $(VERSION) $(DISTDIR)
+
+# The package built in a clean Debian 12 chroot (mmdebstrap buildd and
+# the Build-Depends) as a non-root user; the .deb and the build log in
+# build/deb-chroot/.
+deb-chroot:
+	$(PKG_DEPS) pkg
+	scripts/chroot build build/deb-chroot
