@@ -64,7 +64,8 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz portcheck dist distcheck distclean deb deb-chroot
+	uninstall bench fuzz portcheck lint dist distcheck distclean deb \
+	deb-chroot
 
 all: collibra-token
 
@@ -105,6 +106,12 @@ check:
 # in parallel.
 test:
 	@MAKE='$(MAKE)' tests/run --test
+
+# The static checks (scripts/lint): a -Wshadow -Wformat=2 build of every
+# source with and without the fallbacks, cppcheck, shellcheck on every
+# script, the completion and the suites, mandoc -Tlint; in make check too.
+lint:
+	CC='$(CC)' scripts/lint "$(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))"
 
 # The main paths under valgrind memcheck; fails on any error or leak.
 memcheck: collibra-token $(UNIT)

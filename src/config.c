@@ -27,6 +27,18 @@ env(const char *name)
 	    v : NULL;
 }
 
+/*
+ * The directories a command name is looked up in, as execvp(3) does:
+ * $PATH, or the system's default path when it is unset.  Borrowed.
+ */
+const char *
+config_exec_path(void)
+{
+	const char	*v;
+
+	return (v = getenv("PATH")) != NULL ? v : "/bin:/usr/bin";
+}
+
 /* Note str from `from` at `level` as the value of v. */
 static void
 found(struct value *v, const char *str, const char *from,

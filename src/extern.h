@@ -313,6 +313,7 @@ void		 cli_free(struct cli *);
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
 void		 config_print(FILE *, const struct settings *);
 void		 config_free(struct settings *);
+const char	*config_exec_path(void);
 
 /* profile.c */
 enum ct_err	 profile_load(struct profile *, int);
@@ -404,6 +405,7 @@ void		 reraise(void);
 int		 sleep_ms(long long);
 enum ct_err	 process_env(const struct token *, const char *);
 enum ct_err	 process_exec(char **);
+enum ct_err	 process_exec_failed(const char *, int);
 void		 process_reset(void);
 void		 process_watch_signals(void);
 int		 process_take_signal(int *);

@@ -49,7 +49,7 @@ free_port() {
 # cfg_with_command: a config file whose client_secret_command leaves a mark.
 cfg_with_command() {
 	printf '[default]\nclient_secret_command = touch %s/ran; echo s\n' \
-		"$BATS_TEST_TMPDIR" | ct_write_config "${1:-$CT_CFG}"
+		"$BATS_TEST_TMPDIR" | ct_write_config "$CT_CFG"
 }
 
 @test "config: a file writable by group or others is refused (2), its command not run" {
@@ -214,7 +214,8 @@ curl_token() {
 # --- 5: -vv hides the userinfo of proxy URLs -------------------------------------
 
 @test "-vv redacts user:password of a proxy from the environment or --proxy" {
-	local pw=pw-$(ct_random_alnum 12)
+	local pw
+	pw=pw-$(ct_random_alnum 12)
 	start_proxy
 	https_proxy=http://user:$pw@127.0.0.1:$PROXY_PORT run --separate-stderr "$CT" -vv
 	assert_success
