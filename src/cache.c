@@ -646,9 +646,8 @@ cache_lookup(struct cache *c)
 	const char	*why;
 	int		 again = c->since_ms >= 0;
 
-	stamp_now(&now);
 	if (!again)
-		c->since_ms = now.clock_ms;
+		c->since_ms = now_ms();
 	if (c->dirfd == -1 || s->cache != CACHE_ON)
 		return NULL;
 	if (open_entry(c, c->name, KIND_TOKEN, &plain, &plen, &why) == -1) {
@@ -660,9 +659,13 @@ cache_lookup(struct cache *c)
 			note(c, "rejected (%s)", why);
 		return NULL;
 	}
+	/* now after the read: an entry stored meanwhile is not "future" */
+	stamp_now(&now);
 	t = cache_entry_token(plain, plen, &now, again ? c->since_ms : -1,
 	    SET_NUM(s, MIN_TTL), &why, &left);
 	wipe_free(plain, plen);
+	if (t != NULL && c->lockfd == -1)
+		c->since_ms = -1;	/* served without the lock: this call ends */
 	if (t == NULL && again)
 		return NULL;
 	if (t != NULL && t->has_expiry)
@@ -792,9 +795,9 @@ fresh_error(const struct cache *c, json_t *root, json_int_t *code,
 }
 
 /*
- * Holding the lock, before a fetch: if a process we waited for failed
- * since this call began, report its error (the same line and class)
- * instead of asking the server again.  Any other error record is stale:
+ * Holding the lock, before a fetch: if another process failed since
+ * this call began, report its error (the same line and class) instead
+ * of asking the server again.  Any other error record is stale:
  * it is removed.  Returns CT_OK when there is no such failure.
  */
 enum ct_err
@@ -812,7 +815,7 @@ cache_shared_error(struct cache *c)
 	if (open_entry(c, path, KIND_ERROR, &plain, &plen, &why) == -1) {
 		if (strcmp(why, "none") != 0 && unlinkat(c->dirfd, path,
 		    0) == 0)
-			note(c, "removed an error record (%s)", why);
+			note(c, "removed a stale error record (%s)", why);
 		return CT_OK;
 	}
 	root = json_loadb(plain, plen, JSON_REJECT_DUPLICATES, NULL);
@@ -823,7 +826,8 @@ cache_shared_error(struct cache *c)
 		json_decref(root);
 		return CT_OK;
 	}
-	note(c, "the process we waited for failed; not retrying");
+	note(c, "another process failed since this call began; not "
+	    "retrying");
 	warnmsg("%s", msg);
 	json_decref(root);
 	return (enum ct_err)code;

@@ -344,3 +344,30 @@ burst() {
 	grep -q 'cache: hit' "$BATS_TEST_TMPDIR/err"
 	grep -q boot_id "$BATS_TEST_TMPDIR/step"
 }
+
+@test "a watch that began on a cache hit does not replay a failure of another call at its refresh" {
+	local out=$BATS_TEST_TMPDIR/token first pid rc=0 url=$MOCK_URL/expires/6
+	run --separate-stderr "$CT" --url "$url"
+	assert_success
+	"$CT" -v --url "$url" --min-ttl 1 --watch -o "$out" \
+		2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	await_line "$BATS_TEST_TMPDIR/err" 'cache: hit'
+	wait_for '[[ -s $out ]]'
+	first=$(stat -c %i "$out")
+	# another call of this configuration fails for good (11) meanwhile
+	mock_reset_creds
+	run --separate-stderr "$CT" --url "$url" --refresh --retries 0
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+	assert_equal "$status" 11
+	# the watch's refresh asks the server, and gets a token
+	wait_for '[[ $(stat -c %i "$out" 2>/dev/null) != "$first" ]] ||
+		! kill -0 "$pid" 2>/dev/null' 150
+	kill -0 "$pid" 2>/dev/null ||
+		fail "the watch ended: $(cat "$BATS_TEST_TMPDIR/err")"
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 143
+	run grep -c 'not retrying' "$BATS_TEST_TMPDIR/err"
+	assert_output 0
+}
