@@ -354,6 +354,7 @@ burst() {
 	pid=$!
 	await_line "$BATS_TEST_TMPDIR/err" 'cache: hit'
 	wait_for '[[ -s $out ]]'
+	# shellcheck disable=SC2034 # read by wait_for's condition
 	first=$(stat -c %i "$out")
 	# another call of this configuration fails for good (11) meanwhile
 	mock_reset_creds
