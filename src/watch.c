@@ -366,19 +366,27 @@ keep(struct watch *w)
 }
 
 /*
- * The child stopped.  When it holds our terminal (^Z), stop with it so
- * that the shell gets the terminal back, and when continued, give it
- * back to the child if we are in the foreground, and continue it.
+ * The child stopped.  When it holds our terminal (^Z) and a shell with
+ * job control runs us (our parent is in our session, in another
+ * group), stop with it so that the shell gets the terminal back; once
+ * continued, give the terminal back to the child if we are in the
+ * foreground, and continue it.  Without such a shell nobody would
+ * continue us (as under ssh -t): the child is continued at once, as if
+ * ^Z had done nothing, which is what it did before it had a group.
  */
 static void
 stopped(struct watch *w)
 {
+	pid_t	 pp = getppid();
+
 	if (w->tty == -1 || tcgetpgrp(w->tty) != w->child)
 		return;
-	process_give_tty(w->tty, getpgrp());
-	(void)raise(SIGSTOP);
-	if (tcgetpgrp(w->tty) == getpgrp())
-		process_give_tty(w->tty, w->child);
+	if (getsid(pp) == getsid(0) && getpgid(pp) != getpgrp()) {
+		process_give_tty(w->tty, getpgrp());
+		(void)raise(SIGSTOP);
+		if (tcgetpgrp(w->tty) == getpgrp())
+			process_give_tty(w->tty, w->child);
+	}
 	(void)kill(-w->child, SIGCONT);
 }
 
