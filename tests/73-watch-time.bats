@@ -30,7 +30,12 @@ setup() {
 }
 
 teardown() {
+	local f
 	[[ -z ${WATCH_PID-} ]] || kill -KILL "$WATCH_PID" 2>/dev/null || true
+	# a command or its child that outlived a failed test holds bats' output
+	for f in "$C/pid" "$C/grandchild"; do
+		[[ ! -s $f ]] || kill -KILL "$(cat "$f")" 2>/dev/null || true
+	done
 	[[ -z ${MNT-} ]] || umount "$MNT" 2>/dev/null || true
 }
 
@@ -242,6 +247,34 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 			printf "name? "; read n; echo "hello $n"') || status=$?
 	assert_equal "$status" 0
 	[[ $out == *"hello ann"* ]] || fail "$out"
+}
+
+@test "job control: ^Z in an interactive shell stops the command and the watch; fg continues both" {
+	local out
+	status=0
+	# (the command echoes "ready" without that word in its line; a read
+	# the stop interrupted may come back empty, so it reads until "go")
+	out=$(env PS1='prompt> ' "$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" \
+		--timeout 30 \
+		--expect 'prompt> ' --send "$CT --url $MOCK_URL/expires/3600 --no-cache --watch -- sh -c 'echo re\"\"ady; until [ \"\$x\" = go ]; do read x; done; echo got-\$x'" \
+		--expect ready --send $'\032' \
+		--expect Stopped --send fg \
+		--expect fg --send go \
+		--expect got-go --send 'exit 0' -- \
+		bash --norc --noprofile -i) || status=$?
+	[[ $status == 0 ]] || fail "status $status: $out"
+	[[ $out == *got-go* ]] || fail "$out"
+}
+
+@test "job control: ^Z without a shell to continue the watch (it leads the session) does not hang it" {
+	status=0
+	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 20 \
+		--expect ready --send $'\032' \
+		--expect '^Z' --send go -- \
+		"$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c '
+			echo ready; read x; exit 4' >/dev/null || status=$?
+	# not 124: the watch did not stop itself with nobody to continue it
+	assert_equal "$status" 4
 }
 
 @test "XDG_RUNTIME_DIR missing: never created; the token file goes under TMPDIR, decided before any request" {
