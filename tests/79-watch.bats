@@ -285,10 +285,13 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	# the trap writes to a file: the terminal discards what is written
 	# to it while it handles ^C (no NOFLSH), which a busy machine shows
 	export GOT=$BATS_TEST_TMPDIR/got
-	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 10 \
+	# the command waits (bounded) for the ^C, however late a busy machine
+	# lets pty-run send it
+	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 30 \
 		--expect ready --send $'\003' -- \
 		"$CT" -v --watch -- sh -c 'trap "echo got-INT >>\"\$GOT\"" INT
-			echo ready; i=0; while [ $i -lt 15 ]; do sleep 0.1; i=$((i + 1)); done
+			echo ready; i=0
+			while [ ! -e "$GOT" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 			exit 4') || status=$?
 	assert_equal "$status" 4
 	[[ -e $GOT ]] || fail "the command did not get ^C: $out"
