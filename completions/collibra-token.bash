@@ -82,6 +82,19 @@ _collibra_token_profiles()
 	    2>/dev/null
 }
 
+# _collibra_token_reply: COMPREPLY from the lines of standard input, one
+# word a line, so that a file name with spaces stays one word (bash 3.2
+# has no mapfile).
+_collibra_token_reply()
+{
+	local line
+
+	COMPREPLY=()
+	while IFS= read -r line; do
+		COMPREPLY+=("$line")
+	done
+}
+
 _collibra_token()
 {
 	local cur prev word long short arg i
@@ -99,10 +112,11 @@ _collibra_token()
 			if declare -F _command_offset >/dev/null; then
 				_command_offset $((i + 1))
 			elif ((i + 1 == COMP_CWORD)); then
-				COMPREPLY=($(compgen -c -- "$cur" | LC_ALL=C sort -u))
+				_collibra_token_reply < <(compgen -c -- "$cur" |
+				    LC_ALL=C sort -u)
 			else
 				compopt -o filenames 2>/dev/null
-				COMPREPLY=($(compgen -f -- "$cur"))
+				_collibra_token_reply < <(compgen -f -- "$cur")
 			fi
 			return 0
 		fi
@@ -128,27 +142,27 @@ _collibra_token()
 		case $arg in
 		file)
 			compopt -o filenames 2>/dev/null
-			COMPREPLY=($(compgen -f -- "$cur"))
+			_collibra_token_reply < <(compgen -f -- "$cur")
 			;;
 		dir)
 			compopt -o filenames 2>/dev/null
-			COMPREPLY=($(compgen -d -- "$cur"))
+			_collibra_token_reply < <(compgen -d -- "$cur")
 			;;
 		profile)
-			COMPREPLY=($(compgen -W "$(_collibra_token_profiles)" \
-			    -- "$cur"))
+			_collibra_token_reply < <(compgen -W \
+			    "$(_collibra_token_profiles)" -- "$cur")
 			;;
 		'?')
 			;;
 		*)
-			COMPREPLY=($(compgen -W "$arg" -- "$cur"))
+			_collibra_token_reply < <(compgen -W "$arg" -- "$cur")
 			;;
 		esac
 		return 0
 	done
 
 	if [[ $cur == -* || -z $cur ]]; then
-		COMPREPLY=($(compgen -W "${opts[*]}" -- "$cur"))
+		_collibra_token_reply < <(compgen -W "${opts[*]}" -- "$cur")
 	fi
 	return 0
 }

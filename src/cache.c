@@ -28,6 +28,8 @@
 #include "extern.h"
 
 #define MAX_ENTRY	(64 * 1024)
+#define MAX_MS		(1LL << 50)	/* a stamp's clocks, in ms: bounded */
+#define AGREE_MS	1000	/* the clocks moved together, within this */
 #define STALE_TMP_SEC	3600
 #define KIND_TOKEN	'T'
 #define KIND_ERROR	'E'
@@ -161,6 +163,7 @@ cache_init(struct cache *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->dirfd = c->lockfd = -1;
+	c->since_ms = -1;
 }
 
 /*
@@ -459,8 +462,9 @@ open_entry(struct cache *c, const char *name, char kind, char **plain,
 
 	if ((n = read_entry(c, name, &e, why)) == -1)
 		return -1;
-	/* an entry of the previous release needs no key to be refused */
-	if ((n < 4 || memcmp(e, "CTK1", 4) != 0) && entry_key(c, 0) == -1) {
+	/* an entry of an earlier release needs no key to be refused */
+	if ((n < 4 || (memcmp(e, "CTK1", 4) != 0 && memcmp(e, "CTK2",
+	    4) != 0)) && entry_key(c, 0) == -1) {
 		free(e);
 		*why = "no key";
 		return -1;
@@ -470,70 +474,203 @@ open_entry(struct cache *c, const char *name, char kind, char **plain,
 	return rc;
 }
 
+/* This moment; its boot is read later, if something needs it. */
+static void
+stamp_now(struct cache_stamp *now)
+{
+	memset(now, 0, sizeof(*now));
+	now->wall_ms = wall_ns() / 1000000;
+	now->clock_ms = now_ms();
+	now->clock = (int)compat_clock_id();
+}
+
+/* The boot of the moment now, read once: "" when the system has none. */
+static const char *
+stamp_boot(struct cache_stamp *now)
+{
+	if (!now->boot_read && compat_boot_id(now->boot,
+	    sizeof(now->boot)) == -1)
+		now->boot[0] = '\0';
+	now->boot_read = 1;
+	return now->boot;
+}
+
+/* Add the stamp st to the object o (a payload): 0, or -1. */
+static int
+stamp_add(json_t *o, struct cache_stamp *st)
+{
+	return json_object_set_new(o, "wall_ms",
+	    json_integer((json_int_t)st->wall_ms)) |
+	    json_object_set_new(o, "clock_ms",
+	    json_integer((json_int_t)st->clock_ms)) |
+	    json_object_set_new(o, "clock", json_integer(st->clock)) |
+	    json_object_set_new(o, "boot", json_string(stamp_boot(st)));
+}
+
+/* The stamp of the payload root in st: 0, or -1 if it has none. */
+static int
+stamp_get(json_t *root, struct cache_stamp *st)
+{
+	json_t	*w = json_object_get(root, "wall_ms");
+	json_t	*c = json_object_get(root, "clock_ms");
+	json_t	*id = json_object_get(root, "clock");
+	json_t	*b = json_object_get(root, "boot");
+
+	if (!json_is_integer(w) || !json_is_integer(c) ||
+	    !json_is_integer(id) || !json_is_string(b) ||
+	    json_integer_value(w) < 0 || json_integer_value(w) > MAX_MS ||
+	    json_integer_value(c) < 0 || json_integer_value(c) > MAX_MS ||
+	    json_integer_value(id) < INT_MIN ||
+	    json_integer_value(id) > INT_MAX ||
+	    json_string_length(b) >= sizeof(st->boot))
+		return -1;
+	st->wall_ms = json_integer_value(w);
+	st->clock_ms = json_integer_value(c);
+	st->clock = (int)json_integer_value(id);
+	memcpy(st->boot, json_string_value(b), json_string_length(b) + 1);
+	st->boot_read = 1;
+	return 0;
+}
+
+/*
+ * How long ago (ms) the stamp then was, seen from now: on the clock of
+ * lifetimes within one boot (*same set), on the wall clock across
+ * boots or when the boot is unknown.  Unless the wall clock was stepped
+ * or this is another boot, the clocks moved together and agree: only
+ * otherwise is the boot read, so that a hit costs no system call more.
+ */
+static long long
+ago_ms(const struct cache_stamp *then, struct cache_stamp *now, int *same)
+{
+	long long	 d = (now->wall_ms - now->clock_ms) -
+			    (then->wall_ms - then->clock_ms);
+
+	*same = then->clock == now->clock && ((d > -AGREE_MS &&
+	    d < AGREE_MS) || (then->boot[0] != '\0' &&
+	    strcmp(then->boot, stamp_boot(now)) == 0));
+	return *same ? now->clock_ms - then->clock_ms :
+	    now->wall_ms - then->wall_ms;
+}
+
+/*
+ * Whether the token t received at then may be served now, and *left
+ * its seconds left.  A token received after since_ms (this boot, on the
+ * clock of lifetimes; -1: no such moment) was fetched for us: it is
+ * served with any time left, or with no lifetime given; any other needs
+ * min_ttl seconds.  Returns NULL, or why not; *how says more on a hit.
+ */
+static const char *
+judge(const struct token *t, const struct cache_stamp *then,
+    struct cache_stamp *now, long long since_ms, long long min_ttl,
+    long long *left, const char **how)
+{
+	long long	 ago;
+	int		 same, fresh;
+
+	ago = ago_ms(then, now, &same);
+	fresh = same && since_ms >= 0 && then->clock_ms >= since_ms;
+	*how = same ? "" : ", by the wall clock: another boot";
+	*left = 0;
+	if (ago < 0)
+		return same ? "received in the future on the clock of this "
+		    "boot" : "received in the future by the wall clock "
+		    "(stepped back, or another boot)";
+	if (!t->has_expiry)
+		return fresh ? NULL : "no lifetime given: it was only for "
+		    "the processes waiting for it";
+	*left = t->expires_in - (ago + 999) / 1000;
+	if (fresh && *left > 0 && *left < min_ttl)
+		*how = ", fetched since this call began: --min-ttl not "
+		    "applied";
+	if (*left < (fresh ? 1 : min_ttl))
+		return "expired";
+	return NULL;
+}
+
 /*
  * The token held in an opened entry's payload (len bytes of JSON), if
- * it is valid and has at least min_ttl seconds left at now; the token
- * (caller frees) then has expires_in set to what is left.  Otherwise
- * NULL, with *why saying why and *left the seconds left (for "expired").
+ * judge() serves it at now (since_ms and min_ttl as there); the token
+ * (caller frees) then has expires_in set to what is left, or no expiry
+ * when the server gave none, and *why a remark for the -v line ("" or
+ * more).  Otherwise NULL, with *why saying why and *left the seconds
+ * left (for "expired").  now's boot is read if it is needed.
  */
 struct token *
-cache_entry_token(const char *plain, size_t len, time_t now,
-    long long min_ttl, const char **why, long long *left)
+cache_entry_token(const char *plain, size_t len, struct cache_stamp *now,
+    long long since_ms, long long min_ttl, const char **why,
+    long long *left)
 {
+	struct cache_stamp then;
 	struct token	*t = NULL;
-	json_t		*root, *at;
+	json_t		*root;
+	const char	*how = "";
 
 	*left = 0;
 	root = json_loadb(plain, len, JSON_REJECT_DUPLICATES, NULL);
-	at = json_object_get(root, "expires_at");
-	if (!json_is_object(root) || !json_is_integer(at))
+	if (!json_is_object(root) || stamp_get(root, &then) == -1)
 		*why = "unreadable payload";
 	else if ((*why = token_from_object(root, &t)) != NULL || t == NULL) {
 		if (*why == NULL)
 			*why = "out of memory";
-	} else if ((*left = json_integer_value(at) - now) < min_ttl) {
-		*why = "expired";
-		token_free(t);
-		t = NULL;
-	} else {
-		t->has_expiry = 1;
-		t->expires_in = *left;
-		t->received_at = now;
-	}
+	} else
+		*why = judge(t, &then, now, since_ms, min_ttl, left, &how);
 	json_decref(root);
+	if (*why != NULL) {
+		token_free(t);
+		return NULL;
+	}
+	if (t->has_expiry)
+		t->expires_in = *left;
+	t->received_at = (time_t)(now->wall_ms / 1000);
+	*why = how;
 	return t;
 }
 
 /*
  * The cached token if there is one for this configuration and secret
- * with at least --min-ttl seconds left; NULL otherwise (a miss).  The
- * token (caller frees) has expires_in set to the remaining lifetime.
- * Never runs the secret command nor prompts.
+ * with at least --min-ttl seconds left, or one fetched since this call
+ * began looking (under single flight: any time left, or no lifetime);
+ * NULL otherwise (a miss).  The token (caller frees) has expires_in set
+ * to the remaining lifetime.  The first call of a fetch marks when it
+ * began; after cache_lock() only a hit is reported.  Never runs the
+ * secret command nor prompts.
  */
 struct token *
 cache_lookup(struct cache *c)
 {
 	const struct settings *s = c->set;
+	struct cache_stamp now;
 	struct token	*t;
 	char		*plain;
 	size_t		 plen;
 	long long	 left;
 	const char	*why;
+	int		 again = c->since_ms >= 0;
 
+	stamp_now(&now);
+	if (!again)
+		c->since_ms = now.clock_ms;
 	if (c->dirfd == -1 || s->cache != CACHE_ON)
 		return NULL;
 	if (open_entry(c, c->name, KIND_TOKEN, &plain, &plen, &why) == -1) {
+		if (again)
+			return NULL;
 		if (strcmp(why, "none") == 0)
 			note(c, "miss");
 		else
 			note(c, "rejected (%s)", why);
 		return NULL;
 	}
-	t = cache_entry_token(plain, plen, time(NULL), SET_NUM(s, MIN_TTL),
-	    &why, &left);
+	t = cache_entry_token(plain, plen, &now, again ? c->since_ms : -1,
+	    SET_NUM(s, MIN_TTL), &why, &left);
 	wipe_free(plain, plen);
-	if (t != NULL)
-		note(c, "hit (%lld s left)", left);
+	if (t == NULL && again)
+		return NULL;
+	if (t != NULL && t->has_expiry)
+		note(c, "hit (%lld s left%s)", left, why);
+	else if (t != NULL)
+		note(c, "hit (no lifetime given%s, fetched since this call "
+		    "began)", why);
 	else if (strcmp(why, "expired") == 0)
 		note(c, "expired (%lld s left, --min-ttl %lld)", left,
 		    SET_NUM(s, MIN_TTL));
@@ -587,7 +724,7 @@ wait_lock(int fd, long long deadline_ms)
 
 /*
  * Take this configuration's lock, waiting (within --timeout) while
- * another process fetches.  c->waited tells whether we had to wait.
+ * another process fetches.
  * Lock trouble other than a timeout or a signal means going on
  * without the lock.
  */
@@ -610,11 +747,12 @@ cache_lock(struct cache *c)
 		c->lockfd = fd;
 		return CT_OK;
 	}
-	c->waited = 1;
-	c->since_ns = wall_ns();
+	if (c->since_ms < 0)
+		c->since_ms = now_ms();
 	note(c, "waiting for another collibra-token to fetch");
 	if ((rc = wait_lock(fd, c->set->deadline_ms)) != CT_OK) {
 		close(fd);
+		c->since_ms = -1;
 		return rc;
 	}
 	c->lockfd = fd;
@@ -628,13 +766,37 @@ cache_unlock(struct cache *c)
 	if (c->lockfd != -1)
 		close(c->lockfd);
 	c->lockfd = -1;
-	c->waited = 0;
+	c->since_ms = -1;
 }
 
 /*
- * After waiting for the lock: if the process we waited for failed,
- * report its error (the same line and class) instead of asking the
- * server again.  Returns CT_OK when there is no such failure.
+ * The error record's class and message in *code and *msg (borrowed
+ * from root), if it was written since this call began looking (this
+ * boot, on the clock of lifetimes: a stepped wall clock cannot make an
+ * old record look new).  Returns 0, or -1 for a stale or bad record.
+ */
+static int
+fresh_error(const struct cache *c, json_t *root, json_int_t *code,
+    const char **msg)
+{
+	struct cache_stamp then, now;
+	int		 same;
+
+	stamp_now(&now);
+	*code = json_integer_value(json_object_get(root, "error"));
+	*msg = json_string_value(json_object_get(root, "message"));
+	if (!json_is_object(root) || stamp_get(root, &then) == -1 ||
+	    *code <= CT_OK || *code >= CT_ERR_SIGNAL || *msg == NULL)
+		return -1;
+	return ago_ms(&then, &now, &same) >= 0 && same && c->since_ms >= 0 &&
+	    then.clock_ms >= c->since_ms ? 0 : -1;
+}
+
+/*
+ * Holding the lock, before a fetch: if a process we waited for failed
+ * since this call began, report its error (the same line and class)
+ * instead of asking the server again.  Any other error record is stale:
+ * it is removed.  Returns CT_OK when there is no such failure.
  */
 enum ct_err
 cache_shared_error(struct cache *c)
@@ -642,21 +804,23 @@ cache_shared_error(struct cache *c)
 	char		 path[sizeof(c->name) + 4], *plain;
 	size_t		 plen;
 	json_t		*root;
-	json_int_t	 code, at;
+	json_int_t	 code;
 	const char	*why, *msg;
 
-	if (c->dirfd == -1 || !c->waited)
+	if (c->dirfd == -1 || c->lockfd == -1)
 		return CT_OK;
 	snprintf(path, sizeof(path), "%s.err", c->name);
-	if (open_entry(c, path, KIND_ERROR, &plain, &plen, &why) == -1)
+	if (open_entry(c, path, KIND_ERROR, &plain, &plen, &why) == -1) {
+		if (strcmp(why, "none") != 0 && unlinkat(c->dirfd, path,
+		    0) == 0)
+			note(c, "removed an error record (%s)", why);
 		return CT_OK;
+	}
 	root = json_loadb(plain, plen, JSON_REJECT_DUPLICATES, NULL);
 	wipe_free(plain, plen);
-	code = json_integer_value(json_object_get(root, "error"));
-	at = json_integer_value(json_object_get(root, "at"));
-	msg = json_string_value(json_object_get(root, "message"));
-	if (!json_is_object(root) || at < c->since_ns || code <= CT_OK ||
-	    code >= CT_ERR_SIGNAL || msg == NULL) {
+	if (fresh_error(c, root, &code, &msg) == -1) {
+		if (unlinkat(c->dirfd, path, 0) == 0)
+			note(c, "removed a stale error record");
 		json_decref(root);
 		return CT_OK;
 	}
@@ -760,35 +924,65 @@ write_entry(struct cache *c, const char *name, char kind, json_t *o)
 	return rc;
 }
 
-/* Store a fresh token for this configuration, if it has an expiry. */
+/*
+ * Store a fresh token for this configuration, stamped with the moment
+ * now (NULL: this one) as when it was received.  A token without a
+ * lifetime is stored for the processes waiting for it only.
+ */
 void
-cache_store(struct cache *c, const struct token *t)
+cache_store_stamped(struct cache *c, const struct token *t,
+    const struct cache_stamp *at)
 {
-	json_t	*o;
-	int	 rc;
+	struct cache_stamp now;
+	json_t		*o;
+	long long	 lost;
+	int		 rc;
 
 	if (c->dirfd == -1)
 		return;
-	if (!t->has_expiry || t->expires_in <= 0) {
-		note(c, "not stored (no lifetime given)");
+	if (at != NULL)
+		now = *at;
+	else
+		stamp_now(&now);
+	/* what passed since the response came, in whole seconds */
+	lost = now.wall_ms / 1000 - (long long)t->received_at;
+	if (lost < 0)
+		lost = 0;
+	if (t->has_expiry && t->expires_in - lost <= 0) {
+		note(c, "not stored (no lifetime left)");
 		return;
 	}
-	o = json_pack("{s:s, s:s, s:I}", "access_token", t->access_token,
-	    "token_type", t->token_type, "expires_at",
-	    (json_int_t)(t->received_at + t->expires_in));
-	if (o != NULL && t->scope != NULL)
-		(void)json_object_set_new(o, "scope", json_string(t->scope));
+	o = json_pack("{s:s, s:s}", "access_token", t->access_token,
+	    "token_type", t->token_type);
+	if (o != NULL && (stamp_add(o, &now) != 0 || (t->has_expiry &&
+	    json_object_set_new(o, "expires_in",
+	    json_integer((json_int_t)(t->expires_in - lost))) != 0) ||
+	    (t->scope != NULL && json_object_set_new(o, "scope",
+	    json_string(t->scope)) != 0))) {
+		json_decref(o);
+		o = NULL;
+	}
 	errno = 0;
 	rc = o != NULL ? write_entry(c, c->name, KIND_TOKEN, o) : -1;
 	json_decref(o);
 	if (rc == -1 && c->keyed)
 		warnmsg("warning: cannot write the cache entry: %s",
 		    errno != 0 ? strerror(errno) : "cannot seal it");
+	else if (rc == 0 && !t->has_expiry)
+		note(c, "stored for the processes waiting now, not for later "
+		    "calls (no lifetime given)");
 	else if (rc == 0)
 		note(c, "%s", c->set->cache == CACHE_REFRESH ? "refreshed" :
 		    "stored");
 	remove_v1(c);
 	remove_stale(c);
+}
+
+/* Store a fresh token for this configuration, received now. */
+void
+cache_store(struct cache *c, const struct token *t)
+{
+	cache_store_stamped(c, t, NULL);
 }
 
 /*
@@ -799,15 +993,17 @@ cache_store(struct cache *c, const struct token *t)
 void
 cache_store_error(struct cache *c, enum ct_err rc)
 {
-	char	 path[sizeof(c->name) + 4];
-	json_t	*o;
+	struct cache_stamp now;
+	char		 path[sizeof(c->name) + 4];
+	json_t		*o;
 
 	if (c->dirfd == -1 || c->lockfd == -1 || rc == CT_ERR_SIGNAL)
 		return;
 	snprintf(path, sizeof(path), "%s.err", c->name);
-	o = json_pack("{s:i, s:I, s:s}", "error", (int)rc, "at",
-	    (json_int_t)wall_ns(), "message", last_message());
-	if (o != NULL)
+	stamp_now(&now);
+	o = json_pack("{s:i, s:s}", "error", (int)rc, "message",
+	    last_message());
+	if (o != NULL && stamp_add(o, &now) == 0)
 		(void)write_entry(c, path, KIND_ERROR, o);
 	json_decref(o);
 }

@@ -91,6 +91,7 @@ build_tables(struct option *longopts, char *shortopts)
 	char		*o = shortopts;
 
 	*o++ = '+';
+	*o++ = ':';
 	for (i = 0; i < SET__MAX; i++) {
 		d = &settings_table[i];
 		longopts[n++] = (struct option){ d->name,
@@ -118,6 +119,54 @@ option_id(int ch)
 		if (ch != '?' && settings_table[i].flag == ch)
 			return (enum set_id)i;
 	return SET__MAX;
+}
+
+/*
+ * The message for the unknown or ambiguous long option of arg (its
+ * first k bytes, without "=VALUE"), with the options it may abbreviate.
+ */
+static void
+unknown_long(const char *arg, size_t k, const struct option *longopts)
+{
+	char		 list[256] = "";
+	size_t		 n = 0;
+	int		 i, matches = 0;
+
+	for (i = 0; longopts[i].name != NULL && k > 2; i++) {
+		if (strncmp(longopts[i].name, arg + 2, k - 2) != 0)
+			continue;
+		matches++;
+		if (n < sizeof(list))
+			n += (size_t)snprintf(list + n, sizeof(list) - n,
+			    " '--%s'", longopts[i].name);
+	}
+	if (matches > 1)
+		warnmsg("option '%.*s' is ambiguous; possibilities:%s",
+		    (int)k, arg, list);
+	else
+		warnmsg("unrecognized option '%.*s'", (int)k, arg);
+}
+
+/*
+ * What getopt_long would say of a bad option, but never its value: a
+ * mistyped --client-secret=VALUE must not reach the terminal.  ch is
+ * '?' or ':' (optopt: the short option, 256 + the id of a long one, or
+ * 0 for an unknown long one), arg the word of argv.  Exits 2.
+ */
+static void
+bad_option(int ch, const char *arg, const struct option *longopts)
+{
+	size_t		 k = strcspn(arg, "=");
+
+	if (optopt != 0 && optopt < 256)	/* a short one; a byte may be < 0 */
+		warnmsg(ch == ':' ? "option requires an argument -- '%c'" :
+		    "invalid option -- '%c'", optopt);
+	else if (optopt >= 256)
+		warnmsg(ch == ':' ? "option '%.*s' requires an argument" :
+		    "option '%.*s' doesn't allow an argument", (int)k, arg);
+	else
+		unknown_long(arg, k, longopts);
+	usage(2);
 }
 
 /* Store one option: its argument, or one more of a flag. */
@@ -183,9 +232,13 @@ cli_parse(int argc, char **argv, struct cli *c)
 
 	memset(c, 0, sizeof(*c));
 	build_tables(longopts, shortopts);
-	argv[0] = (char *)PROGNAME;	/* getopt's messages name argv[0] */
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+	opterr = 0;			/* bad_option() says it */
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	    -1) {
+		if (ch == '?' || ch == ':')
+			bad_option(ch, argv[optind - 1], longopts);
 		store(c, option_id(ch), optarg);
+	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") == 0)
 		c->command = argv + optind;
 	else if (optind < argc) {

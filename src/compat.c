@@ -19,6 +19,11 @@
  * dies with us through PR_SET_PDEATHSIG on Linux only.  Unnamed
  * temporary files are Linux's O_TMPFILE, linked through /proc.
  *
+ * The boot an entry of the cache belongs to: Linux's boot_id in /proc
+ * (read wherever that file exists, the fallback too); macOS's
+ * kern.bootsessionuuid; none elsewhere (the BSDs' kern.boottime moves
+ * when the wall clock is stepped, so it cannot tell boots apart).
+ *
  * Anything else, and every build with -DCOMPAT_FALLBACK, gets the
  * fallbacks: POSIX only.  "header" is a size kept in front of each
  * block of the wipe_* allocator.
@@ -49,6 +54,7 @@
 #define HAVE_ARC4RANDOM_BUF
 #define HAVE_MEMSET_S
 #define HAVE_MALLOC_SIZE
+#define HAVE_BOOTSESSIONUUID
 #elif defined(__OpenBSD__)
 #define HAVE_ARC4RANDOM_BUF
 #define HAVE_EXPLICIT_BZERO
@@ -83,6 +89,9 @@
 #endif
 #if defined(HAVE_PROC_TRACE_CTL)
 #include <sys/procctl.h>
+#endif
+#if defined(HAVE_BOOTSESSIONUUID)
+#include <sys/sysctl.h>
 #endif
 
 #include <errno.h>
@@ -388,6 +397,41 @@ compat_clock_id(void)
 {
 	return CLOCK_LIFE;
 }
+
+#if defined(HAVE_BOOTSESSIONUUID)
+int
+compat_boot_id(char *buf, size_t size)
+{
+	size_t	 n = size;
+
+	if (size == 0 || sysctlbyname("kern.bootsessionuuid", buf, &n, NULL,
+	    0) == -1 || n == 0 || n >= size)
+		return -1;
+	buf[n] = '\0';
+	return buf[0] != '\0' ? 0 : -1;
+}
+#else
+int
+compat_boot_id(char *buf, size_t size)
+{
+	ssize_t	 n;
+	size_t	 i;
+	int	 fd;
+
+	if (size == 0 || (fd = open("/proc/sys/kernel/random/boot_id",
+	    O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (i = 0; i < (size_t)n; i++)
+		if (buf[i] == '\n')
+			buf[i] = '\0';
+	return buf[0] != '\0' ? 0 : -1;
+}
+#endif
 
 int
 compat_from_terminal(const siginfo_t *si)

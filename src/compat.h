@@ -91,6 +91,13 @@ int		 compat_tmpfile(int);
 int		 compat_link_tmpfile(int, int, const char *);
 
 /*
+ * The id of the running boot (a new one at each boot) in buf as a
+ * NUL-terminated string: 0, or -1 when the system offers none.  Costs
+ * system calls: read it only when it decides something.
+ */
+int		 compat_boot_id(char *, size_t);
+
+/*
  * The primitives chosen, as
  * "random=... wipe=... nodump=... size=... clock=...".
  */

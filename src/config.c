@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,18 @@ env(const char *name)
 
 	return name != NULL && (v = getenv(name)) != NULL && *v != '\0' ?
 	    v : NULL;
+}
+
+/*
+ * The directories a command name is looked up in, as execvp(3) does:
+ * $PATH, or the system's default path when it is unset.  Borrowed.
+ */
+const char *
+config_exec_path(void)
+{
+	const char	*v;
+
+	return (v = getenv("PATH")) != NULL ? v : "/bin:/usr/bin";
 }
 
 /* Note str from `from` at `level` as the value of v. */
@@ -62,7 +76,7 @@ pick(const struct cli *c, struct settings *s, enum set_id id)
 		found(v, str, from, LEVEL_PROFILE);
 		return;
 	}
-	for (i = 0; i < 3 && d->ambient[i] != NULL; i++) {
+	for (i = 0; i < MAX_AMBIENT && d->ambient[i] != NULL; i++) {
 		if ((str = env(d->ambient[i])) != NULL) {
 			found(v, str, d->ambient[i], LEVEL_AMBIENT);
 			return;
@@ -308,11 +322,26 @@ resolve_profile(const struct cli *c, struct settings *s)
 }
 
 /*
+ * How strong the source of setting id is, for the URL pair: its level,
+ * with the selected profile above [default] within the config file.
+ * Lower is stronger.
+ */
+static int
+url_rank(const struct settings *s, enum set_id id)
+{
+	const struct value *v = &s->val[id];
+
+	return 2 * (int)v->level + (v->level == LEVEL_PROFILE &&
+	    s->profile.sel[id].value == NULL ? 1 : 0);
+}
+
+/*
  * The token endpoint.  The URL and the token URL are one setting for
- * precedence: the strongest source that gives either wins, and within
- * one source the token URL beats the URL.  --token-url is used as
- * given; --url gets TOKEN_PATH after any trailing slashes.  The http
- * layer parses it before it is used (http_check_url()).
+ * precedence: the strongest source that gives either wins (the selected
+ * profile beats [default]), and within one source the token URL beats
+ * the URL.  --token-url is used as given; --url gets TOKEN_PATH after
+ * any trailing slashes.  The http layer parses it before it is used
+ * (http_check_url()).
  */
 static enum ct_err
 resolve_token_url(struct settings *s)
@@ -320,7 +349,8 @@ resolve_token_url(struct settings *s)
 	const struct value *u = &s->val[SET_URL], *t = &s->val[SET_TOKEN_URL];
 	size_t		 n;
 
-	if (t->str != NULL && (u->str == NULL || t->level <= u->level)) {
+	if (t->str != NULL && (u->str == NULL ||
+	    url_rank(s, SET_TOKEN_URL) <= url_rank(s, SET_URL))) {
 		s->url = t->str;
 		s->token_url_from = t->from;
 		return (s->token_url = xstrdup(t->str)) == NULL ?
@@ -611,6 +641,28 @@ resolve_secret(const struct cli *c, struct settings *s)
 	return rc;
 }
 
+/*
+ * SSLKEYLOGFILE names a file where libcurl appends the TLS secrets of
+ * every connection, which decrypt a capture of the request and so the
+ * secret.  Keep its value for -v and unset it, so that neither libcurl
+ * nor a command run with the token gets it.  Before libcurl starts.
+ */
+static enum ct_err
+resolve_keylog(struct settings *s)
+{
+	const char	*v;
+
+	if ((v = getenv("SSLKEYLOGFILE")) == NULL)
+		return CT_OK;
+	if ((s->keylog = xstrdup(v)) == NULL)
+		return CT_ERR_INTERNAL;
+	if (unsetenv("SSLKEYLOGFILE") == -1) {
+		warnmsg("cannot unset SSLKEYLOGFILE: %s", strerror(errno));
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
+
 /* Every row that config_resolve() checks by its kind alone. */
 static enum ct_err
 resolve_table(const struct cli *c, struct settings *s)
@@ -647,7 +699,8 @@ config_resolve(const struct cli *c, struct settings *s)
 
 	memset(s, 0, sizeof(*s));
 	s->val[SET_SHOW_CONFIG].num = c->count[SET_SHOW_CONFIG];
-	if ((rc = resolve_profile(c, s)) != CT_OK ||
+	if ((rc = resolve_keylog(s)) != CT_OK ||
+	    (rc = resolve_profile(c, s)) != CT_OK ||
 	    (rc = resolve_table(c, s)) != CT_OK ||
 	    (rc = resolve_token_url(s)) != CT_OK ||
 	    (rc = require_client_id(s)) != CT_OK ||
@@ -675,25 +728,45 @@ config_resolve(const struct cli *c, struct settings *s)
 }
 
 /*
- * Print one setting and its source: on stderr with our name in front
- * for -v, on stdout as is for --show-config.  Untrusted bytes are
- * sanitized.
+ * One line of config_print(): on stderr with our name in front for -v,
+ * on stdout as is for --show-config; sanitized whole, so that no value,
+ * path or FILE:LINE (the config file's path is the user's, or
+ * XDG_CONFIG_HOME's) reaches the terminal raw.
  */
+static void
+show(FILE *f, const char *fmt, ...)
+{
+	char		 raw[2 * PATH_MAX + 512], *safe;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	if ((safe = sanitize(raw, strlen(raw), sizeof(raw))) == NULL)
+		return;
+	fprintf(f, "%s%s\n", f == stderr ? PROGNAME ": " : "", safe);
+	free(safe);
+}
+
+/* Print one setting and its source; a value is cut to 256 bytes. */
 static void
 print_value(FILE *f, const char *name, const char *val, const char *unit,
     const char *from)
 {
-	const char	*lead = f == stderr ? PROGNAME ": " : "";
-	char		*safe;
+	char	*safe;
 
+	if (val == NULL && from == NULL) {	/* no default either */
+		show(f, "%s: (none)", name);
+		return;
+	}
 	if (val == NULL) {
-		fprintf(f, "%s%s: (none, %s)\n", lead, name, from);
+		show(f, "%s: (none, %s)", name, from);
 		return;
 	}
 	if ((safe = sanitize(val, strlen(val), 256)) == NULL)
 		return;
-	fprintf(f, "%s%s: %s%s%s (%s)\n", lead, name, safe,
-	    unit != NULL ? " " : "", unit != NULL ? unit : "", from);
+	show(f, "%s: %s%s%s (%s)", name, safe, unit != NULL ? " " : "",
+	    unit != NULL ? unit : "", from);
 	free(safe);
 }
 
@@ -714,16 +787,14 @@ print_url(FILE *f, const struct settings *s)
 static void
 print_secret(FILE *f, const struct settings *s)
 {
-	const char	*lead = f == stderr ? PROGNAME ": " : "";
-
 	if (s->secret != NULL)
-		fprintf(f, "%sclient secret: %zu bytes, <redacted> (%s)\n",
-		    lead, s->secret_len, s->secret_from);
+		show(f, "client secret: %zu bytes, <redacted> (%s)",
+		    s->secret_len, s->secret_from);
 	else if (s->secret_from != NULL)
-		fprintf(f, "%sclient secret: read only for a fetch (%s)\n",
-		    lead, s->secret_from);
+		show(f, "client secret: read only for a fetch (%s)",
+		    s->secret_from);
 	else
-		fprintf(f, "%sclient secret: (none)\n", lead);
+		show(f, "client secret: (none)");
 }
 
 /* A row with a label, shown as its kind says. */
@@ -735,8 +806,7 @@ print_row(FILE *f, const struct settings *s, enum set_id id)
 	char		 num[32];
 
 	if (id == SET_PROXY && v->str != NULL) {
-		fprintf(f, "%sproxy: given (%s)\n", f == stderr ?
-		    PROGNAME ": " : "", v->from);
+		show(f, "proxy: given (%s)", v->from);
 		return;
 	}
 	if (id == SET_PROXY)
@@ -752,27 +822,27 @@ print_row(FILE *f, const struct settings *s, enum set_id id)
 
 /*
  * Every setting and where it came from, never the secret: on stderr
- * for -v, on stdout for --show-config.
+ * for -v, on stdout for --show-config.  Then SSLKEYLOGFILE when it was
+ * set (resolve_keylog()).
  */
 void
 config_print(FILE *f, const struct settings *s)
 {
 	static const char *const modes[] = { "on", "off", "refresh", "clear" };
-	const char	*lead = f == stderr ? PROGNAME ": " : "";
 	int		 i;
 
 	if (s->profile.loaded)
-		fprintf(f, "%sconfig file: %s\n", lead, s->profile.path);
+		show(f, "config file: %s", s->profile.path);
 	for (i = 0; i < SET__MAX; i++) {
 		if (i == SET_TOKEN_URL)
 			print_url(f, s);
 		else if (i == SET_SECRET)
 			print_secret(f, s);
 		else if (i == SET_INSECURE && SET_NUM(s, INSECURE))
-			fprintf(f, "%scertificate verification: off (%s)\n",
-			    lead, SET_FROM(s, INSECURE));
+			show(f, "certificate verification: off (%s)",
+			    SET_FROM(s, INSECURE));
 		else if (i == SET_CACHE)
-			fprintf(f, "%scache: %s (%s)\n", lead, modes[s->cache],
+			show(f, "cache: %s (%s)", modes[s->cache],
 			    s->cache_from);
 		else if (i == SET_CACHE_DIR)
 			print_value(f, "cache directory", s->cache_dir, NULL,
@@ -780,6 +850,9 @@ config_print(FILE *f, const struct settings *s)
 		else if (settings_table[i].label != NULL)
 			print_row(f, s, (enum set_id)i);
 	}
+	if (s->keylog != NULL)
+		show(f, "SSLKEYLOGFILE: %s (unset: TLS secrets are not "
+		    "logged)", s->keylog);
 }
 
 /* Wipe the secret and free what config_resolve() allocated. */
@@ -791,5 +864,6 @@ config_free(struct settings *s)
 	free(s->token_url);
 	free(s->cache_dir);
 	free(s->key_file);
+	free(s->keylog);
 	memset(s, 0, sizeof(*s));
 }

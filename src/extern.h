@@ -155,13 +155,15 @@ enum set_chars {
 	CHARS_NAME			/* a shell variable name */
 };
 
+#define MAX_AMBIENT	4	/* https_proxy HTTPS_PROXY all_proxy ALL_PROXY */
+
 /* One row of the settings table. */
 struct setting {
 	const char	*name;		/* long flag without "--" */
 	int		 flag;		/* short flag, or 0 */
 	const char	*arg;		/* its argument in --help, or NULL */
 	const char	*var;		/* our variable: beats the config file */
-	const char	*ambient[3];	/* generic variables: below it */
+	const char	*ambient[MAX_AMBIENT];	/* generic ones, below it */
 	const char	*key;		/* config-file key, or NULL */
 	enum set_kind	 kind;
 	enum set_chars	 chars;
@@ -242,6 +244,7 @@ struct settings {
 	const char	*runtime_dir;	/* XDG_RUNTIME_DIR if absolute, or NULL */
 	const char	*tmp_dir;	/* TMPDIR, or NULL */
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
+	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
 	long long	 deadline_ms;	/* monotonic; start + timeout */
@@ -260,13 +263,27 @@ struct seal_ctx {
 
 #define SEAL_KEY_LEN	32
 #define SEAL_OLD_FORMAT	"an entry of the previous release (CTK1)"
+#define SEAL_OLD_FORMAT2 "an entry of an earlier release (CTK2)"
+
+/*
+ * A moment as a cache entry records it: the wall clock, the clock of
+ * lifetimes (now_ms(): counts suspend, starts again at each boot) and
+ * the boot.  boot is "" when unknown; for the present moment it is read
+ * only when boot_read is 0 and something needs it (cache.c).
+ */
+struct cache_stamp {
+	long long	 wall_ms;
+	long long	 clock_ms;
+	int		 clock;		/* compat_clock_id() */
+	int		 boot_read;	/* boot is compat_boot_id()'s answer */
+	char		 boot[64];
+};
 
 /* An open cache: a private directory and this configuration's entry. */
 struct cache {
 	int		 dirfd;		/* -1: no cache */
 	int		 lockfd;	/* -1: not locked */
-	int		 waited;	/* another process held the lock */
-	long long	 since_ns;	/* wall clock when we began to wait */
+	long long	 since_ms;	/* now_ms() when we began looking; -1 */
 	char		 name[33];
 	struct seal_ctx	 ctx;
 	unsigned char	 key[SEAL_KEY_LEN]; /* the entries' key, wiped */
@@ -282,8 +299,14 @@ struct watch_dir {
 	char		 name[48];	/* our directory's name in the base */
 };
 
-/* What came back from the token endpoint. */
+/*
+ * What came back from the token endpoint.  hide[] holds the forms of
+ * the secret as it was sent (the bytes, form-encoded, the Basic value),
+ * so that no text of the answer shows one (sanitize_hidden()).
+ */
+#define HIDE_FORMS	3
 struct http_response {
+	char		*hide[HIDE_FORMS];	/* owned, wiped; may be NULL */
 	long		 status;
 	char		*body;		/* owned, NUL-terminated, wiped */
 	size_t		 len;
@@ -323,6 +346,7 @@ void		 cli_free(struct cli *);
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
 void		 config_print(FILE *, const struct settings *);
 void		 config_free(struct settings *);
+const char	*config_exec_path(void);
 
 /* profile.c */
 enum ct_err	 profile_load(struct profile *, int);
@@ -343,12 +367,14 @@ void		 cache_init(struct cache *);
 enum ct_err	 cache_open(const struct settings *, struct cache *);
 const char	*unsafe_dir(const struct stat *, int);
 struct token	*cache_lookup(struct cache *);
-struct token	*cache_entry_token(const char *, size_t, time_t, long long,
-		    const char **, long long *);
+struct token	*cache_entry_token(const char *, size_t, struct cache_stamp *,
+		    long long, long long, const char **, long long *);
 enum ct_err	 cache_lock(struct cache *);
 void		 cache_unlock(struct cache *);
 enum ct_err	 cache_shared_error(struct cache *);
 void		 cache_store(struct cache *, const struct token *);
+void		 cache_store_stamped(struct cache *, const struct token *,
+		    const struct cache_stamp *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
 void		 cache_close(struct cache *);
@@ -416,10 +442,11 @@ enum ct_err	 output_file_at(const struct token *, const struct settings *,
 /* process.c */
 enum ct_err	 process_init(void);
 int		 interrupted(void);
-void		 reraise(void);
+int		 reraise(void);
 int		 sleep_ms(long long);
 enum ct_err	 process_env(const struct token *, const char *);
 enum ct_err	 process_exec(char **);
+enum ct_err	 process_exec_failed(const char *, int);
 void		 process_reset(void);
 enum ct_err	 process_watch_signals(void);
 int		 process_wake_fd(void);
@@ -440,6 +467,10 @@ void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
+char		*redact(const char *, size_t, const char *const *, size_t,
+		    size_t *);
+char		*sanitize_hidden(const char *, size_t, const char *const *,
+		    size_t, size_t);
 void		 jansson_setup(void);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));

@@ -18,6 +18,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "extern.h"
 #include "libcurl.h"
 
@@ -271,9 +273,13 @@ trim_end(const char *p, size_t n)
 	return n;
 }
 
-/* Copy a header's value, trimmed and sanitized, if it is `name`. */
+/*
+ * Copy a header's value, trimmed, the secret hidden and sanitized, if
+ * it is `name`.
+ */
 static void
-keep_header(const char *p, size_t n, const char *name, char **dst)
+keep_header(const struct ctx *c, const char *p, size_t n, const char *name,
+    char **dst)
 {
 	size_t	 k = strlen(name);
 
@@ -283,7 +289,8 @@ keep_header(const char *p, size_t n, const char *name, char **dst)
 		p++;
 	n = trim_end(p, n);
 	free(*dst);
-	*dst = sanitize(p, n, MAX_FIELD);
+	*dst = sanitize_hidden(p, n, (const char *const *)c->resp->hide,
+	    HIDE_FORMS, MAX_FIELD);
 }
 
 static size_t
@@ -292,9 +299,9 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	struct ctx	*c = arg;
 
 	(void)size;
-	keep_header(p, n, "Content-Type", &c->resp->content_type);
-	keep_header(p, n, "Location", &c->resp->location);
-	keep_header(p, n, "Retry-After", &c->resp->retry_after);
+	keep_header(c, p, n, "Content-Type", &c->resp->content_type);
+	keep_header(c, p, n, "Location", &c->resp->location);
+	keep_header(c, p, n, "Retry-After", &c->resp->retry_after);
 	if (c->set->verbose)
 		(void)buf_add(&c->headers, p, n);
 	return n;
@@ -339,24 +346,74 @@ redact_userinfo(const char *p, size_t n)
 }
 
 /*
- * A line of libcurl's for -v: URL userinfo hidden, then sanitized and
- * cut to MAX_FIELD bytes.  Owned, or NULL when out of memory.
+ * libcurl's -vv lines about a proxy, with its credentials hidden:
+ * "Uses proxy env variable NAME == 'VALUE'" (VALUE may be
+ * "user:pass@host:port", without a scheme, which redact_userinfo() does
+ * not see) and "Proxy auth using Basic with user 'USER'" (a proxy may
+ * take a key as its user name).  Other lines are copied.  Owned, or
+ * NULL when out of memory.
  */
 static char *
-safe_text(const char *p, size_t n)
+proxy_text(const char *p, size_t n)
 {
-	char	*r, *safe;
+	static const char env_line[] = "Uses proxy env variable ";
+	static const char auth_line[] = "Proxy auth using ";
+	const char	*q = memchr(p, '\'', n), *v, *at = NULL, *end = p + n;
+	char		*out;
+	size_t		 k;
 
-	if ((r = redact_userinfo(p, n)) == NULL)
+	if ((out = xmalloc(n + 16)) == NULL)
 		return NULL;
-	safe = sanitize(r, strlen(r), MAX_FIELD);
-	free(r);
+	if (q != NULL && n > sizeof(auth_line) - 1 &&
+	    memcmp(p, auth_line, sizeof(auth_line) - 1) == 0) {
+		k = (size_t)(q - p);
+		memcpy(out, p, k);
+		memcpy(out + k, "<redacted>", 11);
+		return out;
+	}
+	if (q != NULL && n > sizeof(env_line) - 1 &&
+	    memcmp(p, env_line, sizeof(env_line) - 1) == 0)
+		for (v = q + 1; v < end && *v != '\'' && *v != '/'; v++)
+			if (*v == '@')
+				at = v;
+	if (at == NULL) {
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return out;
+	}
+	k = (size_t)(q - p) + 1;
+	memcpy(out, p, k);
+	memcpy(out + k, "<redacted>", 10);
+	memcpy(out + k + 10, at, (size_t)(end - at));
+	out[k + 10 + (size_t)(end - at)] = '\0';
+	return out;
+}
+
+/*
+ * A line of libcurl's for -v: proxy credentials and URL userinfo
+ * hidden, every form of the secret (c->resp->hide) hidden, then
+ * sanitized and cut to MAX_FIELD bytes.  Owned, or NULL when out of
+ * memory.
+ */
+static char *
+safe_text(const struct ctx *c, const char *p, size_t n)
+{
+	char	*x, *u = NULL, *safe = NULL;
+
+	if ((x = proxy_text(p, n)) == NULL ||
+	    (u = redact_userinfo(x, strlen(x))) == NULL)
+		goto out;
+	safe = sanitize_hidden(u, strlen(u), (const char *const *)c->resp->hide,
+	    HIDE_FORMS, MAX_FIELD);
+out:
+	wipe_free_str(x);
+	wipe_free_str(u);
 	return safe;
 }
 
 /* Print one outgoing header line for -v, hiding credentials. */
 static void
-show_request_line(const char *p, size_t n)
+show_request_line(const struct ctx *c, const char *p, size_t n)
 {
 	static const char *const secret[] = {
 		"Authorization:", "Proxy-Authorization:", NULL
@@ -375,14 +432,14 @@ show_request_line(const char *p, size_t n)
 			return;
 		}
 	}
-	if ((safe = safe_text(p, trim_end(p, n))) != NULL)
+	if ((safe = safe_text(c, p, trim_end(p, n))) != NULL)
 		fprintf(stderr, "> %s\n", safe);
 	free(safe);
 }
 
 /* Split a block of header lines and show each one. */
 static void
-show_request_headers(const char *p, size_t n)
+show_request_headers(const struct ctx *c, const char *p, size_t n)
 {
 	const char	*nl;
 	size_t		 k;
@@ -391,7 +448,7 @@ show_request_headers(const char *p, size_t n)
 		nl = memchr(p, '\n', n);
 		k = nl == NULL ? n : (size_t)(nl - p) + 1;
 		if (k > 2 || (k > 0 && p[0] != '\r' && p[0] != '\n'))
-			show_request_line(p, k);
+			show_request_line(c, p, k);
 		p += k;
 		n -= k;
 	}
@@ -399,8 +456,10 @@ show_request_headers(const char *p, size_t n)
 
 /*
  * libcurl's debug callback: -v shows the request headers (credentials
- * redacted) and a redacted copy of the body; -vv adds libcurl's text.
- * Response bodies are never shown: they hold the token.
+ * redacted) and a redacted copy of the body; -vv adds libcurl's text
+ * (HTTP/2 prints each request header there: "h2h3 [authorization:
+ * Basic ...]").  Every line of either has each form of the secret
+ * hidden.  Response bodies are never shown: they hold the token.
  */
 static int
 on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
@@ -413,12 +472,12 @@ on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
 	case CURLINFO_TEXT:
 		if (c->set->verbose < 2)
 			break;
-		if ((safe = safe_text(p, trim_end(p, n))) != NULL)
+		if ((safe = safe_text(c, p, trim_end(p, n))) != NULL)
 			fprintf(stderr, "* %s\n", safe);
 		free(safe);
 		break;
 	case CURLINFO_HEADER_OUT:
-		show_request_headers(p, n);
+		show_request_headers(c, p, n);
 		break;
 	case CURLINFO_DATA_OUT:
 		if (c->shown_body != NULL)
@@ -434,11 +493,11 @@ on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
 /*
  * The form body into *out (owned; wipe it): grant_type, scope when
  * asked, and for the "post" method the client credentials, or
- * "<redacted>" for the secret when redact is set.  CT_ERR_INTERNAL when
+ * "<redacted>" for the secret when hide_secret is set.  CT_ERR_INTERNAL when
  * out of memory (reported).
  */
 static enum ct_err
-build_body(const struct settings *s, int redact, char **out)
+build_body(const struct settings *s, int hide_secret, char **out)
 {
 	const char	*want = SET_STR(s, SCOPE), *cid = SET_STR(s, CLIENT_ID);
 	char		*scope = NULL, *id = NULL, *sec = NULL;
@@ -451,7 +510,7 @@ build_body(const struct settings *s, int redact, char **out)
 		goto out;
 	if (SET_NUM(s, AUTH_METHOD) == AUTH_POST) {
 		id = form_urlencode(cid, strlen(cid));
-		sec = redact ? xstrdup("<redacted>") :
+		sec = hide_secret ? xstrdup("<redacted>") :
 		    form_urlencode(s->secret, s->secret_len);
 		if (id == NULL || sec == NULL)
 			goto out;
@@ -510,17 +569,20 @@ system_dir(CURL *h, const char *file, const char *dir)
 }
 
 /*
- * Trust: the CAs the user named, else the system's, by its hashed
- * directory when that is the same trust (see system_dir()).
+ * Trust: the CAs the user named (flag or config file), exactly those;
+ * else those of a generic variable or the system's, by the system's
+ * hashed directory when that is the same trust (see system_dir()).
  * Verification stays on unless -k.
  */
 static enum ct_err
 set_trust(CURL *h, const struct settings *s)
 {
 	const char	*file = SET_STR(s, CACERT), *dir = SET_STR(s, CAPATH);
-	const char	*sysdir;
+	const char	*sysdir = NULL;
+	int		 named = s->val[SET_CACERT].level < LEVEL_AMBIENT ||
+			    s->val[SET_CAPATH].level < LEVEL_AMBIENT;
 
-	if ((sysdir = system_dir(h, file, dir)) != NULL) {
+	if (!named && (sysdir = system_dir(h, file, dir)) != NULL) {
 		SETOPT(h, CURLOPT_CAINFO, NULL);
 		SETOPT(h, CURLOPT_CAPATH, sysdir);
 		verbosef(s, "CA: system directory %s", sysdir);
@@ -663,7 +725,8 @@ describe(CURLcode cc, enum ct_err rc, const char *errbuf,
 		snprintf(r->error, sizeof(r->error), "interrupted");
 		return;
 	}
-	safe = sanitize(errbuf, strlen(errbuf), MAX_FIELD);
+	safe = sanitize_hidden(errbuf, strlen(errbuf),
+	    (const char *const *)r->hide, HIDE_FORMS, MAX_FIELD);
 	snprintf(r->error, sizeof(r->error), "%s: %s",
 	    rc == CT_ERR_TLS ? "TLS error" : rc == CT_ERR_NETWORK ?
 	    "network error" : "internal error",
@@ -720,6 +783,46 @@ perform(CURL *h, struct ctx *c, const char *errbuf)
 }
 
 /*
+ * The forms of the secret to hide from every text shown (r->hide): its
+ * bytes, form-encoded, and for basic auth the Basic value of
+ * "id:secret", both form-encoded (RFC 6749 2.3.1), as libcurl sends it.
+ * CT_ERR_INTERNAL when out of memory (reported).
+ */
+static enum ct_err
+hide_forms(const struct settings *s, const char *user, const char *pass,
+    struct http_response *r)
+{
+	char	*pair = NULL;
+	size_t	 u = 0, p = 0, n;
+	enum ct_err rc = CT_ERR_INTERNAL;
+
+	if ((r->hide[0] = xmalloc(s->secret_len + 1)) == NULL ||
+	    (r->hide[1] = form_urlencode(s->secret, s->secret_len)) == NULL)
+		goto out;
+	memcpy(r->hide[0], s->secret, s->secret_len);
+	r->hide[0][s->secret_len] = '\0';
+	if (user != NULL) {
+		u = strlen(user);
+		p = strlen(pass);
+		n = sodium_base64_ENCODED_LEN(u + 1 + p,
+		    sodium_base64_VARIANT_ORIGINAL);
+		if ((pair = xmalloc(u + 1 + p)) == NULL ||
+		    (r->hide[2] = xmalloc(n)) == NULL)
+			goto out;
+		memcpy(pair, user, u);
+		pair[u] = ':';
+		memcpy(pair + u + 1, pass, p);
+		sodium_bin2base64(r->hide[2], n, (unsigned char *)pair,
+		    u + 1 + p, sodium_base64_VARIANT_ORIGINAL);
+	}
+	rc = CT_OK;
+out:
+	if (pair != NULL)
+		wipe_free(pair, u + 1 + p);
+	return rc;
+}
+
+/*
  * POST the token request described by s and fill r with the status,
  * body (at most 1 MiB) and headers of the answer, whatever its status.
  * Returns CT_OK, or the class of a failure: a failed transfer is
@@ -748,6 +851,8 @@ http_fetch(const struct settings *s, struct http_response *r)
 	if (SET_NUM(s, AUTH_METHOD) == AUTH_BASIC &&
 	    ((user = form_urlencode(cid, strlen(cid))) == NULL ||
 	    (pass = form_urlencode(s->secret, s->secret_len)) == NULL))
+		goto out;
+	if (hide_forms(s, user, pass, r) != CT_OK)
 		goto out;
 	if ((h = curl.easy_init()) == NULL) {
 		warnmsg("cannot start libcurl");
@@ -778,56 +883,28 @@ out:
 }
 
 /*
- * Copy text with every occurrence of secret (may be NULL or "")
- * replaced by "<redacted>".  Owned, or NULL when out of memory.
- */
-static char *
-redact(const char *text, const char *secret)
-{
-	const char	*p, *t;
-	char		*out, *o;
-	size_t		 k = secret != NULL ? strlen(secret) : 0, n = 1;
-
-	for (t = text; k > 0 && (p = strstr(t, secret)) != NULL; t = p + k)
-		n += (size_t)(p - t) + 10;
-	n += strlen(t);
-	if ((out = xmalloc(n)) == NULL)
-		return NULL;
-	for (o = out, t = text; k > 0 && (p = strstr(t, secret)) != NULL;
-	    t = p + k) {
-		memcpy(o, t, (size_t)(p - t));
-		o += p - t;
-		memcpy(o, "<redacted>", 10);
-		o += 10;
-	}
-	memcpy(o, t, strlen(t) + 1);
-	return out;
-}
-
-/*
  * One response header line for -v: sanitized whole (so that control
- * bytes cannot split the token), the token hidden, then cut to
- * MAX_FIELD bytes, so that no part of a long token survives the cut.
- * Owned, or NULL when out of memory.
+ * bytes cannot split the token or the secret), the token and every form
+ * of the secret hidden, then cut to MAX_FIELD bytes, so that no part of
+ * a long token survives the cut.  Owned, or NULL when out of memory.
  */
 static char *
-response_line(const char *p, size_t n, const char *token)
+response_line(const struct http_response *r, const char *p, size_t n,
+    const char *token)
 {
-	char	*whole, *hidden = NULL, *line = NULL;
+	const char	*hide[HIDE_FORMS + 1];
+	int		 i;
 
-	if ((whole = sanitize(p, n, n)) == NULL ||
-	    (hidden = redact(whole, token)) == NULL)
-		goto out;
-	line = sanitize(hidden, strlen(hidden), MAX_FIELD);
-out:
-	free(whole);
-	free(hidden);
-	return line;
+	for (i = 0; i < HIDE_FORMS; i++)
+		hide[i] = r->hide[i];
+	hide[HIDE_FORMS] = token;
+	return sanitize_hidden(p, n, hide, HIDE_FORMS + 1, MAX_FIELD);
 }
 
 /*
  * --verbose: the response status line and headers, sanitized and with
- * every occurrence of token (may be NULL) hidden, then the timings.
+ * every occurrence of token (may be NULL) and of the secret hidden,
+ * then the timings.
  */
 void
 http_print_response(const struct http_response *r, const char *token)
@@ -843,7 +920,8 @@ http_print_response(const struct http_response *r, const char *token)
 	for (p = r->headers; p != NULL && *p != '\0'; p += n) {
 		nl = strchr(p, '\n');
 		n = nl == NULL ? strlen(p) : (size_t)(nl - p) + 1;
-		if ((line = response_line(p, trim_end(p, n), token)) == NULL)
+		if ((line = response_line(r, p, trim_end(p, n), token)) ==
+		    NULL)
 			return;
 		if (*line != '\0')
 			fprintf(stderr, "< %s\n", line);
@@ -861,6 +939,10 @@ http_print_response(const struct http_response *r, const char *token)
 void
 http_response_free(struct http_response *r)
 {
+	int	 i;
+
+	for (i = 0; i < HIDE_FORMS; i++)
+		wipe_free_str(r->hide[i]);
 	wipe_free(r->body, r->len);
 	free(r->content_type);
 	free(r->location);

@@ -75,8 +75,9 @@ out:
 /*
  * A token from the cache when it holds a fresh one; otherwise fetch it
  * under the configuration's lock, so that processes started together
- * make one request, and share the result or the failure.  Only the
- * process that fetches runs the secret command or prompts.
+ * make one request, and share the result or the failure: once the lock
+ * is ours, what another process got since we began looking is ours too.
+ * Only the process that fetches runs the secret command or prompts.
  */
 static enum ct_err
 get_token(struct settings *s, struct cache *c, struct token **tok)
@@ -87,8 +88,8 @@ get_token(struct settings *s, struct cache *c, struct token **tok)
 		return CT_OK;
 	if ((rc = cache_lock(c)) != CT_OK)
 		return rc;
-	if (c->waited && ((*tok = cache_lookup(c)) != NULL ||
-	    (rc = cache_shared_error(c)) != CT_OK))
+	if ((*tok = cache_lookup(c)) != NULL ||
+	    (rc = cache_shared_error(c)) != CT_OK)
 		goto out;
 	if ((rc = secret_load(s)) == CT_OK && (rc = fetch(s, tok)) == CT_OK)
 		cache_store(c, *tok);
@@ -188,8 +189,8 @@ out:
 	libcurl_stop();
 	if (status >= 0)
 		return status;		/* --watch's command ended */
-	if (rc == CT_ERR_SIGNAL || interrupted())
-		reraise();
+	if ((rc == CT_ERR_SIGNAL || interrupted()) && (status = reraise()) > 0)
+		return status;	/* as PID 1, raise() returned */
 	if (rc == CT_OK && command != NULL && cli.count[SET_WATCH] == 0)
 		rc = process_exec(command);	/* returns only on failure */
 	return exit_codes[rc];

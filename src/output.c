@@ -32,14 +32,14 @@ static char *
 quote_with(const char *s, char q, const char *esc)
 {
 	const char	*p;
-	char		*out, *o;
+	char		*res, *o;
 	size_t		 n = 3;
 
 	for (p = s; *p != '\0'; p++)
 		n += strchr(esc, *p) != NULL ? 2 : 1;
-	if ((out = xmalloc(n)) == NULL)
+	if ((res = xmalloc(n)) == NULL)
 		return NULL;
-	o = out;
+	o = res;
 	*o++ = q;
 	for (p = s; *p != '\0'; p++) {
 		if (strchr(esc, *p) != NULL)
@@ -48,7 +48,7 @@ quote_with(const char *s, char q, const char *esc)
 	}
 	*o++ = q;
 	*o = '\0';
-	return out;
+	return res;
 }
 
 /*
@@ -60,14 +60,14 @@ char *
 shell_quote(const char *s)
 {
 	const char	*p;
-	char		*out, *o;
+	char		*res, *o;
 	size_t		 n = 3;
 
 	for (p = s; *p != '\0'; p++)
 		n += *p == '\'' ? 4 : 1;
-	if ((out = xmalloc(n)) == NULL)
+	if ((res = xmalloc(n)) == NULL)
 		return NULL;
-	o = out;
+	o = res;
 	*o++ = '\'';
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '\'') {
@@ -78,7 +78,7 @@ shell_quote(const char *s)
 	}
 	*o++ = '\'';
 	*o = '\0';
-	return out;
+	return res;
 }
 
 /* RFC 3339 UTC time of t into buf (at least 21 bytes). */

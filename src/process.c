@@ -127,16 +127,22 @@ interrupted(void)
 	return caught != 0 ? caught : child_gone ? SIGCHLD : 0;
 }
 
-/* Die of the caught signal, as a shell expects (status 128 + N). */
-void
+/*
+ * Die of the caught signal, as a shell expects (status 128 + N).  As
+ * PID 1 (of a container) the kernel drops a signal whose action is the
+ * default, so raise() returns: then the status to exit with, 128 + N.
+ * 0 if no signal was caught.
+ */
+int
 reraise(void)
 {
 	int	 sig = caught;
 
 	if (sig == 0)
-		return;
+		return 0;
 	(void)signal(sig, SIG_DFL);
 	(void)raise(sig);
+	return 128 + sig;
 }
 
 /* Sleep ms milliseconds; -1 if a signal was caught meanwhile. */
@@ -215,6 +221,55 @@ process_reset(void)
 }
 
 /*
+ * True if an executable regular file named name is in one of $PATH's
+ * directories: what a shell's search looks for.
+ */
+static int
+on_path(const char *name)
+{
+	const char	*p = config_exec_path(), *end, *dir;
+	char		 buf[4096];
+	struct stat	 st;
+	size_t		 n;
+
+	for (;; p = end + 1) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		/* an empty entry is the current directory */
+		dir = end == p ? "." : p;
+		n = end == p ? 1 : (size_t)(end - p);
+		if (n + 1 + strlen(name) < sizeof(buf)) {
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, dir, name);
+			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+			    access(buf, X_OK) == 0)
+				return 1;
+		}
+		if (*end == '\0')
+			return 0;
+	}
+}
+
+/*
+ * Report a failed exec of name (errno e) as sh(1) does, and return
+ * CT_ERR_NOTFOUND (127) when the search of $PATH found no executable
+ * file of that name, else CT_ERR_NOEXEC (126).  execvp(3) fails with
+ * EACCES for a directory on PATH that cannot be searched (root's PATH
+ * through su) and for a file without execute permission: neither is an
+ * executable file found.
+ */
+enum ct_err
+process_exec_failed(const char *name, int e)
+{
+	if (e == ENOENT ||
+	    (e == EACCES && strchr(name, '/') == NULL && !on_path(name))) {
+		warnmsg("%s: command not found", name);
+		return CT_ERR_NOTFOUND;
+	}
+	warnmsg("%s: %s", name, strerror(e));
+	return CT_ERR_NOEXEC;
+}
+
+/*
  * Replace this process with argv[0] (found on PATH), with the limits
  * and signal dispositions undone; called after the secret was wiped.
  * Returns only on failure: 127 when not found, 126 otherwise, as a
@@ -225,12 +280,7 @@ process_exec(char **argv)
 {
 	process_reset();
 	execvp(argv[0], argv);
-	if (errno == ENOENT) {
-		warnmsg("%s: command not found", argv[0]);
-		return CT_ERR_NOTFOUND;
-	}
-	warnmsg("%s: %s", argv[0], strerror(errno));
-	return CT_ERR_NOEXEC;
+	return process_exec_failed(argv[0], errno);
 }
 
 static volatile sig_atomic_t got_hup, got_quit, hup_tty, quit_tty;
@@ -413,9 +463,7 @@ start_child(char **argv, const char *var, const char *path, int tty,
 	(void)sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(argv[0], argv);
 	e = errno;
-	warnmsg("%s: %s", argv[0], e == ENOENT ? "command not found" :
-	    strerror(e));
-	_exit(e == ENOENT ? 127 : 126);
+	_exit(process_exec_failed(argv[0], e) == CT_ERR_NOTFOUND ? 127 : 126);
 }
 
 /*

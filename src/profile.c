@@ -36,9 +36,13 @@ struct reader {
 	char		 error[256];	/* the first error, without FILE:LINE */
 };
 
-/* r->error from fmt and n bytes of untrusted text, sanitized. */
+/*
+ * r->error: before, n bytes of untrusted text sanitized and in quotes,
+ * then after.
+ */
 static void
-shown_error(struct reader *r, const char *fmt, const char *text, size_t n)
+shown_error(struct reader *r, const char *before, const char *text,
+    size_t n, const char *after)
 {
 	char	*safe;
 
@@ -46,7 +50,7 @@ shown_error(struct reader *r, const char *fmt, const char *text, size_t n)
 		snprintf(r->error, sizeof(r->error), "out of memory");
 		return;
 	}
-	snprintf(r->error, sizeof(r->error), fmt, safe);
+	snprintf(r->error, sizeof(r->error), "%s'%s'%s", before, safe, after);
 	free(safe);
 }
 
@@ -64,7 +68,7 @@ section(struct reader *r, const char *name, size_t n)
 	if (r->in_default)
 		return 1;
 	if (n <= 8 || strncmp(name, "profile ", 8) != 0) {
-		shown_error(r, "unknown section '%s'", name, n);
+		shown_error(r, "unknown section ", name, n, "");
 		return 0;
 	}
 	r->in_selected = want != NULL && n - 8 == strlen(want) &&
@@ -125,11 +129,11 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 	int		 ok = 1;
 
 	if (*section == '\0') {
-		shown_error(r, "'%s' outside a section", key, strlen(key));
+		shown_error(r, "", key, strlen(key), " outside a section");
 		return 0;
 	}
 	if ((i = setting_by_key(key)) == SET__MAX) {
-		shown_error(r, "unknown key '%s'", key, strlen(key));
+		shown_error(r, "unknown key ", key, strlen(key), "");
 		return 0;
 	}
 	if (i == SET_SECRET)

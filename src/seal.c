@@ -8,9 +8,11 @@
  * secret; an entry for a secret command or a prompt by a subkey of the
  * user's random cache key (crypto_kdf).
  *
- * Layout: "CTK2" | kind (1) | nonce (24) | ciphertext | tag (16)
- * The previous release wrote "CTK1" entries (AES-256-GCM); they are
- * recognised and refused here, so that the caller replaces them.
+ * Layout: "CTK3" | kind (1) | nonce (24) | ciphertext | tag (16)
+ * Earlier releases wrote "CTK1" (AES-256-GCM) and "CTK2" entries (the
+ * same seal, but a payload without the moment and boot of its receipt,
+ * see cache.c); they are recognised and refused here, so that the
+ * caller replaces them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +21,9 @@
 
 #include "extern.h"
 
-#define MAGIC		"CTK2"
+#define MAGIC		"CTK3"
 #define MAGIC_V1	"CTK1"
+#define MAGIC_V2	"CTK2"
 #define NONCE_LEN	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN		crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define HEADER_LEN	(4 + 1 + NONCE_LEN)
@@ -132,7 +135,8 @@ seal(const unsigned char key[SEAL_KEY_LEN], const struct seal_ctx *ctx,
  * Open an entry of the given kind sealed for ctx under key.  On success
  * *plain (owned, NUL-terminated, to be wiped) holds *plen bytes and 0
  * is returned; otherwise -1 and *why says what was wrong.  An entry of
- * the previous release gives SEAL_OLD_FORMAT in *why.
+ * an earlier release gives SEAL_OLD_FORMAT (CTK1) or SEAL_OLD_FORMAT2
+ * (CTK2) in *why.
  */
 int
 unseal(const unsigned char key[SEAL_KEY_LEN], const struct seal_ctx *ctx,
@@ -148,6 +152,10 @@ unseal(const unsigned char key[SEAL_KEY_LEN], const struct seal_ctx *ctx,
 	*plain = NULL;
 	if (n >= 4 && memcmp(e, MAGIC_V1, 4) == 0) {
 		*why = SEAL_OLD_FORMAT;
+		return -1;
+	}
+	if (n >= 4 && memcmp(e, MAGIC_V2, 4) == 0) {
+		*why = SEAL_OLD_FORMAT2;
 		return -1;
 	}
 	if (n < HEADER_LEN + TAG_LEN || memcmp(e, MAGIC, 4) != 0 ||

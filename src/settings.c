@@ -148,7 +148,8 @@ const struct setting settings_table[SET__MAX] = {
 	},
 	[SET_PROXY] = {
 		.name = "proxy", .arg = "URL", .key = "proxy",
-		.ambient = { "https_proxy", "HTTPS_PROXY", "ALL_PROXY" },
+		.ambient = { "https_proxy", "HTTPS_PROXY", "all_proxy",
+		    "ALL_PROXY" },
 		.kind = KIND_STRING, .chars = CHARS_URL, .max = 2048,
 		.label = "proxy",
 		.help = "use this proxy (NO_PROXY applies to the\n"
@@ -247,7 +248,8 @@ help_vars(const struct setting *d, char *buf, size_t size)
 	if (d->var != NULL)
 		n += (size_t)snprintf(buf + n, size - n, "[%s%s", d->var,
 		    d->negated ? "=0" : "");
-	for (i = 0; i < 3 && d->ambient[i] != NULL && n < size; i++)
+	for (i = 0; i < MAX_AMBIENT && d->ambient[i] != NULL && n < size;
+	    i++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s",
 		    n == 0 ? "[" : ", ", d->ambient[i]);
 	if (n > 0 && n < size)

@@ -210,19 +210,31 @@ oauth_class(const char *code)
 }
 
 /*
- * If body is an RFC 6749 5.2 error object, print
+ * A string of the server's made safe to show: sanitized, cut to max
+ * bytes, and every form of the secret that r was sent with hidden (an
+ * echoing server may quote it).  Owned, or NULL when out of memory.
+ */
+static char *
+server_text(const struct http_response *r, json_t *str, size_t max)
+{
+	return sanitize_hidden(json_string_value(str), json_string_length(str),
+	    (const char *const *)r->hide, HIDE_FORMS, max);
+}
+
+/*
+ * If r's body is an RFC 6749 5.2 error object, print
  * "code: description (HTTP status)" and return its class; else return
  * CT_OK and print nothing.
  */
 static enum ct_err
-oauth_error(const char *body, size_t len, long status)
+oauth_error(const struct http_response *r)
 {
 	json_t		*root, *e, *d;
 	const char	*why;
 	char		*code, *desc = NULL;
 	enum ct_err	 rc;
 
-	if ((root = load_object(body, len, &why)) == NULL)
+	if ((root = load_object(r->body, r->len, &why)) == NULL)
 		return CT_OK;
 	e = json_object_get(root, "error");
 	d = json_object_get(root, "error_description");
@@ -230,17 +242,16 @@ oauth_error(const char *body, size_t len, long status)
 		json_decref(root);
 		return CT_OK;
 	}
-	code = sanitize(json_string_value(e), json_string_length(e), 64);
+	code = server_text(r, e, 64);
 	if (json_is_string(d))
-		desc = sanitize(json_string_value(d), json_string_length(d),
-		    MAX_DESC);
+		desc = server_text(r, d, MAX_DESC);
 	rc = oauth_class(json_string_value(e));
 	if (code == NULL)
 		rc = CT_ERR_INTERNAL;
 	else if (desc != NULL && *desc != '\0')
-		warnmsg("%s: %s (HTTP %ld)", code, desc, status);
+		warnmsg("%s: %s (HTTP %ld)", code, desc, r->status);
 	else
-		warnmsg("%s (HTTP %ld)", code, status);
+		warnmsg("%s (HTTP %ld)", code, r->status);
 	free(code);
 	free(desc);
 	json_decref(root);
@@ -257,31 +268,30 @@ nonempty_string(json_t *o, const char *key)
 }
 
 /*
- * If body is Collibra's REST error envelope (statusCode, errorCode,
+ * If r's body is Collibra's REST error envelope (statusCode, errorCode,
  * titleMessage, userMessage, helpMessage) with a message, print
  * "errorCode: userMessage (HTTP status)" (titleMessage without a
  * userMessage; what, the error class, without an errorCode), sanitized,
  * and return 1; else print nothing and return 0.
  */
 static int
-collibra_error(const char *body, size_t len, long status, const char *what)
+collibra_error(const struct http_response *r, const char *what)
 {
 	json_t		*root, *m, *c;
 	const char	*why;
 	char		*msg = NULL, *code = NULL;
 	int		 shown = 0;
 
-	if ((root = load_object(body, len, &why)) == NULL)
+	if ((root = load_object(r->body, r->len, &why)) == NULL)
 		return 0;
 	if ((m = nonempty_string(root, "userMessage")) == NULL)
 		m = nonempty_string(root, "titleMessage");
 	c = nonempty_string(root, "errorCode");
-	if (m != NULL && (msg = sanitize(json_string_value(m),
-	    json_string_length(m), MAX_DESC)) != NULL && *msg != '\0' &&
-	    (c == NULL || (code = sanitize(json_string_value(c),
-	    json_string_length(c), 64)) != NULL)) {
+	if (m != NULL && (msg = server_text(r, m, MAX_DESC)) != NULL &&
+	    *msg != '\0' &&
+	    (c == NULL || (code = server_text(r, c, 64)) != NULL)) {
 		warnmsg("%s: %s (HTTP %ld)", code != NULL && *code != '\0' ?
-		    code : what, msg, status);
+		    code : what, msg, r->status);
 		shown = 1;
 	}
 	free(msg);
@@ -297,7 +307,8 @@ collibra_error(const char *body, size_t len, long status, const char *what)
  * invalid_request, 401 invalid_client and the rest server errors,
  * described by Collibra's error envelope when the body is one, else by
  * the status and Content-Type (a body that is neither is never shown).
- * Prints one line on failure.
+ * Prints one line on failure; no text of the server's shows the secret
+ * (r->hide; the headers were hidden when they came, http.c).
  */
 enum ct_err
 token_from_response(const struct http_response *r, struct token **out)
@@ -317,17 +328,17 @@ token_from_response(const struct http_response *r, struct token **out)
 		return CT_ERR_SERVER;
 	}
 	if (r->status == 429 || r->status >= 500) {
-		if (oauth_error(r->body, r->len, r->status) == CT_OK)
+		if (oauth_error(r) == CT_OK)
 			warnmsg("server error: HTTP %ld", r->status);
 		return CT_ERR_SERVER;
 	}
-	if ((rc = oauth_error(r->body, r->len, r->status)) != CT_OK)
+	if ((rc = oauth_error(r)) != CT_OK)
 		return rc;
 	rc = r->status == 400 ? CT_ERR_INVALID_REQUEST :
 	    r->status == 401 ? CT_ERR_INVALID_CLIENT : CT_ERR_SERVER;
 	what = r->status == 400 ? "invalid_request" :
 	    r->status == 401 ? "invalid_client" : "server error";
-	if (collibra_error(r->body, r->len, r->status, what))
+	if (collibra_error(r, what))
 		return rc;
 	if (rc != CT_ERR_SERVER)
 		warnmsg("%s: HTTP %ld without an OAuth error (%s%s)", what,

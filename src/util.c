@@ -133,23 +133,47 @@ utf8_seq(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* The code point of the well-formed n-byte UTF-8 sequence at s. */
+static unsigned long
+utf8_code(const unsigned char *s, size_t n)
+{
+	static const unsigned char lead[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	unsigned long	 c = s[0] & lead[n];
+	size_t		 i;
+
+	for (i = 1; i < n; i++)
+		c = c << 6 | (s[i] & 0x3fU);
+	return c;
+}
+
 /*
  * True if the n-byte UTF-8 sequence at s is a character that reorders
- * or hides text: the bidi marks, embeddings, overrides and isolates
- * (U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), zero-width ones
- * (U+200B-U+200D, U+2060-U+2064) and the BOM (U+FEFF).
+ * or hides text: the soft hyphen (U+00AD), the Arabic letter mark
+ * (U+061C), the Mongolian vowel separator (U+180E), the zero-width ones
+ * (U+200B-U+200D, U+2060-U+2064), the bidi marks, embeddings,
+ * overrides and isolates (U+200E-U+200F, U+202A-U+202E,
+ * U+2066-U+2069), the line and paragraph separators (U+2028-U+2029),
+ * the variation selectors (U+FE00-U+FE0F, U+E0100-U+E01EF), the BOM
+ * (U+FEFF) and the tag characters (U+E0000-U+E007F).
  */
 static int
 invisible(const unsigned char *s, size_t n)
 {
-	unsigned int	 c;
+	static const struct {
+		unsigned long lo, hi;
+	} hidden[] = {
+		{ 0x00ad, 0x00ad }, { 0x061c, 0x061c }, { 0x180e, 0x180e },
+		{ 0x200b, 0x200f }, { 0x2028, 0x202e }, { 0x2060, 0x2064 },
+		{ 0x2066, 0x2069 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+		{ 0xe0000, 0xe007f }, { 0xe0100, 0xe01ef },
+	};
+	unsigned long	 c = utf8_code(s, n);
+	size_t		 i;
 
-	if (n != 3)
-		return 0;
-	c = (s[0] & 0x0fU) << 12 | (s[1] & 0x3fU) << 6 | (s[2] & 0x3fU);
-	return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
-	    (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) ||
-	    c == 0xfeff;
+	for (i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		if (c >= hidden[i].lo && c <= hidden[i].hi)
+			return 1;
+	return 0;
 }
 
 static char	*sanitize_into(char *, size_t, const char *, size_t);
@@ -209,6 +233,85 @@ sanitize_into(char *out, size_t max, const char *s, size_t len)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* Length of the longest of the n strings of hide[] at s, or 0. */
+static size_t
+hidden_at(const char *s, size_t len, const char *const *hide, size_t n)
+{
+	size_t	 i, k, best = 0;
+
+	for (i = 0; i < n; i++) {
+		if (hide[i] == NULL || (k = strlen(hide[i])) == 0 ||
+		    k > len || k <= best)
+			continue;
+		if (memcmp(s, hide[i], k) == 0)
+			best = k;
+	}
+	return best;
+}
+
+/*
+ * Copy len bytes at s with every occurrence of the n strings of hide[]
+ * (NULL or "" entries are skipped) replaced by "<redacted>", the longest
+ * where two start at one place.  Returns an owned string of *outlen
+ * bytes and a NUL, or NULL when out of memory.  Redact before cutting:
+ * a cut through a secret leaves a part that no longer matches.
+ */
+char *
+redact(const char *s, size_t len, const char *const *hide, size_t n,
+    size_t *outlen)
+{
+	char	*out = NULL;
+	size_t	 i, k, o, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = o = 0; i < len; ) {
+			if ((k = hidden_at(s + i, len - i, hide, n)) > 0) {
+				if (out != NULL)
+					memcpy(out + o, "<redacted>", 10);
+				o += 10;
+				i += k;
+				continue;
+			}
+			if (out != NULL)
+				out[o] = s[i];
+			o++;
+			i++;
+		}
+		if (out == NULL && (out = xmalloc(o + 1)) == NULL)
+			return NULL;
+	}
+	out[o] = '\0';
+	if (outlen != NULL)
+		*outlen = o;
+	return out;
+}
+
+/*
+ * Untrusted text that may echo a secret, made safe to show: the strings
+ * of hide[] hidden (redact()) in the text as it is and again once it
+ * is sanitized whole (so that control bytes inside an echo do not
+ * hide it), then cut to max bytes like sanitize().  Owned, or NULL when
+ * out of memory.
+ */
+char *
+sanitize_hidden(const char *s, size_t len, const char *const *hide, size_t n,
+    size_t max)
+{
+	char	*r, *whole = NULL, *again = NULL, *safe = NULL;
+	size_t	 rlen, alen;
+
+	if ((r = redact(s, len, hide, n, &rlen)) == NULL ||
+	    (whole = sanitize(r, rlen, rlen)) == NULL ||
+	    (again = redact(whole, strlen(whole), hide, n, &alen)) == NULL)
+		goto out;
+	safe = sanitize(again, alen, max);
+out:
+	free(r);
+	wipe_free_str(whole);
+	free(again);
+	return safe;
 }
 
 /*

@@ -74,6 +74,50 @@ UNIT=${CT_UNIT:-$BATS_TEST_DIRNAME/ct-unit}
 	assert_output 'ab...'
 }
 
+@test "sanitize drops the invisible characters of the second review (issue 18)" {
+	local c
+	# soft hyphen, Arabic letter mark, Mongolian vowel separator, line and
+	# paragraph separators, variation selectors, tags (4 bytes)
+	for c in $'\u00ad' $'\u061c' $'\u180e' $'\u2028' $'\u2029' $'\ufe00' \
+		$'\ufe07' $'\ufe0f' $'\U000e0000' $'\U000e0001' $'\U000e0041' \
+		$'\U000e007f' $'\U000e0100' $'\U000e01ef'; do
+		run "$UNIT" sanitize "a${c}b" 100
+		assert_output 'ab'
+	done
+	# their visible neighbours stay, in each length of UTF-8
+	for c in $'\u00ac' $'\u00ae' $'\u061b' $'\u061d' $'\u180d' $'\u180f' \
+		$'\u2027' $'\ufdff' $'\ufe10' $'\U000dffff' $'\U000e0080' \
+		$'\U000e01f0' $'\U0001f600'; do
+		run "$UNIT" sanitize "a${c}b" 100
+		assert_output "a${c}b"
+	done
+}
+
+@test "redaction hides every occurrence of each secret, the longest first" {
+	run "$UNIT" hidden 'a S3cr S3cr%2F b S3cr' 100 S3cr 'S3cr%2F'
+	assert_output 'a <redacted> <redacted> b <redacted>'
+	run "$UNIT" hidden 'dXNlcjpTM2Ny' 100 '' dXNlcjpTM2Ny
+	assert_output '<redacted>'
+	run "$UNIT" hidden 'nothing here' 100 S3cr
+	assert_output 'nothing here'
+	run "$UNIT" hidden 'no list' 100
+	assert_output 'no list'
+}
+
+@test "redaction comes before the cut, so that no part of a secret survives it" {
+	run "$UNIT" hidden 'pppppppS3cr3tValue' 10 S3cr3tValue
+	assert_output 'ppppppp<re...'
+	run "$UNIT" sanitize 'pppppppS3cr3tValue' 10
+	assert_output 'pppppppS3c...'
+}
+
+@test "redaction sees a secret through control bytes, and sanitizes the rest" {
+	run "$UNIT" hidden $'x S3\x01cr3t \e[31my' 100 S3cr3t
+	assert_output 'x <redacted> [31my'
+	run "$UNIT" hidden $'tab\tS3cr3t' 100 $'tab\tS3cr3t'
+	assert_output '<redacted>'
+}
+
 @test "number parsing accepts the range bounds" {
 	run "$UNIT" number 1 1 86400
 	assert_output 1

@@ -171,6 +171,13 @@ teardown_file() { ct_teardown_file; }
 	assert_output "$MOCK_TOKEN"
 }
 
+@test "--show-config without any URL says none, with no made-up source" {
+	run --separate-stderr env -u COLLIBRA_URL -u COLLIBRA_TOKEN_URL "$CT" --show-config
+	assert_success
+	assert_line 'token URL: (none)'
+	refute_output --partial '(null)'
+}
+
 @test "URL and token URL are one setting: an explicit --url beats COLLIBRA_TOKEN_URL" {
 	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
 		run --separate-stderr "$CT" --url "$MOCK_URL" --retries 0

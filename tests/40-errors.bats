@@ -147,7 +147,7 @@ fails_with() {
 @test "an untrusted certificate is a TLS error (4)" {
 	local n
 	n=$(mock_requests)
-	SSL_CERT_FILE= run --separate-stderr "$CT" --cacert /etc/ssl/certs/ca-certificates.crt
+	SSL_CERT_FILE='' run --separate-stderr "$CT" --cacert /etc/ssl/certs/ca-certificates.crt
 	assert_equal "$status" 4
 	assert_output ''
 	assert_regex "$stderr" '^collibra-token: TLS error: .*certificate'

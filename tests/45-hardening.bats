@@ -186,9 +186,11 @@ os.execv(sys.argv[1], sys.argv[1:])' "$CT" --url "$MOCK_URL/hang" "$@" \
 	done
 	"$MOCK_PYTHON" -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.execv(sys.argv[1], sys.argv[1:])' "$CT" --url "$MOCK_URL/delay/5" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+os.execv(sys.argv[1], sys.argv[1:])' "$CT" -v --url "$MOCK_URL/delay/5" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	PID=$!
-	sleep 0.5
+	# the signal once it waits (its handlers are in place by then)
+	await_line "$BATS_TEST_TMPDIR/err" 'waiting for another collibra-token'
 	SECONDS=0
 	kill -INT "$PID"
 	wait "$PID" || rc=$?

@@ -85,21 +85,28 @@ v1_name() {
 }
 
 @test "a failing secret command is shared with the waiting processes" {
-	local i
+	local i cmd
 	unset COLLIBRA_CLIENT_SECRET
+	# the command fails once the 7 others wait for it (10 s at most)
+	cmd='echo run >>"$CT_RUNS"; i=0
+		while [ "$(cat "${CT_RUNS%/*}"/err.* | grep -c "waiting for another")" -lt 7 ] &&
+		    [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; exit 3'
 	for i in $(seq 8); do
 		{
 			rc=0
-			"$CT" --client-secret-command 'echo run >>"$CT_RUNS"; sleep 1; exit 3' \
+			"$CT" -v --client-secret-command "$cmd" \
 				>/dev/null 2>"$BATS_TEST_TMPDIR/err.$i" || rc=$?
 			echo "$rc" >"$BATS_TEST_TMPDIR/rc.$i"
 		} &
 	done
 	wait
 	assert_equal "$(runs)" 1
+	assert_equal "$(cat "$BATS_TEST_TMPDIR"/err.* | grep -c 'waiting for another')" 7
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/rc.* | sort -u)" 2
-	assert_equal "$(cat "$BATS_TEST_TMPDIR"/err.* | sort -u)" \
-		'collibra-token: --client-secret-command: command failed (exit 3)'
+	for i in $(seq 8); do
+		grep -qxF 'collibra-token: --client-secret-command: command failed (exit 3)' \
+			"$BATS_TEST_TMPDIR/err.$i" || fail "err.$i: $(cat "$BATS_TEST_TMPDIR/err.$i")"
+	done
 }
 
 @test "a different secret command is a different entry" {
@@ -127,7 +134,7 @@ v1_name() {
 	assert_equal "$(stat -c %a "$key")" 600
 	assert_equal "$(stat -c %s "$key")" 32
 	assert_equal "$(stat -c %a "$(dirname "$key")")" 700
-	! grep -qF "$MOCK_TOKEN" "$CACHE"/*
+	run ! grep -qF "$MOCK_TOKEN" "$CACHE"/*
 	# without the key the entry is useless: a miss, and the command runs
 	mv "$key" "$key.saved"
 	run --separate-stderr "$CT" -v --client-secret-command "$CMD"
@@ -250,7 +257,7 @@ v1_name() {
 	assert_equal "$stderr" ''
 	[ ! -e "$CACHE/$old" ] && [ ! -e "$CACHE/$old.err" ]
 	assert_equal "$(entries)" 1
-	[ "$(head -c 4 "$(find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*')")" = CTK2 ]
+	[ "$(head -c 4 "$(find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*')")" = CTK3 ]
 	run --separate-stderr "$CT" -v
 	assert_regex "$stderr" 'cache: hit'
 	assert_equal "$(requests_since "$n")" 1
@@ -371,10 +378,11 @@ wait_signal() {
 	# a child of python with SIGINT at its default, unlike a background job
 	python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.execv(sys.argv[1], sys.argv[1:])' "$CT" --timeout 20 --url "$MOCK_URL/delay/1" \
+os.execv(sys.argv[1], sys.argv[1:])' "$CT" -v --timeout 20 --url "$MOCK_URL/delay/1" \
 		>/dev/null 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
-	sleep 0.5
+	# the signal once it waits, not while python may still be starting
+	await_line "$BATS_TEST_TMPDIR/err" 'waiting for another collibra-token'
 	SECONDS=0
 	kill -s "$1" "$pid"
 	wait "$pid" || rc=$?

@@ -314,7 +314,8 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	[[ $output == "$TMPDIR/"* ]]
 	assert_equal "$(ls -A "$XDG_RUNTIME_DIR")" ''
 	# a TMPDIR fallback another user made first is refused too
-	mkdir -p -m 700 "$TMPDIR/collibra-token-$(id -u)"
+	[[ -d $TMPDIR/collibra-token-$(id -u) ]] ||
+		mkdir -m 700 "$TMPDIR/collibra-token-$(id -u)"
 	chown nobody "$TMPDIR/collibra-token-$(id -u)"
 	run --separate-stderr "$CT" --no-cache --watch -- true
 	assert_equal "$status" 2

@@ -211,7 +211,7 @@ show() {
 		[profile p]
 		url = $MOCK_URL/expires/102
 	EOF
-	COLLIBRA_URL=$MOCK_URL/expires/103
+	export COLLIBRA_URL=$MOCK_URL/expires/103
 	run --separate-stderr "$CT" -p p --url "$MOCK_URL/expires/104"
 	assert_success
 	assert_equal "$(mock_last_field path)" /expires/104/rest/oauth/v2/token

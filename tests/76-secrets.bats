@@ -300,7 +300,7 @@ setup() {
 	export CT_TYPED=$SECRET
 	# LeakSanitizer (the -asan build) cannot work under ptrace
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		run --separate-stderr "$PTY" --report-echo --timeout 8 --expect "$PROMPT" --send-env CT_TYPED -- \
+		run --separate-stderr "$PTY" --report-echo --timeout 30 --expect "$PROMPT" --send-env CT_TYPED -- \
 		strace -o /dev/null -e trace=write -e inject=write:delay_exit=200000 "$CT"
 	assert_success
 	[[ $output == *"$MOCK_TOKEN"* ]]

@@ -148,6 +148,47 @@ env_lacks() {
 	refute_leak
 }
 
+# as_user CMD...: CMD without root's power over file permissions (in a
+# user namespace of its own when root), so that a directory mode 000
+# cannot be searched, as for any other user.
+as_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		unshare -U "$@"
+	else
+		"$@"
+	fi
+}
+
+@test "a directory on PATH that cannot be searched: 127 when no executable file is found, as in sh" {
+	local locked=$BATS_TEST_TMPDIR/locked bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$locked" "$bin"
+	printf '#!/bin/sh\necho ran\n' >"$bin/ct-runs"
+	printf '#!/bin/sh\necho ran\n' >"$bin/ct-noexec"
+	chmod 755 "$bin/ct-runs"
+	chmod 644 "$bin/ct-noexec"
+	chmod 000 "$locked"
+	if [ "$(id -u)" -eq 0 ] && ! unshare -U true 2>/dev/null; then
+		chmod 700 "$locked"
+		skip "root, and no user namespace to drop its power over files"
+	fi
+	# the shell's verdicts, which the tool must agree with
+	run -127 as_user env PATH="$locked:$bin:$PATH" sh -c ct-no-such-command-here
+	run -127 as_user env PATH="$locked:$bin:$PATH" sh -c ct-noexec
+	run -127 --separate-stderr as_user env PATH="$locked:$bin:$PATH" \
+		"$CT" -- ct-no-such-command-here
+	assert_equal "$stderr" 'collibra-token: ct-no-such-command-here: command not found'
+	run -127 --separate-stderr as_user env PATH="$locked:$bin:$PATH" \
+		"$CT" -- ct-noexec
+	assert_equal "$stderr" 'collibra-token: ct-noexec: command not found'
+	run -127 --separate-stderr as_user env PATH="$locked:$bin:$PATH" \
+		"$CT" --watch -- ct-no-such-command-here
+	assert_equal "$stderr" 'collibra-token: ct-no-such-command-here: command not found'
+	run -0 --separate-stderr as_user env PATH="$locked:$bin:$PATH" \
+		"$CT" -- ct-runs
+	assert_output ran
+	chmod 700 "$locked"
+}
+
 @test "a command that is not executable is 126" {
 	printf '#!/bin/sh\ntouch "%s"\n' "$RAN" >"$BATS_TEST_TMPDIR/noexec"
 	chmod 644 "$BATS_TEST_TMPDIR/noexec"

@@ -24,16 +24,6 @@ teardown() {
 	[[ -z ${WATCH_PID-} ]] || kill "$WATCH_PID" 2>/dev/null || true
 }
 
-# wait_for CONDITION [TENTHS]: poll a shell condition, 5 s by default.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-50}; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # reap: wait for the watch started in the background; its status in $status.
 reap() {
 	status=0
@@ -185,8 +175,11 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	local n
 	n=$(mock_requests)
 	run --separate-stderr "$CT" --url "$MOCK_URL/expires/3" --no-cache \
-		--watch -- sh -c 'i=$(stat -c %i "$COLLIBRA_TOKEN_FILE"); sleep 2.5
-		[ "$(stat -c %i "$COLLIBRA_TOKEN_FILE")" != "$i" ] || exit 9
+		--watch -- sh -c 'i=$(stat -c %i "$COLLIBRA_TOKEN_FILE") n=0
+		# a refresh replaces the file (within 10 s)
+		while [ "$(stat -c %i "$COLLIBRA_TOKEN_FILE")" = "$i" ]; do
+			n=$((n + 1)); [ $n -lt 200 ] || exit 9; sleep 0.05
+		done
 		cat "$COLLIBRA_TOKEN_FILE"'
 	assert_success
 	assert_output "$MOCK_TOKEN"
@@ -194,7 +187,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 }
 
 @test "--watch -- COMMAND: SIGTERM, SIGINT, SIGHUP and SIGQUIT are forwarded; the exit status is the command's" {
-	local sig want
+	local sig
 	for sig in TERM INT HUP QUIT; do
 		bg_ct "$CT" --watch -- sh -c "trap 'echo got-$sig; exit 3' $sig
 			echo ready; while :; do sleep 0.1; done" \
@@ -232,27 +225,36 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 
 @test "--watch -- COMMAND: a forwarded signal does not stop the refreshes; the command decides" {
 	local n
-	n=$(mock_requests)
+	export CT_STOP=$BATS_TEST_TMPDIR/stop
 	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -- sh -c "
 		trap 'echo got-INT' INT
-		echo ready; i=0; while [ \$i -lt 30 ]; do sleep 0.1; i=\$((i + 1)); done
+		echo ready; i=0
+		while [ ! -e \"\$CT_STOP\" ] && [ \$i -lt 400 ]; do
+			sleep 0.05; i=\$((i + 1)); done
 		echo done" >"$BATS_TEST_TMPDIR/child.out" 2>&1
 	wait_for 'grep -q ready "$BATS_TEST_TMPDIR/child.out"'
 	kill -INT "$WATCH_PID"
 	wait_for '(( $(grep -c got-INT "$BATS_TEST_TMPDIR/child.out") >= 1 ))'
 	kill -INT "$WATCH_PID"
+	wait_for '(( $(grep -c got-INT "$BATS_TEST_TMPDIR/child.out") >= 2 ))'
+	# refreshes go on after the signals (3 s tokens: one a second)
+	n=$(mock_requests)
+	wait_for '(( $(requests_since "$n") >= 2 ))' ||
+		fail "the refreshes stopped after the signals"
+	: >"$CT_STOP"
 	reap
 	assert_equal "$status" 0
 	assert_equal "$(grep -c got-INT "$BATS_TEST_TMPDIR/child.out")" 2
-	grep -q done "$BATS_TEST_TMPDIR/child.out"
-	# refreshes went on after the signals
-	(( $(requests_since "$n") >= 3 ))
+	grep -q 'done' "$BATS_TEST_TMPDIR/child.out"
 }
 
 @test "--watch -- COMMAND: a final refresh failure exits with its code, not the command's" {
-	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -- sleep 20 \
+	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -- \
+		sh -c ': >"$COLLIBRA_TOKEN_FILE.ran"; exec sleep 20' \
 		2>"$BATS_TEST_TMPDIR/err"
-	sleep 0.3
+	# the command runs on the first token; then the server refuses
+	wait_for '[ -e "$XDG_RUNTIME_DIR"/*/*.ran ]' ||
+		fail "the command did not start: $(cat "$BATS_TEST_TMPDIR/err")"
 	mock_reset_creds
 	reap
 	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
@@ -262,16 +264,24 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 @test "--watch: each refresh waits for another process's fetch within its own --timeout" {
 	unset COLLIBRA_TOKEN_CACHE
 	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	local first held=$BATS_TEST_TMPDIR/held
 	# a 12 s token is refreshed after 4 s, past the first --timeout (3 s)
-	bg_ct "$CT" --url "$MOCK_URL/expires/12" --timeout 3 --watch -o "$OUT" \
+	bg_ct "$CT" -v --url "$MOCK_URL/expires/12" --timeout 3 --watch -o "$OUT" \
 		2>"$BATS_TEST_TMPDIR/err"
 	wait_for '[[ -s $OUT ]]'
-	sleep 3.2
-	# hold every lock of the cache for 2.5 s, across that refresh
+	first=$(inode "$OUT")
+	# hold every lock of the cache until that refresh waits for it
 	for l in "$COLLIBRA_TOKEN_CACHE_DIR"/*.lock; do
-		flock "$l" sleep 2.5 &
+		flock "$l" sh -c ': >"$1.$$"; i=0
+			while [ ! -e "$1" ] && [ $i -lt 400 ]; do
+				sleep 0.05; i=$((i + 1)); done' sh "$held" &
 	done
-	sleep 3.5
+	wait_for 'compgen -G "$held.*" >/dev/null'
+	await_line "$BATS_TEST_TMPDIR/err" 'waiting for another collibra-token' 150
+	: >"$held"
+	# the refresh goes on: a new file, and no timeout
+	wait_for '[[ $(inode "$OUT") != "$first" ]]' ||
+		fail "no refresh after the lock was free: $(cat "$BATS_TEST_TMPDIR/err")"
 	kill -TERM "$WATCH_PID"
 	reap
 	assert_equal "$status" 143
@@ -287,7 +297,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	export GOT=$BATS_TEST_TMPDIR/got
 	# the command waits (bounded) for the ^C, however late a busy machine
 	# lets pty-run send it
-	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 30 \
+	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 40 \
 		--expect ready --send $'\003' -- \
 		"$CT" -v --watch -- sh -c 'trap "echo got-INT >>\"\$GOT\"" INT
 			echo ready; i=0

@@ -29,7 +29,7 @@ memcheck() {
 
 @test "memcheck: -vv with the secret from a file" {
 	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$BATS_TEST_TMPDIR/secret"
-	COLLIBRA_CLIENT_SECRET= memcheck 0 -vv --client-secret-file "$BATS_TEST_TMPDIR/secret"
+	COLLIBRA_CLIENT_SECRET='' memcheck 0 -vv --client-secret-file "$BATS_TEST_TMPDIR/secret"
 }
 
 @test "memcheck: cache miss, store, hit and clear" {
@@ -40,6 +40,23 @@ memcheck() {
 	memcheck 0 -v -f json
 	assert_regex "$stderr" 'cache: hit'
 	memcheck 0 --clear-cache
+}
+
+@test "memcheck: entries of another boot and from the future, a stale error record, no lifetime" {
+	local unit=${CT_UNIT:-$BATS_TEST_DIRNAME/ct-unit}
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	"$unit" entry 100 -100000 other-boot-id 3600
+	memcheck 0 -v
+	assert_regex "$stderr" 'cache: hit \([0-9]+ s left, by the wall clock: another boot\)'
+	"$unit" entry 100 -100000 this 3600
+	memcheck 0 -v
+	assert_regex "$stderr" 'cache: rejected \(received in the future'
+	memcheck 5 -v --retries 0 --url "$MOCK_URL/fail-first/1/memcheck-err"
+	memcheck 0 -v --retries 0 --url "$MOCK_URL/fail-first/1/memcheck-err"
+	assert_regex "$stderr" 'cache: removed a stale error record'
+	memcheck 0 -v --url "$MOCK_URL/noexpiry"
+	assert_regex "$stderr" 'no lifetime given'
 }
 
 @test "memcheck: usage and configuration errors" {
@@ -73,9 +90,9 @@ memcheck() {
 		"$BATS_TEST_TMPDIR/secret" >"$cfg"
 	chmod 600 "$cfg"
 	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$BATS_TEST_TMPDIR/secret"
-	COLLIBRA_CLIENT_SECRET= memcheck 0 --config "$cfg" -p prod
+	COLLIBRA_CLIENT_SECRET='' memcheck 0 --config "$cfg" -p prod
 	assert_line --index 0 "set -gx COLLIBRA_TOKEN '$MOCK_TOKEN'"
-	COLLIBRA_CLIENT_SECRET= memcheck 0 --config "$cfg" -p prod --show-config
+	COLLIBRA_CLIENT_SECRET='' memcheck 0 --config "$cfg" -p prod --show-config
 	memcheck 0 -f dotenv --var T --url "$MOCK_URL/body/token-squote"
 	memcheck 6 -f dotenv --url "$MOCK_URL/body/token-quote"
 	printf '[default]\nformat = json\n' >"$BATS_TEST_TMPDIR/gw"
@@ -91,25 +108,41 @@ memcheck() {
 	memcheck 2 --config "$cfg"
 	printf '[profile a]\nurl = x\n' >"$cfg"
 	memcheck 2 --config "$cfg" -p b
-	COLLIBRA_CLIENT_SECRET= memcheck 2 --client-secret-command 'exit 4'
-	COLLIBRA_CLIENT_SECRET= memcheck 2 --client-secret-command 'true'
+	COLLIBRA_CLIENT_SECRET='' memcheck 2 --client-secret-command 'exit 4'
+	COLLIBRA_CLIENT_SECRET='' memcheck 2 --client-secret-command 'true'
 }
 
 @test "memcheck: the watch loop (refreshes, an outage, -o, a command and its end)" {
 	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
 	mkdir -m 700 "$XDG_RUNTIME_DIR"
 	# two refreshes of a 3-second token, one failing, inside the command's life
+	# (the command waits, 30 s at most, for the token after the outage)
 	memcheck 0 --url "$MOCK_URL/outage/1/1/3/mc" --no-cache --retries 0 \
-		--watch -- sh -c 'sleep 2.5; cat "$COLLIBRA_TOKEN_FILE"'
+		--watch -- sh -c 'i=$(stat -c %i "$COLLIBRA_TOKEN_FILE") n=0
+		while [ "$(stat -c %i "$COLLIBRA_TOKEN_FILE")" = "$i" ]; do
+			n=$((n + 1)); [ $n -lt 600 ] || exit 9; sleep 0.05
+		done
+		cat "$COLLIBRA_TOKEN_FILE"'
 	assert_output "$MOCK_TOKEN"
 	assert_regex "$stderr" 'watch: .*HTTP 503.*retrying in'
 	# -o FILE, refreshed, then ended by SIGTERM: the file is removed
-	run --separate-stderr timeout -s TERM 2.5 valgrind -q --error-exitcode=99 \
-		--leak-check=full --errors-for-leak-kinds=definite,indirect \
-		"$CT" --url "$MOCK_URL/expires/3" --no-cache --watch \
-		-o "$BATS_TEST_TMPDIR/token"
+	local token=$BATS_TEST_TMPDIR/token first pid
+	valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		"$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$token" \
+		2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	wait_for '[[ -s $token ]]' 300 || fail "no token file"
+	# shellcheck disable=SC2034 # read by wait_for's condition
+	first=$(stat -c %i "$token")
+	wait_for '[[ $(stat -c %i "$token" 2>/dev/null) != "$first" ]]' 300 ||
+		fail "no refresh: $(cat "$BATS_TEST_TMPDIR/err")"
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
 	[ "$status" -ne 99 ] || fail "memcheck: $(printf '%s\n' "$stderr" | head -n 30)"
-	assert_equal "$status" 124
+	assert_equal "$status" 143
 	# a death by signal hides valgrind's exit code: read its report
 	refute_regex "$stderr" '==[0-9]+== (Invalid|Conditional|Use of|.*definitely lost|.*indirectly lost)'
 	[[ ! -e $BATS_TEST_TMPDIR/token ]]

@@ -127,7 +127,10 @@ man_item() {
 
 env_names() { grep -oE '[A-Za-z]+(_[A-Za-z]+)+' | sorted_set; }
 
-man_env_vars() { man_section ENVIRONMENT | grep '^\.It Ev ' | env_names; }
+man_env_vars() {
+	man_section ENVIRONMENT | sed -n 's/^\.It Ev //p' |
+	    grep -oE '[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*' | grep -vx Ev | sorted_set
+}
 
 # readme_section TITLE: one "## TITLE" section of the README.
 readme_section() {
@@ -306,7 +309,7 @@ profile_config() {
 @test "README pairs each short option with the same long one as --help" {
 	local short long
 	while read -r short long; do
-		readme_column Configuration 1 | grep -E -- "\`$long[\` ]" |
+		readme_column Configuration 1 | grep -E -- "\`${long}[\` ]" |
 		    grep -qF -- "\`$short\`" ||
 		    fail "README Configuration: $long is not paired with $short"
 	done < <(help_pairs)
@@ -321,7 +324,9 @@ profile_config() {
 
 @test "README configuration lists the same variables as man ENVIRONMENT" {
 	same_set "variables: man ENVIRONMENT vs README Configuration" \
-	    "$(man_env_vars)" "$(readme_column Configuration 2 | env_names)"
+	    "$(man_env_vars)" "$(readme_column Configuration 2 |
+	    grep -oE '`([A-Za-z]+(_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]*)`' | tr -d '`' |
+	    sorted_set)"
 }
 
 @test "man page and README give each option the variable --help gives it" {
@@ -329,7 +334,7 @@ profile_config() {
 	while read -r opt var; do
 		man_item "$opt" | grep -qE "^\.Ev $var( |$)" ||
 		    fail "man OPTIONS: $opt does not mention $var"
-		readme_section Configuration | grep -E -- "\`$opt[\` ]" |
+		readme_section Configuration | grep -E -- "\`${opt}[\` ]" |
 		    grep -qF -- "\`$var\`" ||
 		    fail "README Configuration: $opt row lacks $var"
 	done < <(help_opt_vars)
@@ -537,4 +542,131 @@ profile_config() {
 	    "$(zsh_complete 'collibra-token -p ')"
 	same_set "zsh --config FILE --profile" "alpha beta" \
 	    "$(zsh_complete "collibra-token --config $t/other/collibra-token/config --profile ")"
+}
+
+# ---- (e) precedence statements ---------------------------------------------
+
+# precedence_claims FILE: "WINNER LOSER" for each sentence of FILE that
+# says `A` beats / outranks / comes before / is not overridden by `B`, or
+# `B` comes after `A` (the nearest names around the verb, within one
+# sentence; "and `C`" after B makes a claim for C too).
+precedence_claims() {
+	tr '\n' ' ' <"$1" | tr '.;:' '\n\n\n' | awk '
+	    function names(s, out,   n, t) {
+		n = 0
+		while (match(s, /`[^`]+`/)) {
+			out[++n] = substr(s, RSTART + 1, RLENGTH - 2)
+			s = substr(s, RSTART + RLENGTH)
+		}
+		return n
+	    }
+	    {
+		line = $0
+		verbs = "(beats|outranks|comes before|is not overridden by|comes after)"
+		while (match(line, " " verbs " ")) {
+			before = substr(line, 1, RSTART)
+			verb = substr(line, RSTART + 1, RLENGTH - 2)
+			after = substr(line, RSTART + RLENGTH)
+			nb = names(before, b)
+			# the names right after the verb: "`X`", "`X` and `Y`"
+			na = 0
+			rest = after
+			if (match(rest, /^[^`]*`[^`]+`/)) {
+				do {
+					seg = substr(rest, RSTART, RLENGTH)
+					sub(/^[^`]*`/, "", seg)
+					a[++na] = substr(seg, 1, length(seg) - 1)
+					rest = substr(rest, RSTART + RLENGTH)
+				} while (match(rest, /^(,| and) `[^`]+`/))
+			}
+			if (nb > 0)
+				for (i = 1; i <= na; i++)
+					if (verb == "comes after")
+						print a[i], b[nb]
+					else
+						print b[nb], a[i]
+			line = after
+		}
+	    }'
+}
+
+# claim_source NAME: how to give NAME a value in the check below: "flag",
+# "env" or "key" (a config file key); with claim_value for its value.
+claim_source() {
+	case $1 in
+	--*) echo flag ;;
+	*[A-Z]*) echo env ;;
+	*) echo key ;;
+	esac
+}
+
+# claim_value NAME WHICH: a valid value (WHICH a or b) for the setting
+# NAME belongs to; fails for a name the check does not know yet.
+claim_value() {
+	case $1 in
+	*token?url* | *TOKEN_URL*) echo "https://$2.example/t" ;;
+	*url* | *URL*) echo "https://$2.example" ;;
+	*cacert* | *CA_BUNDLE* | *CERT_FILE*)
+		: >"$BATS_TEST_TMPDIR/$2.pem"
+		echo "$BATS_TEST_TMPDIR/$2.pem" ;;
+	*capath* | *CERT_DIR*)
+		mkdir -p "$BATS_TEST_TMPDIR/$2.d"
+		echo "$BATS_TEST_TMPDIR/$2.d" ;;
+	*proxy* | *PROXY*) echo "http://$2.example:3128" ;;
+	*) return 1 ;;
+	esac
+}
+
+# claim_holds WINNER LOSER: run --show-config with both given and check
+# that the winner's source is shown, not the loser's.
+claim_holds() {
+	local w=$1 l=$2 name args=() envs=() cfg=$BATS_TEST_TMPDIR/claim.cfg \
+	    keys='' which val src
+	for name in "$w" "$l"; do
+		which=a
+		[[ $name == "$l" ]] && which=b
+		val=$(claim_value "$name" "$which") ||
+		    fail "precedence claim '$w' over '$l': no test value for $name"
+		case $(claim_source "$name") in
+		flag) args+=("$name" "$val") ;;
+		env) envs+=("$name=$val") ;;
+		key) keys+="$name = $val"$'\n' ;;
+		esac
+	done
+	printf '[default]\n%s[profile p]\n%s' "$keys" "$keys" >"$cfg"
+	run --separate-stderr env -i PATH="$PATH" HOME="$BATS_TEST_TMPDIR" \
+	    COLLIBRA_CLIENT_ID=id ${envs[@]+"${envs[@]}"} "$CT" --config "$cfg" \
+	    -p p --show-config ${args[@]+"${args[@]}"}
+	[[ $status -eq 0 ]] || fail "'$w' over '$l': --show-config exited $status: $stderr"
+	for name in "$w" "$l"; do
+		case $(claim_source "$name") in
+		key) src="($cfg:" ;;
+		*) src="($name)" ;;
+		esac
+		if [[ $name == "$w" && $output != *"$src"* ]]; then
+			fail "README says '$w' beats '$l', but --show-config shows:"$'\n'"$output"
+		elif [[ $name == "$l" && $output == *"$src"* ]]; then
+			fail "README says '$w' beats '$l', but --show-config shows:"$'\n'"$output"
+		fi
+	done
+}
+
+@test "the unit: precedence_claims reads winners and losers" {
+	printf '%s\n' 'So `A` for a CA beats an exported `B`. The' \
+	    '`C` key comes after `D` and `E`; `F` is not overridden by `G`.' \
+	    >"$BATS_TEST_TMPDIR/t.md"
+	run precedence_claims "$BATS_TEST_TMPDIR/t.md"
+	assert_output $'A B\nD C\nE C\nF G'
+}
+
+@test "every precedence statement of README agrees with --show-config" {
+	local w l n=0
+	while read -r w l; do
+		# only settings with values (not --no-cache and its kin)
+		claim_value "$w" a >/dev/null && claim_value "$l" b >/dev/null ||
+		    continue
+		claim_holds "$w" "$l"
+		n=$((n + 1))
+	done < <(precedence_claims "$README")
+	((n >= 3)) || fail "only $n precedence statements found in README"
 }

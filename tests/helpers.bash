@@ -87,6 +87,28 @@ ct_teardown_file() {
 	mock_stop MOCK
 }
 
+# wait_for CONDITION [TENTHS]: poll a shell condition every 0.1 s until it
+# holds, for at most TENTHS tenths of a second (default 100: 10 s, so
+# that a loaded machine gives the same verdict); false if it never did.
+# Tests order events with this, never with a fixed sleep.
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-100}; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# await_line FILE REGEX [TENTHS]: wait_for a line of FILE (a -v log)
+# matching REGEX; fail, showing FILE, if none came.
+await_line() {
+	local await_file=$1 await_re=$2
+	wait_for 'grep -qE -- "$await_re" "$await_file" 2>/dev/null' \
+	    "${3:-100}" && return 0
+	fail "no line /$await_re/ in $await_file after $((${3:-100} / 10)) s:"$'\n'"$(cat "$await_file" 2>/dev/null)"
+}
+
 # requests_since N: how many requests the mock got after it had N.
 requests_since() {
 	echo $(($(mock_requests) - $1))
@@ -153,12 +175,14 @@ start_proxy() {
 	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/mock-proxy.py" --port-file "$dir/port" \
 		--log "$dir/log" </dev/null >"$dir/out" 2>&1 3>&- &
 	PROXY_PID=$!
+	# shellcheck disable=SC2034 # for the suites that source this file
 	PROXY_LOG=$dir/log
 	for _ in $(seq 100); do
 		[ -s "$dir/port" ] && break
 		sleep 0.05
 	done
 	PROXY_PORT=$(cat "$dir/port")
+	# shellcheck disable=SC2034
 	PROXY_URL=http://127.0.0.1:$PROXY_PORT
 }
 

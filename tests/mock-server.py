@@ -115,6 +115,22 @@ def parse_authorization(header):
     return BasicAuth(value) if scheme.lower() == "basic" else None
 
 
+def echo_forms(authorization, body):
+    """The client secret as sent, for the echo-secret scenario (never logged):
+    its bytes, form-encoded, and the Basic value of the Authorization header."""
+    forms = []
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    basic = BasicAuth(value) if scheme.lower() == "basic" else None
+    if basic is not None and basic.secret is not None:
+        password = base64.b64decode(value.strip()).partition(b":")[2]
+        forms += [basic.secret, password, value.strip().encode()]
+    for part in body.split(b"&"):
+        name, _, raw = part.partition(b"=")
+        if name == b"client_secret":
+            forms += [form_decode(raw), raw]
+    return forms
+
+
 def load_creds():
     """Read the accepted (id, secret) byte pairs from $MOCK_CREDS (re-read every time)."""
     path = os.environ.get("MOCK_CREDS")
@@ -175,6 +191,7 @@ class Request:
         self.scope = text(form.get(b"scope"))
 
         self.basic = parse_authorization(headers.get("Authorization"))
+        self.echoes = echo_forms(headers.get("Authorization"), body if self.is_form else b"")
         has_post = b"client_id" in form or b"client_secret" in form
         self.auth = {(True, True): "both", (True, False): "basic",
                      (False, True): "post", (False, False): "none"}[
@@ -706,6 +723,36 @@ def sc_echo_header(h, req, args):
                  [("X-Echo", "p" * pad + token)])
 
 
+def sc_escape_invisible(h, req, args):
+    # characters that hide or reorder text, which the first list missed
+    h.send_json(400, {"error": "invalid_request",
+                      "error_description": "a\u00adb\u061cc\u180ed\u2028e\u2029f"
+                                           "\ufe00g\ufe0fh\U000e0041i\U000e007fj"})
+
+
+def sc_echo_secret(h, req, args):
+    # echo-secret/WHERE[/PAD]: a server that quotes the client secret as it
+    # got it (bytes, form-encoded, Basic value) after PAD "p"s, in WHERE:
+    # desc (error_description), user (userMessage), title (titleMessage),
+    # location (a 302's Location) or header (an X-Echo header of a 200).
+    where = args[0] if args else "desc"
+    echo = "p" * int_arg(args, 1, 0) + " ".join(text(f) for f in req.echoes)
+    if where == "desc":
+        h.send_json(400, {"error": "invalid_client", "error_description": echo})
+    elif where == "user":
+        h.send_json(401, {"statusCode": 401, "errorCode": "authenticationFailed",
+                          "titleMessage": "Authentication failed", "userMessage": echo})
+    elif where == "title":
+        h.send_json(400, {"statusCode": 400, "errorCode": "badRequest", "titleMessage": echo})
+    elif where == "location":
+        h.send_bytes(302, b"moved", "text/html",
+                     [("Location", "https://elsewhere.invalid/?e=" + echo.replace(" ", "&e="))])
+    elif where == "header":
+        h.send_bytes(200, token_json(issued_token()), "application/json", [("X-Echo", echo)])
+    else:
+        raise ScenarioError("echo-secret/desc|user|title|location|header[/PAD]")
+
+
 # Collibra's REST error envelope (not an RFC 6749 error).
 ENVELOPES = {
     "user": {"statusCode": None, "errorCode": "authenticationFailed",
@@ -762,6 +809,8 @@ SCENARIOS = {
     "escape": sc_escape,
     "escape-bidi": sc_escape_bidi,
     "echo-header": sc_echo_header,
+    "echo-secret": sc_echo_secret,
+    "escape-invisible": sc_escape_invisible,
     "collibra": sc_collibra,
     "html": sc_html,
 }

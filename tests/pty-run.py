@@ -29,8 +29,9 @@ off does not.
 it (a program that turns echo off must turn it back on).
 
 Exit status: CMD's (128+N if killed by signal N); 124 on timeout (default
-10 s; CMD's process group is killed); 125 on a usage error, or when an
-expected TEXT never appears before CMD closes the terminal.
+30 s, a bound that a loaded machine stays within; CMD's process group is
+killed); 125 on a usage error, or when an expected TEXT never appears
+before CMD closes the terminal.
 """
 
 import errno
@@ -50,7 +51,7 @@ def usage(msg):
 
 
 def parse(argv):
-    timeout = 10.0
+    timeout = 30.0
     report_echo = False
     steps = []          # [(expect bytes, answer bytes or None)]
     i = 0

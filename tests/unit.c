@@ -6,6 +6,9 @@
  *   ct-unit quote STRING        shell_quote()
  *   ct-unit sanitize STRING MAX sanitize()
  *   ct-unit userinfo STRING     redact_userinfo()
+ *   ct-unit hidden STRING MAX [HIDE...]
+ *                               sanitize_hidden() of STRING without the
+ *                               HIDE strings
  *   ct-unit number STRING MIN MAX
  *                               parse_number()
  *   ct-unit parse FILE          token_parse() of FILE's bytes
@@ -15,6 +18,21 @@
  *   ct-unit alloc               wipe_malloc() and its family; "ok"
  *   ct-unit nodump              compat_nodump()'s result, then the uid
  *                               owning /proc/self/environ (or -1)
+ *   ct-unit boot                compat_boot_id(), or "none"
+ *   ct-unit lookup WALL CLOCK BOOT LIFE SINCE MIN_TTL
+ *                               cache_entry_token() at a fixed moment of
+ *                               boot "this-boot", for a token received
+ *                               WALL and CLOCK s ago on the wall clock and
+ *                               the clock of lifetimes in boot BOOT, with
+ *                               LIFE s ("-": none), by a call that began
+ *                               looking SINCE s ago ("-": first lookup);
+ *                               prints "hit LEFT REMARK" or "miss WHY"
+ *   ct-unit entry WALL CLOCK BOOT LIFE [ARGS...]
+ *                               writes the cache entry of collibra-token
+ *                               ARGS (and the environment), a token
+ *                               "cached-by-ct-unit" received so long ago
+ *                               (negative: ahead) in boot BOOT ("this":
+ *                               the running one, "none": unknown)
  */
 #include <sys/stat.h>
 
@@ -227,6 +245,97 @@ nodump(void)
 	return 0;
 }
 
+static int
+boot(void)
+{
+	char	 id[64];
+
+	return puts(compat_boot_id(id, sizeof(id)) == 0 ? id : "none") == EOF;
+}
+
+#define NOW_WALL_MS	1800000000000LL
+#define NOW_CLOCK_MS	5000000000LL
+
+static int
+lookup(char **av)
+{
+	struct cache_stamp now = { NOW_WALL_MS, NOW_CLOCK_MS, 7, 1,
+			    "this-boot" };
+	struct token	*t;
+	json_t		*o;
+	char		*plain;
+	const char	*why;
+	long long	 left, since = -1;
+
+	o = json_pack("{s:s, s:s, s:I, s:I, s:i, s:s}", "access_token",
+	    "abc", "token_type", "Bearer", "wall_ms",
+	    (json_int_t)(NOW_WALL_MS - atoll(av[0]) * 1000), "clock_ms",
+	    (json_int_t)(NOW_CLOCK_MS - atoll(av[1]) * 1000), "clock", 7,
+	    "boot", av[2]);
+	if (strcmp(av[3], "-") != 0)
+		json_object_set_new(o, "expires_in",
+		    json_integer(atoll(av[3])));
+	if (strcmp(av[4], "-") != 0)
+		since = NOW_CLOCK_MS - atoll(av[4]) * 1000;
+	if (o == NULL || (plain = json_dumps(o, JSON_COMPACT)) == NULL)
+		errx(2, "json");
+	json_decref(o);
+	t = cache_entry_token(plain, strlen(plain), &now, since, atoll(av[5]),
+	    &why, &left);
+	free(plain);
+	if (t == NULL) {
+		printf("miss %s\n", why);
+		return 1;
+	}
+	if (t->has_expiry)
+		printf("hit %lld%s\n", left, why);
+	else
+		printf("hit none%s\n", why);
+	token_free(t);
+	return 0;
+}
+
+/* Write an entry for the configuration of av[4...] (see the top). */
+static int
+entry(int ac, char **av)
+{
+	struct cli	 cli;
+	struct settings	 set = { 0 };
+	struct cache	 c;
+	struct cache_stamp at = { 0 };
+	char		 tok[] = "cached-by-ct-unit", type[] = "Bearer";
+	struct token	 t = { tok, type, NULL, 0, 0, 0 };
+	enum ct_err	 rc;
+
+	at.wall_ms = wall_ns() / 1000000 - atoll(av[0]) * 1000;
+	at.clock_ms = now_ms() - atoll(av[1]) * 1000;
+	at.clock = (int)compat_clock_id();
+	at.boot_read = 1;
+	if (strcmp(av[2], "this") == 0 && compat_boot_id(at.boot,
+	    sizeof(at.boot)) == -1)
+		errx(2, "no boot id");
+	else if (strcmp(av[2], "this") != 0 && strcmp(av[2], "none") != 0)
+		snprintf(at.boot, sizeof(at.boot), "%s", av[2]);
+	t.has_expiry = strcmp(av[3], "-") != 0;
+	t.expires_in = t.has_expiry ? atoll(av[3]) : 0;
+	t.received_at = (time_t)(at.wall_ms / 1000);
+	av[3] = (char *)"collibra-token";
+	cache_init(&c);
+	jansson_setup();
+	cli_parse(ac - 3, av + 3, &cli);
+	rc = config_resolve(&cli, &set);
+	cli_free(&cli);
+	if (rc == CT_OK)
+		rc = cache_open(&set, &c);
+	if (rc == CT_OK && c.dirfd == -1)
+		rc = CT_ERR_INTERNAL;
+	if (rc == CT_OK)
+		cache_store_stamped(&c, &t, &at);
+	cache_close(&c);
+	config_free(&set);
+	return rc == CT_OK ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -238,6 +347,10 @@ main(int argc, char *argv[])
 		return print_owned(redact_userinfo(argv[2], strlen(argv[2])));
 	if (argc == 4 && strcmp(argv[1], "sanitize") == 0)
 		return print_owned(sanitize(argv[2], strlen(argv[2]),
+		    (size_t)atoi(argv[3])));
+	if (argc >= 4 && strcmp(argv[1], "hidden") == 0)
+		return print_owned(sanitize_hidden(argv[2], strlen(argv[2]),
+		    (const char *const *)argv + 4, (size_t)argc - 4,
 		    (size_t)atoi(argv[3])));
 	if (argc == 5 && strcmp(argv[1], "number") == 0)
 		return number(argv + 2);
@@ -256,7 +369,14 @@ main(int argc, char *argv[])
 		return alloc();
 	if (argc == 2 && strcmp(argv[1], "nodump") == 0)
 		return nodump();
-	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|number|parse|"
-	    "name|compat|random|wipe|alloc|nodump ARGS\n");
+	if (argc == 2 && strcmp(argv[1], "boot") == 0)
+		return boot();
+	if (argc == 8 && strcmp(argv[1], "lookup") == 0)
+		return lookup(argv + 2);
+	if (argc >= 6 && strcmp(argv[1], "entry") == 0)
+		return entry(argc - 2, argv + 2);
+	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|hidden|number|"
+	    "parse|name|compat|random|wipe|alloc|nodump|boot|lookup|entry "
+	    "ARGS\n");
 	return 2;
 }

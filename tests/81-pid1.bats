@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# As PID 1 (of a container, or here of a new PID namespace made with
+# unshare), the kernel drops a signal whose action is the default, so the
+# tool's re-raise of SIGTERM or SIGINT returns: it must still exit 128 + N.
+
+load helpers
+
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
+
+setup_file() {
+	ct_setup_file
+	# a PID namespace needs root (or a user namespace) and a kernel that
+	# allows it here
+	if ! unshare -fp --mount-proc true 2>/dev/null; then
+		export CT_NO_PIDNS=1
+	fi
+}
+teardown_file() { ct_teardown_file; }
+
+setup() {
+	[[ -z ${CT_NO_PIDNS-} ]] ||
+	    skip "unshare -fp --mount-proc does not work here (needs root)"
+	ct_isolate_config
+	OUT=$BATS_TEST_TMPDIR/out/token
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+}
+
+teardown() {
+	[[ -z ${NS_PID-} ]] || kill -KILL "$NS_PID" 2>/dev/null || true
+}
+
+# wait_for CONDITION [TENTHS]: poll a shell condition, 5 s by default.
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-50}; i++)); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# as_pid1 ARGS...: the tool as PID 1 of a new PID namespace, in the
+# background, stdout and stderr to files; NS_PID is unshare, CT_PID the
+# tool (as the parent namespace sees it), once it runs.
+as_pid1() {
+	env --default-signal=INT unshare -fp --mount-proc "$CT" "$@" \
+	    >"$BATS_TEST_TMPDIR/stdout" 2>"$BATS_TEST_TMPDIR/stderr" &
+	NS_PID=$!
+	wait_for '[[ $(pgrep -P "$NS_PID") ]]'
+	CT_PID=$(pgrep -P "$NS_PID")
+	wait_for '[[ $(readlink "/proc/$CT_PID/exe") == "$CT" ]]'
+}
+
+# reap: unshare's status, which is its child's.
+reap() {
+	status=0
+	wait "$NS_PID" || status=$?
+	NS_PID=
+}
+
+@test "PID 1: the tool runs as PID 1 of the namespace" {
+	run unshare -fp --mount-proc sh -c 'echo $$'
+	assert_output 1
+}
+
+@test "PID 1: --watch -o, SIGTERM removes the file and exits 143" {
+	as_pid1 --watch -o "$OUT"
+	wait_for '[[ -s $OUT ]]'
+	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
+	kill -TERM "$CT_PID"
+	reap
+	assert_equal "$status" 143
+	[[ ! -e $OUT ]] || fail "the token file is still there"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/stdout")" ''
+}
+
+@test "PID 1: SIGINT during a fetch exits 130, nothing on stdout" {
+	local n
+	# shellcheck disable=SC2034 # read by wait_for's condition
+	n=$(mock_requests)
+	as_pid1 -v --url "$MOCK_URL/delay/30"
+	wait_for '(( $(requests_since "$n") >= 1 ))' 100
+	kill -INT "$CT_PID"
+	reap
+	assert_equal "$status" 130
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/stdout")" ''
+}
+
+@test "not PID 1: SIGTERM during --watch -o still dies of the signal" {
+	env "$CT" --watch -o "$OUT" &
+	NS_PID=$!
+	wait_for '[[ -s $OUT ]]'
+	kill -TERM "$NS_PID"
+	reap
+	assert_equal "$status" 143
+	[[ ! -e $OUT ]] || fail "the token file is still there"
+}
