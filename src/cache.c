@@ -64,9 +64,10 @@ make_dirs(const char *path)
 /*
  * Why the directory st may not hold our files, or NULL: it must be ours
  * and not writable by group or others; a parent may also be root's,
- * and writable by others if it is sticky (as /tmp is).
+ * and writable by others if it is sticky (as /tmp is).  The token
+ * directory of --watch (watch.c) is checked the same way.
  */
-static const char *
+const char *
 unsafe_dir(const struct stat *st, int parent)
 {
 	if (!S_ISDIR(st->st_mode))

@@ -14,6 +14,11 @@
  * which goes on while the machine sleeps; the fallback is POSIX's
  * CLOCK_MONOTONIC, which may stop during a suspend.
  *
+ * A sleep until a time on that clock is a timerfd (Linux), else a poll
+ * that wakes at least every minute to look at the clock again.  A child
+ * dies with us through PR_SET_PDEATHSIG on Linux only.  Unnamed
+ * temporary files are Linux's O_TMPFILE, linked through /proc.
+ *
  * The boot an entry of the cache belongs to: Linux's boot_id in /proc
  * (read wherever that file exists, the fallback too); macOS's
  * kern.bootsessionuuid; none elsewhere (the BSDs' kern.boottime moves
@@ -31,6 +36,10 @@
 #define HAVE_PR_SET_DUMPABLE
 #define HAVE_MALLOC_USABLE_SIZE
 #define HAVE_CLOCK_BOOTTIME
+#define HAVE_TIMERFD
+#define HAVE_PR_SET_PDEATHSIG
+#define HAVE_O_TMPFILE
+#define _GNU_SOURCE		/* O_TMPFILE */
 #elif defined(__FreeBSD__)
 #if __FreeBSD__ >= 12
 #define HAVE_GETRANDOM
@@ -67,10 +76,15 @@
 
 #include <sys/types.h>
 #include <sys/stat.h>
+#if defined(HAVE_TIMERFD)
+#include <sys/timerfd.h>
+#endif
+#include <poll.h>
+#include <stdio.h>
 #if defined(HAVE_GETRANDOM)
 #include <sys/random.h>
 #endif
-#if defined(HAVE_PR_SET_DUMPABLE)
+#if defined(HAVE_PR_SET_DUMPABLE) || defined(HAVE_PR_SET_PDEATHSIG)
 #include <sys/prctl.h>
 #endif
 #if defined(HAVE_PROC_TRACE_CTL)
@@ -427,5 +441,91 @@ compat_from_terminal(const siginfo_t *si)
 #else
 	(void)si;
 	return 0;
+#endif
+}
+
+#define POLL_MAX_MS	60000	/* the fallback looks at the clock again */
+
+#if defined(HAVE_TIMERFD)
+/* Arm the timer fd for the absolute time at_ms on the clock; its fd. */
+static int
+arm_timer(long long at_ms)
+{
+	static int	 tfd = -1;
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (tfd == -1 && (tfd = timerfd_create(CLOCK_LIFE,
+	    TFD_CLOEXEC | TFD_NONBLOCK)) == -1)
+		return -1;
+	if (at_ms < 1)
+		at_ms = 1;	/* zero would disarm it */
+	its.it_value.tv_sec = at_ms / 1000;
+	its.it_value.tv_nsec = (long)(at_ms % 1000) * 1000000;
+	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
+		return -1;
+	return tfd;
+}
+#endif
+
+int
+compat_sleep_until(long long at_ms, int fd)
+{
+	struct pollfd	 p[2] = { { fd, POLLIN, 0 }, { -1, POLLIN, 0 } };
+	long long	 left = at_ms - compat_clock_ms();
+	int		 n = 1, timeout;
+
+	if (left <= 0)
+		return 0;
+	timeout = left > POLL_MAX_MS ? POLL_MAX_MS : (int)left;
+#if defined(HAVE_TIMERFD)
+	if ((p[1].fd = arm_timer(at_ms)) != -1) {
+		n = 2;
+		timeout = -1;
+	}
+#endif
+	if (poll(p, (nfds_t)n, timeout) <= 0)
+		return 0;
+	return (p[0].revents & POLLIN) != 0;
+}
+
+int
+compat_parent_death(pid_t parent)
+{
+#if defined(HAVE_PR_SET_PDEATHSIG)
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		return 0;
+	return getppid() == parent ? 1 : -1;
+#else
+	(void)parent;
+	return 0;
+#endif
+}
+
+int
+compat_tmpfile(int dirfd)
+{
+#if defined(HAVE_O_TMPFILE) && defined(O_TMPFILE)
+	return openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+#else
+	(void)dirfd;
+	errno = EOPNOTSUPP;
+	return -1;
+#endif
+}
+
+int
+compat_link_tmpfile(int fd, int dirfd, const char *name)
+{
+#if defined(HAVE_O_TMPFILE) && defined(O_TMPFILE)
+	char	 proc[40];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+#else
+	(void)fd;
+	(void)dirfd;
+	(void)name;
+	errno = EOPNOTSUPP;
+	return -1;
 #endif
 }

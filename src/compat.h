@@ -7,6 +7,8 @@
 #ifndef COMPAT_H
 #define COMPAT_H
 
+#include <sys/types.h>
+
 #include <signal.h>
 #include <stddef.h>
 #include <time.h>
@@ -63,6 +65,30 @@ size_t		 compat_usable_size(void *);
  */
 long long	 compat_clock_ms(void);
 clockid_t	 compat_clock_id(void);
+
+/*
+ * Sleep until compat_clock_ms() reaches at (a timer on that clock where
+ * there is one, else a poll that ends within a minute), until fd is
+ * readable, or until a signal is caught.  Returns 1 when fd is
+ * readable, else 0: the caller looks at the clock again.
+ */
+int		 compat_sleep_until(long long, int);
+
+/*
+ * In a child just forked: get SIGTERM when the parent dies (Linux's
+ * PR_SET_PDEATHSIG).  Returns 1 when set, -1 when the parent is
+ * already gone, 0 when the system has no such switch.
+ */
+int		 compat_parent_death(pid_t);
+
+/*
+ * An unnamed 0600 file in the directory dirfd, open for writing
+ * (Linux's O_TMPFILE), or -1 with errno set; then give it a name in
+ * that directory with compat_link_tmpfile(fd, dirfd, name).  Nothing is
+ * left behind if the process dies before the link.
+ */
+int		 compat_tmpfile(int);
+int		 compat_link_tmpfile(int, int, const char *);
 
 /*
  * The id of the running boot (a new one at each boot) in buf as a

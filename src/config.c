@@ -718,8 +718,9 @@ config_resolve(const struct cli *c, struct settings *s)
 	s->verbose = (int)SET_NUM(s, VERBOSE);
 	s->github_env = env("GITHUB_ENV");
 	s->runtime_dir = env("XDG_RUNTIME_DIR");
-	if (s->runtime_dir == NULL || s->runtime_dir[0] != '/')
-		s->runtime_dir = s->cache_dir;
+	if (s->runtime_dir != NULL && s->runtime_dir[0] != '/')
+		s->runtime_dir = NULL;
+	s->tmp_dir = env("TMPDIR");
 	if ((rc = resolve_secret(c, s)) != CT_OK)
 		return rc;
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;

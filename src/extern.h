@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <time.h>
@@ -240,7 +241,8 @@ struct settings {
 	const char	*cache_from;
 	char		*cache_dir;	/* owned; NULL: no usable location */
 	const char	*cache_dir_from;
-	const char	*runtime_dir;	/* XDG_RUNTIME_DIR, else cache_dir */
+	const char	*runtime_dir;	/* XDG_RUNTIME_DIR if absolute, or NULL */
+	const char	*tmp_dir;	/* TMPDIR, or NULL */
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
 	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
 	int		 allow_http;	/* http:// to a loopback host */
@@ -287,6 +289,14 @@ struct cache {
 	unsigned char	 key[SEAL_KEY_LEN]; /* the entries' key, wiped */
 	int		 keyed;		/* key is set */
 	const struct settings *set;
+};
+
+/* Where --watch keeps a command's token file (watch.c). */
+struct watch_dir {
+	int		 basefd;	/* the checked base, or -1 */
+	int		 fd;		/* our directory in it, or -1 */
+	char		*path;		/* owned: the token file's path */
+	char		 name[48];	/* our directory's name in the base */
 };
 
 /*
@@ -355,6 +365,7 @@ enum ct_err	 secret_load(struct settings *);
 /* cache.c */
 void		 cache_init(struct cache *);
 enum ct_err	 cache_open(const struct settings *, struct cache *);
+const char	*unsafe_dir(const struct stat *, int);
 struct token	*cache_lookup(struct cache *);
 struct token	*cache_entry_token(const char *, size_t, struct cache_stamp *,
 		    long long, long long, const char **, long long *);
@@ -410,8 +421,11 @@ void		 token_free(struct token *);
 
 /* watch.c */
 typedef enum ct_err (*watch_fetch)(void *, struct token **);
-enum ct_err	 watch_run(struct settings *, struct token **, char **,
-		    watch_fetch, void *, int *);
+enum ct_err	 watch_dir_open(const struct settings *, const struct cache *,
+		    struct watch_dir *);
+void		 watch_dir_close(struct watch_dir *);
+enum ct_err	 watch_run(struct settings *, struct watch_dir *,
+		    struct token **, char **, watch_fetch, void *, int *);
 
 /* output.c */
 char		*shell_quote(const char *);
@@ -422,6 +436,8 @@ void		 output_vars(const struct token *, const char *,
 enum ct_err	 output_token(const struct token *, const struct settings *);
 enum ct_err	 output_file(const struct token *, const struct settings *,
 		    const char *);
+enum ct_err	 output_file_at(const struct token *, const struct settings *,
+		    int, const char *, const char *);
 
 /* process.c */
 enum ct_err	 process_init(void);
@@ -432,11 +448,15 @@ enum ct_err	 process_env(const struct token *, const char *);
 enum ct_err	 process_exec(char **);
 enum ct_err	 process_exec_failed(const char *, int);
 void		 process_reset(void);
-void		 process_watch_signals(void);
+enum ct_err	 process_watch_signals(void);
+int		 process_wake_fd(void);
+void		 process_drain_wake(void);
 int		 process_take_signal(int *);
 void		 process_note_signal(int);
 void		 process_forget_signal(void);
-enum ct_err	 process_spawn(char **, const char *, const char *,
+int		 process_foreground_tty(void);
+void		 process_give_tty(int, pid_t);
+enum ct_err	 process_spawn(char **, const char *, const char *, int,
 		    pid_t *);
 
 /* util.c */

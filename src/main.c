@@ -130,13 +130,13 @@ refresh(void *arg, struct token **tok)
 
 /* Hand the token on: --watch, a command's environment, or output. */
 static enum ct_err
-deliver(struct settings *s, struct cache *c, struct token **tok,
-    char **command, int *status)
+deliver(struct settings *s, struct cache *c, struct watch_dir *d,
+    struct token **tok, char **command, int *status)
 {
 	struct pipeline	 p = { s, c };
 
 	if (SET_NUM(s, WATCH))
-		return watch_run(s, tok, command, refresh, &p, status);
+		return watch_run(s, d, tok, command, refresh, &p, status);
 	if (command != NULL)
 		return process_env(*tok, SET_STR(s, VAR));
 	return output_token(*tok, s);
@@ -148,6 +148,7 @@ main(int argc, char *argv[])
 	struct cli		 cli;
 	struct settings		 set = { 0 };
 	struct cache		 cache;
+	struct watch_dir	 wdir = { -1, -1, NULL, "" };
 	struct token		*tok = NULL;
 	char			**command;
 	enum ct_err		 rc;
@@ -172,11 +173,16 @@ main(int argc, char *argv[])
 		config_print(stderr, &set);
 	if ((rc = cache_open(&set, &cache)) != CT_OK)
 		goto out;
+	/* where --watch puts a command's token file, before any request */
+	if (SET_NUM(&set, WATCH) && command != NULL &&
+	    (rc = watch_dir_open(&set, &cache, &wdir)) != CT_OK)
+		goto out;
 	if (set.cache == CACHE_CLEAR)
 		rc = cache_clear(&cache);
 	else if ((rc = get_token(&set, &cache, &tok)) == CT_OK)
-		rc = deliver(&set, &cache, &tok, command, &status);
+		rc = deliver(&set, &cache, &wdir, &tok, command, &status);
 out:
+	watch_dir_close(&wdir);
 	token_free(tok);
 	cache_close(&cache);
 	config_free(&set);

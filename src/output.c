@@ -3,8 +3,13 @@
  * assignments.  Output goes through a buffer of our own that is wiped
  * after the flush, and every write is checked.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,63 +357,169 @@ output_token(const struct token *t, const struct settings *s)
 	return rc;
 }
 
-/* A new 0600 file next to path ("DIR/.NAME.XXXXXX"); its fd or -1. */
+/*
+ * The temporary names of name: ".NAME.PID.XXXXXX", so that a later
+ * write can tell the ones of a process that died.  *len gets the
+ * length of the prefix up to the pid.
+ */
 static int
-temp_beside(const char *path, char **tmp)
+tmp_name(char *buf, size_t size, const char *name, long pid, size_t *len)
 {
-	const char	*slash = strrchr(path, '/');
-	size_t		 dlen = slash != NULL ? (size_t)(slash - path) + 1 : 0;
-	size_t		 n = strlen(path) + sizeof("/..XXXXXX");
-	int		 fd;
+	unsigned char	 rnd[6];
+	int		 n, i;
 
-	if ((*tmp = xmalloc(n)) == NULL)
+	n = snprintf(buf, size, ".%s.", name);
+	if (n < 0 || (size_t)n >= size)
 		return -1;
-	snprintf(*tmp, n, "%.*s.%s.XXXXXX", (int)dlen, path, path + dlen);
-	if ((fd = mkstemp(*tmp)) == -1) {
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return fd;
+	*len = (size_t)n;
+	if (pid < 0)
+		return 0;
+	if (compat_random(rnd, sizeof(rnd)) == -1)
+		return -1;
+	n += snprintf(buf + n, size - (size_t)n, "%ld.", pid);
+	for (i = 0; i < (int)sizeof(rnd) && (size_t)n + 3 <= size; i++)
+		n += snprintf(buf + n, size - (size_t)n, "%02x", rnd[i]);
+	return (size_t)n + 1 < size ? 0 : -1;
 }
 
 /*
- * Write t in the format of s to path, so that a reader never sees a
- * partial token: into a new 0600 file in the same directory, synced,
- * then renamed over path.  A symlink at path is replaced, not
- * followed.  Returns CT_OK, or CT_ERR_INTERNAL after a message naming
- * the file.
+ * Remove the temporary files of name that a process now dead left in
+ * dirfd (killed between creating one and renaming it): regular files
+ * of ours named ".NAME.PID.XXXXXXXXXXXX" whose PID is gone.
+ */
+static void
+remove_stale_tmp(int dirfd, const char *name)
+{
+	struct dirent	*e;
+	struct stat	 st;
+	char		 prefix[NAME_MAX + 4], *end;
+	size_t		 len;
+	long		 pid;
+	DIR		*d;
+	int		 fd;
+
+	if (tmp_name(prefix, sizeof(prefix), name, -1, &len) == -1 ||
+	    (fd = dup(dirfd)) == -1)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, len) != 0 ||
+		    e->d_name[len] < '1' || e->d_name[len] > '9')
+			continue;
+		errno = 0;
+		pid = strtol(e->d_name + len, &end, 10);
+		if (errno != 0 || *end != '.' || strlen(end + 1) != 12 ||
+		    pid == (long)getpid() || pid > INT_MAX ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
+			(void)unlinkat(dirfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/* Print t in the format of s into fd, flushed and synced. */
+static enum ct_err
+write_synced(int fd, const struct token *t, const struct settings *s)
+{
+	FILE		*f;
+	enum ct_err	 rc;
+	int		 bad;
+
+	if ((fd = dup(fd)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return CT_ERR_INTERNAL;
+	}
+	setvbuf(f, outbuf, _IOFBF, sizeof(outbuf));
+	rc = print_token(f, t, s);
+	bad = fflush(f) == EOF || ferror(f) || fsync(fileno(f)) == -1;
+	if (fclose(f) != 0)
+		bad = 1;
+	compat_wipe(outbuf, sizeof(outbuf));
+	return rc != CT_OK ? rc : bad ? CT_ERR_INTERNAL : CT_OK;
+}
+
+/*
+ * Write t in the format of s to name in dirfd (shown: its name in
+ * messages), so that a reader never sees a partial token and a crash
+ * leaves no copy: into an unnamed file where the system has them
+ * (compat_tmpfile()), else a new 0600 file ".NAME.PID.XXXXXX", synced,
+ * then renamed over name.  A symlink at name is replaced, not
+ * followed; what a dead process left under our temporary names is
+ * removed first.  Returns CT_OK, CT_ERR_RESPONSE when the format cannot
+ * carry the token, or CT_ERR_INTERNAL after a message naming the file;
+ * the old file then stays.
+ */
+enum ct_err
+output_file_at(const struct token *t, const struct settings *s, int dirfd,
+    const char *name, const char *shown)
+{
+	char		 tmp[NAME_MAX + 1];
+	size_t		 len;
+	int		 fd, linked = 0, anon;
+	enum ct_err	 rc = CT_ERR_INTERNAL;
+
+	remove_stale_tmp(dirfd, name);
+	if (tmp_name(tmp, sizeof(tmp), name, (long)getpid(), &len) == -1) {
+		warnmsg("-o: cannot write %s: name too long", shown);
+		return CT_ERR_INTERNAL;
+	}
+	anon = (fd = compat_tmpfile(dirfd)) != -1;
+	if (!anon && (fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+		warnmsg("-o: cannot write beside %s: %s", shown,
+		    strerror(errno));
+		return CT_ERR_INTERNAL;
+	}
+	linked = !anon;
+	errno = 0;
+	if ((rc = write_synced(fd, t, s)) == CT_OK &&
+	    ((anon && !(linked = compat_link_tmpfile(fd, dirfd, tmp) ==
+	    0)) || renameat(dirfd, tmp, dirfd, name) == -1))
+		rc = CT_ERR_INTERNAL;
+	if (rc == CT_ERR_INTERNAL)
+		warnmsg("-o: cannot write %s: %s", shown, errno != 0 ?
+		    strerror(errno) : "write error");
+	close(fd);
+	if (rc != CT_OK && linked)
+		(void)unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+/*
+ * Write t in the format of s to path through its directory (see
+ * output_file_at()).  Returns CT_OK, or an error after a message.
  */
 enum ct_err
 output_file(const struct token *t, const struct settings *s,
     const char *path)
 {
-	char		*tmp = NULL;
-	FILE		*f = NULL;
-	int		 fd;
-	enum ct_err	 rc = CT_ERR_INTERNAL;
+	const char	*slash = strrchr(path, '/'), *name = path;
+	char		*dir = NULL;
+	int		 dirfd;
+	enum ct_err	 rc;
 
-	if ((fd = temp_beside(path, &tmp)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL) {
+	if (slash != NULL) {
+		if ((dir = xstrdup(path)) == NULL)
+			return CT_ERR_INTERNAL;
+		dir[slash == path ? 1 : slash - path] = '\0';
+		name = slash + 1;
+	}
+	if ((dirfd = open(dir != NULL ? dir : ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
 		warnmsg("-o: cannot write beside %s: %s", path,
 		    strerror(errno));
-		goto out;
+		free(dir);
+		return CT_ERR_INTERNAL;
 	}
-	setvbuf(f, outbuf, _IOFBF, sizeof(outbuf));
-	if ((rc = print_token(f, t, s)) != CT_OK)
-		goto out;
-	if (fflush(f) == EOF || ferror(f) || fsync(fd) == -1 ||
-	    rename(tmp, path) == -1) {
-		warnmsg("-o: cannot write %s: %s", path, strerror(errno));
-		rc = CT_ERR_INTERNAL;
-	}
-out:
-	if (f != NULL)
-		fclose(f);
-	else if (fd != -1)
-		close(fd);
-	compat_wipe(outbuf, sizeof(outbuf));
-	if (rc != CT_OK && tmp != NULL)
-		(void)unlink(tmp);
-	free(tmp);
+	rc = output_file_at(t, s, dirfd, name, path);
+	close(dirfd);
+	free(dir);
 	return rc;
 }

@@ -5,6 +5,7 @@
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +69,23 @@ harden(void)
 
 static volatile sig_atomic_t caught;
 static volatile sig_atomic_t caught_tty;	/* ... by the terminal */
+static volatile sig_atomic_t child_gone;	/* the watched child ended */
+static volatile pid_t	 watched = -1;	/* the command of --watch */
 static int		 handled[2];	/* SIGINT, SIGTERM caught by us */
+static int		 wake[2] = { -1, -1 };	/* the self-pipe */
+
+/* End a sleep of --watch: a byte into the self-pipe, errno kept. */
+static void
+wake_up(void)
+{
+	int	 e = errno;
+	ssize_t	 n = 0;
+
+	if (wake[1] != -1)
+		n = write(wake[1], "", 1);	/* full: one is pending */
+	(void)n;
+	errno = e;
+}
 
 static void
 on_signal(int sig, siginfo_t *si, void *uc)
@@ -76,6 +93,7 @@ on_signal(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	caught = sig;
 	caught_tty = compat_from_terminal(si);
+	wake_up();
 }
 
 /*
@@ -99,11 +117,14 @@ signals_install(void)
 	}
 }
 
-/* The signal caught, or 0. */
+/*
+ * The signal caught, or 0; SIGCHLD once the command of --watch ended,
+ * so that a refresh in progress stops at once.
+ */
 int
 interrupted(void)
 {
-	return caught;
+	return caught != 0 ? caught : child_gone ? SIGCHLD : 0;
 }
 
 /*
@@ -130,9 +151,9 @@ sleep_ms(long long ms)
 {
 	struct timespec	 ts = { ms / 1000, (ms % 1000) * 1000000 };
 
-	while (!caught && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+	while (!interrupted() && nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		continue;
-	return caught ? -1 : 0;
+	return interrupted() ? -1 : 0;
 }
 
 /* Everything above, first thing in main(). */
@@ -264,7 +285,10 @@ process_exec(char **argv)
 
 static volatile sig_atomic_t got_hup, got_quit, hup_tty, quit_tty;
 
-/* SIGCHLD only has to end a sleep: it is caught, and nothing noted. */
+/*
+ * SIGHUP and SIGQUIT are noted for process_take_signal(); SIGCHLD notes
+ * the end of the watched command.  Each one wakes a sleep.
+ */
 static void
 on_watch_signal(int sig, siginfo_t *si, void *uc)
 {
@@ -275,15 +299,35 @@ on_watch_signal(int sig, siginfo_t *si, void *uc)
 	} else if (sig == SIGQUIT) {
 		got_quit = 1;
 		quit_tty = compat_from_terminal(si);
-	}
+	} else if (sig == SIGCHLD && si != NULL && watched > 0 &&
+	    si->si_pid == watched && si->si_code != CLD_STOPPED &&
+	    si->si_code != CLD_CONTINUED)
+		child_gone = 1;
+	wake_up();
+}
+
+/* A self-pipe whose ends neither block nor reach a child. */
+static int
+make_wake_pipe(void)
+{
+	int	 i;
+
+	if (pipe(wake) == -1)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (fcntl(wake[i], F_SETFD, FD_CLOEXEC) == -1 ||
+		    fcntl(wake[i], F_SETFL, O_NONBLOCK) == -1)
+			return -1;
+	return 0;
 }
 
 /*
  * For --watch: catch SIGHUP and SIGQUIT too (to forward them to a
  * command, or to clean up), and SIGCHLD, so that a sleep ends when the
- * command does.  No SA_RESTART.
+ * command does.  Every signal caught then writes to a self-pipe that
+ * process_wake_fd() names.  No SA_RESTART.
  */
-void
+enum ct_err
 process_watch_signals(void)
 {
 	static const int sigs[] = { SIGHUP, SIGQUIT, SIGCHLD };
@@ -291,17 +335,38 @@ process_watch_signals(void)
 			    .sa_flags = SA_SIGINFO };
 	size_t		 i;
 
+	if (make_wake_pipe() == -1) {
+		warnmsg("--watch: cannot make a pipe: %s", strerror(errno));
+		return CT_ERR_INTERNAL;
+	}
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
+	return CT_OK;
+}
+
+/* The read end of the self-pipe: readable after a signal was caught. */
+int
+process_wake_fd(void)
+{
+	return wake[0];
+}
+
+/* Empty the self-pipe, before looking at what was caught. */
+void
+process_drain_wake(void)
+{
+	char	 buf[64];
+
+	while (wake[0] != -1 && read(wake[0], buf, sizeof(buf)) > 0)
+		continue;
 }
 
 /*
  * The next of SIGINT, SIGTERM, SIGHUP and SIGQUIT caught, or 0;
- * *tty tells whether the terminal sent it (then the processes of our
- * foreground group, a child among them, got it too).  SIGINT and
- * SIGTERM stay noted for interrupted() and reraise() until
- * process_forget_signal(); the others are taken.
+ * *tty tells whether the terminal sent it.  SIGINT and SIGTERM stay
+ * noted for interrupted() and reraise() until process_forget_signal();
+ * the others are taken.
  */
 int
 process_take_signal(int *tty)
@@ -338,33 +403,99 @@ process_note_signal(int sig)
 }
 
 /*
- * Start argv[0] (found on PATH) as a child with FILE_VAR=path in its
- * environment, and without the secret variables or the token variables
- * (NAME, NAME_TYPE, NAME_EXPIRES_AT for var), which would go stale; the
- * limits and signal dispositions undone.  *pid gets the child; a failed
- * exec makes it exit 127 (not found) or 126, as a shell does.
+ * The descriptor of our controlling terminal among 0-2 when our process
+ * group is its foreground group (we run in the foreground of a shell),
+ * else -1.
  */
-enum ct_err
-process_spawn(char **argv, const char *var, const char *path, pid_t *pid)
+int
+process_foreground_tty(void)
+{
+	int	 fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
+			return fd;
+	return -1;
+}
+
+/*
+ * Make pgrp the foreground group of the terminal tty; SIGTTOU is
+ * blocked meanwhile, since a background group may not do this.
+ */
+void
+process_give_tty(int tty, pid_t pgrp)
+{
+	sigset_t	 ttou, old;
+
+	if (tty == -1)
+		return;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	(void)sigprocmask(SIG_BLOCK, &ttou, &old);
+	(void)tcsetpgrp(tty, pgrp);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * The child's side of process_spawn(): its own process group, holding
+ * the terminal when we held it, SIGTERM when we die; FILE_VAR and the
+ * environment; then the exec.  Never returns.
+ */
+static void
+start_child(char **argv, const char *var, const char *path, int tty,
+    pid_t parent, const sigset_t *mask)
 {
 	struct token_vars v = { 0 };
 	struct token	 none = { 0 };
 	int		 i, e;
 
-	if ((*pid = fork()) == -1) {
-		warnmsg("cannot start %s: %s", argv[0], strerror(errno));
-		return CT_ERR_NOEXEC;
-	}
-	if (*pid != 0)
-		return CT_OK;
+	(void)setpgid(0, 0);
+	process_give_tty(tty, getpid());
+	if (compat_parent_death(parent) == -1)
+		_exit(126);
 	drop_secret_vars();
 	output_vars(&none, var, &v);
 	for (i = 0; i < 3; i++)
 		(void)unsetenv(v.name[i]);
 	if (setenv("COLLIBRA_TOKEN_FILE", path, 1) == -1)
 		_exit(126);
-	process_reset();
+	process_reset();	/* the exec resets SIGHUP, SIGQUIT, SIGCHLD */
+	(void)sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(argv[0], argv);
 	e = errno;
 	_exit(process_exec_failed(argv[0], e) == CT_ERR_NOTFOUND ? 127 : 126);
+}
+
+/*
+ * Start argv[0] (found on PATH) as a child with FILE_VAR=path in its
+ * environment, and without the secret variables or the token variables
+ * (NAME, NAME_TYPE, NAME_EXPIRES_AT for var), which would go stale; the
+ * limits and signal dispositions undone.  The child leads a process
+ * group of its own, which becomes the terminal's foreground group when
+ * ours was (tty from process_foreground_tty(), or -1), and gets SIGTERM
+ * if we die (compat_parent_death()).  *pid gets the child; a failed
+ * exec makes it exit 127 (not found) or 126, as a shell does.
+ */
+enum ct_err
+process_spawn(char **argv, const char *var, const char *path, int tty,
+    pid_t *pid)
+{
+	sigset_t	 chld, old;
+	pid_t		 parent = getpid();
+
+	/* the handler must know the pid before the child can end */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	(void)sigprocmask(SIG_BLOCK, &chld, &old);
+	if ((*pid = fork()) == -1) {
+		warnmsg("cannot start %s: %s", argv[0], strerror(errno));
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		return CT_ERR_NOEXEC;
+	}
+	if (*pid == 0)
+		start_child(argv, var, path, tty, parent, &old);
+	(void)setpgid(*pid, *pid);	/* either of us may come first */
+	watched = *pid;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	return CT_OK;
 }

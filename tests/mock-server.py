@@ -522,6 +522,39 @@ def sc_outage(h, req, args):
     issue_token(h, req, expires_in=expires)
 
 
+def sc_stamped(h, req, args):
+    # stamped/EXPIRES: a token that lives EXPIRES seconds and carries its
+    # expiry (Unix seconds) after the issued token, so that a reader of a
+    # token file can tell a stale one: "TOKEN.exp1700000000".
+    expires = int_arg(args)
+    if not check_token_request(h, req):
+        return
+    token = "%s.exp%d" % (issued_token(), int(time.time()) + expires)
+    h.send_json(200, {"access_token": token, "token_type": "Bearer",
+                      "expires_in": expires})
+
+
+def sc_switch(h, req, args):
+    # switch/NAME: answer as the scenario written in the file switch-NAME
+    # beside $MOCK_CREDS says (e.g. "stamped/3", "status/503", "delay/30",
+    # "oauth/invalid_client", "noexpiry"), re-read on every request; "ok"
+    # when the file is missing.  A test flips its server up, down, slow or
+    # broken by rewriting the file.
+    if not args or "/" in args[0] or args[0].startswith("."):
+        raise ScenarioError("switch/NAME needs a plain name")
+    path = os.path.join(os.path.dirname(os.environ.get("MOCK_CREDS", "")) or ".",
+                        "switch-" + args[0])
+    try:
+        with open(path, encoding="ascii") as f:
+            target = f.read().strip() or "ok"
+    except OSError:
+        target = "ok"
+    name, *rest = target.split("/")
+    if name == "switch" or name not in SCENARIOS:
+        raise ScenarioError("switch-%s holds %r" % (args[0], target))
+    SCENARIOS[name](h, req, rest)
+
+
 def sc_oauth(h, req, args):
     # oauth/CODE[/STATUS]: a full RFC 6749 5.2 error.
     if not args:
@@ -760,6 +793,8 @@ SCENARIOS = {
     "scope": sc_scope,
     "fail-first": sc_fail_first,
     "flaky": sc_flaky,
+    "stamped": sc_stamped,
+    "switch": sc_switch,
     # errors and hostile answers (no credential check)
     "oauth": sc_oauth,
     "oauth-bare": sc_oauth_bare,

@@ -3,7 +3,8 @@
 
 Usage:
     pty-run.py [--timeout S] [--report-echo]
-               [--expect TEXT (--send LINE | --send-env NAME | --send-file FILE)]...
+               [--expect TEXT (--send LINE | --send-env NAME | --send-file FILE |
+                               --hangup)]...
                -- CMD [ARGS...]
 
 CMD runs in a new session with the pty slave as its standard input, output
@@ -14,6 +15,8 @@ pty-run waits until TEXT has appeared in what CMD wrote to the terminal
     --send LINE      LINE itself (visible in argv: never use it for a secret)
     --send-env NAME  the value of the environment variable NAME
     --send-file FILE the contents of FILE, without one trailing newline
+    --hangup         nothing: close the terminal's master side instead (a
+                     hangup: the kernel sends CMD, the session leader, SIGHUP)
 
 Then it waits for CMD to exit.  Everything CMD wrote to the terminal goes to
 pty-run's standard output as received (CR LF line ends, as a terminal sees
@@ -39,6 +42,8 @@ import sys
 import termios
 import time
 
+HANGUP = object()       # the answer of --hangup
+
 
 def usage(msg):
     sys.stderr.write("pty-run: %s\n" % msg)
@@ -57,6 +62,12 @@ def parse(argv):
             break
         if arg == "--report-echo":
             report_echo = True
+            i += 1
+            continue
+        if arg == "--hangup":
+            if not steps or steps[-1][1] is not None:
+                usage("--hangup must follow an --expect")
+            steps[-1][1] = HANGUP
             i += 1
             continue
         if i + 1 >= len(argv):
@@ -94,6 +105,24 @@ def parse(argv):
         if answer is None:
             usage("--expect %r has no --send" % expect.decode(errors="replace"))
     return timeout, report_echo, steps, cmd
+
+
+def wait_hung_up(pid, deadline):
+    """After --hangup: wait for CMD until the deadline; exit with its status."""
+    while time.monotonic() < deadline:
+        wpid, wstatus = os.waitpid(pid, os.WNOHANG)
+        if wpid == pid:
+            if os.WIFSIGNALED(wstatus):
+                sys.exit(128 + os.WTERMSIG(wstatus))
+            sys.exit(os.WEXITSTATUS(wstatus))
+        time.sleep(0.02)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    os.waitpid(pid, 0)
+    sys.stderr.write("pty-run: timed out after the hangup\n")
+    sys.exit(124)
 
 
 def main():
@@ -146,8 +175,12 @@ def main():
             if k < 0:
                 break
             seen = seen[k + len(expect):]
-            os.write(master, answer + b"\n")
             step += 1
+            if answer is HANGUP:
+                os.close(master)
+                os.close(slave)
+                return wait_hung_up(pid, deadline)
+            os.write(master, answer + b"\n")
         if status is None:
             wpid, wstatus = os.waitpid(pid, os.WNOHANG)
             if wpid == pid:
