@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,6 +412,48 @@ out:
 	return safe;
 }
 
+/*
+ * A libcurl text line that shows a credential header, as HTTP/2 does
+ * ("h2h3 [authorization: Basic ...]", "[HTTP/2] [1] [authorization:
+ * ..."): the length up to the header's name and scheme, else 0.  Such
+ * a line is shown cut there, whatever follows: libcurl cuts long lines
+ * itself, and a value cut short no longer matches what redact() hides.
+ */
+static size_t
+credential_text(const char *p, size_t n)
+{
+	static const char name[] = "authorization:";
+	size_t	 i, k = sizeof(name) - 1;
+
+	for (i = 0; i + k <= n; i++) {
+		if (strncasecmp(p + i, name, k) != 0)
+			continue;
+		for (i += k; i < n && p[i] == ' '; i++)
+			;
+		while (i < n && isalpha((unsigned char)p[i]))
+			i++;
+		return i;
+	}
+	return 0;
+}
+
+/* Show a libcurl text line for -vv, credentials and secrets hidden. */
+static void
+show_text(const struct ctx *c, const char *p, size_t n)
+{
+	char	*safe;
+	size_t	 k;
+
+	n = trim_end(p, n);
+	if ((k = credential_text(p, n)) > 0) {
+		if ((safe = sanitize(p, k, k)) != NULL)
+			fprintf(stderr, "* %s <redacted>%s\n", safe,
+			    memchr(p, '[', k) != NULL ? "]" : "");
+	} else if ((safe = safe_text(c, p, n)) != NULL)
+		fprintf(stderr, "* %s\n", safe);
+	free(safe);
+}
+
 /* Print one outgoing header line for -v, hiding credentials. */
 static void
 show_request_line(const struct ctx *c, const char *p, size_t n)
@@ -465,16 +508,12 @@ static int
 on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
 {
 	struct ctx	*c = arg;
-	char		*safe;
 
 	(void)h;
 	switch (type) {
 	case CURLINFO_TEXT:
-		if (c->set->verbose < 2)
-			break;
-		if ((safe = safe_text(c, p, trim_end(p, n))) != NULL)
-			fprintf(stderr, "* %s\n", safe);
-		free(safe);
+		if (c->set->verbose >= 2)
+			show_text(c, p, n);
 		break;
 	case CURLINFO_HEADER_OUT:
 		show_request_headers(c, p, n);

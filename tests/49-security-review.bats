@@ -149,6 +149,19 @@ free_port() {
 	refute_secret "$stderr"
 }
 
+@test "1: -vv over HTTP/2 hides a long secret's Basic value, which libcurl cuts short itself" {
+	local long
+	start_nginx
+	# libcurl cuts its text lines at 2048 bytes: the Basic value of a
+	# 2000-byte secret arrives cut, and matches no form of the secret
+	long=$(ct_random_alnum 2000)
+	SR_SECRET=$long COLLIBRA_CLIENT_SECRET=$long run --separate-stderr \
+		"$CT" -vv --url "$NGINX_URL"
+	assert_success
+	assert_regex "$stderr" '\* h2h3 \[authorization: Basic <redacted>\]'
+	SR_SECRET=$long refute_secret "$stderr"
+}
+
 @test "1: every -vv trace line hides the secret, wherever it stands (a URL query here)" {
 	# a line of libcurl's that holds the secret in any form must not show
 	# it: here the token URL's query carries it, in the request line and
