@@ -235,39 +235,48 @@ sanitize_into(char *out, size_t max, const char *s, size_t len)
 	return out;
 }
 
-/* Length of the longest of the n strings of hide[] at s, or 0. */
-static size_t
-hidden_at(const char *s, size_t len, const char *const *hide, size_t n)
-{
-	size_t	 i, k, best = 0;
+#define MAX_HIDE	8		/* strings redact() hides at once */
 
-	for (i = 0; i < n; i++) {
-		if (hide[i] == NULL || (k = strlen(hide[i])) == 0 ||
-		    k > len || k <= best)
-			continue;
-		if (memcmp(s, hide[i], k) == 0)
-			best = k;
-	}
+/*
+ * Length of the longest of the n strings of hide[] (of lengths klen[])
+ * at s, or 0.  The first byte is compared before the rest: redact()
+ * calls this at every byte of untrusted text up to 1 MiB long.
+ */
+static size_t
+hidden_at(const char *s, size_t len, const char *const *hide,
+    const size_t *klen, size_t n)
+{
+	size_t	 i, best = 0;
+
+	for (i = 0; i < n; i++)
+		if (klen[i] > best && klen[i] <= len && hide[i][0] == s[0] &&
+		    memcmp(s, hide[i], klen[i]) == 0)
+			best = klen[i];
 	return best;
 }
 
 /*
- * Copy len bytes at s with every occurrence of the n strings of hide[]
- * (NULL or "" entries are skipped) replaced by "<redacted>", the longest
- * where two start at one place.  Returns an owned string of *outlen
- * bytes and a NUL, or NULL when out of memory.  Redact before cutting:
- * a cut through a secret leaves a part that no longer matches.
+ * Copy len bytes at s with every occurrence of the n (at most MAX_HIDE)
+ * strings of hide[] (NULL or "" entries are skipped) replaced by
+ * "<redacted>", the longest where two start at one place.  Returns an
+ * owned string of *outlen bytes and a NUL, or NULL when out of memory.
+ * Redact before cutting: a cut through a secret leaves a part that no
+ * longer matches.
  */
 char *
 redact(const char *s, size_t len, const char *const *hide, size_t n,
     size_t *outlen)
 {
 	char	*out = NULL;
-	size_t	 i, k, o, pass;
+	size_t	 i, k, o, pass, klen[MAX_HIDE];
 
+	if (n > MAX_HIDE)
+		n = MAX_HIDE;
+	for (i = 0; i < n; i++)
+		klen[i] = hide[i] != NULL ? strlen(hide[i]) : 0;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = o = 0; i < len; ) {
-			if ((k = hidden_at(s + i, len - i, hide, n)) > 0) {
+			if ((k = hidden_at(s + i, len - i, hide, klen, n)) > 0) {
 				if (out != NULL)
 					memcpy(out + o, "<redacted>", 10);
 				o += 10;
