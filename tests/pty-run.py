@@ -190,8 +190,10 @@ def main():
             timed_out = True
             break
         if status is not None:
-            # CMD is gone: read what is left, without blocking.
-            r, _, _ = select.select([master], [], [], 0)
+            # CMD is gone: read what is left.  The kernel moves the last
+            # output to the master asynchronously, so stop only after a
+            # quiet 0.2 s, not at the first empty poll.
+            r, _, _ = select.select([master], [], [], min(left, 0.2))
             if not r:
                 break
             drain(0)
