@@ -186,7 +186,8 @@ make_ctx(const struct settings *s, int kind, struct seal_ctx *ctx)
 		rc |= ctx_add(ctx, kinds[kind]) | ctx_add(ctx,
 		    kind == SECRET_COMMAND ? s->secret_command : NULL);
 	rc |= ctx_add(ctx, s->token_url) |
-	    ctx_add(ctx, SET_STR(s, CLIENT_ID)) | ctx_add(ctx, SET_STR(s, SCOPE));
+	    ctx_add(ctx, SET_STR(s, CLIENT_ID)) |
+	    ctx_add(ctx, SET_STR(s, SCOPE));
 	if (!v1)
 		rc |= ctx_add(ctx, SET_STR(s, AUTH_METHOD)) |
 		    ctx_add(ctx, SET_STR(s, CACERT)) |
@@ -665,8 +666,8 @@ cache_lookup(struct cache *c)
 	t = cache_entry_token(plain, plen, &now, again ? c->since_ms : -1,
 	    SET_NUM(s, MIN_TTL), &why, &left);
 	wipe_free(plain, plen);
-	if (t != NULL && c->lockfd == -1)
-		c->since_ms = -1;	/* served without the lock: this call ends */
+	if (t != NULL && c->lockfd == -1)	/* served: this call ends */
+		c->since_ms = -1;
 	if (t == NULL && again)
 		return NULL;
 	if (t != NULL && t->has_expiry)

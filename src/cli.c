@@ -158,7 +158,8 @@ bad_option(int ch, const char *arg, const struct option *longopts)
 {
 	size_t		 k = strcspn(arg, "=");
 
-	if (optopt != 0 && optopt < 256)	/* a short one; a byte may be < 0 */
+	/* a short option (a byte, which may be < 0), or a long one */
+	if (optopt != 0 && optopt < 256)
 		warnmsg(ch == ':' ? "option requires an argument -- '%c'" :
 		    "invalid option -- '%c'", optopt);
 	else if (optopt >= 256)

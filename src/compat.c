@@ -2,12 +2,12 @@
  * The platform layer (see compat.h).  The choice of each primitive is
  * made here, by the macros below and nowhere else:
  *
- *		random		wipe		nodump		usable size
- *   Linux	getrandom	explicit_bzero	prctl		malloc_usable_size
- *   FreeBSD	getrandom(12+)	explicit_bzero	procctl		malloc_usable_size
- *   macOS	arc4random_buf	memset_s	-		malloc_size
- *   OpenBSD	arc4random_buf	explicit_bzero	-		header
- *   fallback	/dev/urandom	volatile memset	-		header
+ *		random		wipe		nodump	usable size
+ *   Linux	getrandom	explicit_bzero	prctl	malloc_usable_size
+ *   FreeBSD	getrandom(12+)	explicit_bzero	procctl	malloc_usable_size
+ *   macOS	arc4random_buf	memset_s	-	malloc_size
+ *   OpenBSD	arc4random_buf	explicit_bzero	-	header
+ *   fallback	/dev/urandom	volatile memset	-	header
  *
  * The clock of lifetimes and waits counts time suspended: Linux's,
  * OpenBSD's and FreeBSD's CLOCK_BOOTTIME; macOS's CLOCK_MONOTONIC,

@@ -155,14 +155,15 @@ enum set_chars {
 	CHARS_NAME			/* a shell variable name */
 };
 
-#define MAX_AMBIENT	4	/* https_proxy HTTPS_PROXY all_proxy ALL_PROXY */
+/* https_proxy HTTPS_PROXY all_proxy ALL_PROXY */
+#define MAX_AMBIENT	4
 
 /* One row of the settings table. */
 struct setting {
 	const char	*name;		/* long flag without "--" */
 	int		 flag;		/* short flag, or 0 */
 	const char	*arg;		/* its argument in --help, or NULL */
-	const char	*var;		/* our variable: beats the config file */
+	const char	*var;		/* ours: beats the config file */
 	const char	*ambient[MAX_AMBIENT];	/* generic ones, below it */
 	const char	*key;		/* config-file key, or NULL */
 	enum set_kind	 kind;
@@ -189,7 +190,7 @@ enum set_level {
 struct value {
 	const char	*str;		/* as given, borrowed; NULL: none */
 	long long	 num;		/* NUMBER, ENUM index, BOOL, FLAG */
-	const char	*from;		/* "--flag", "VAR", FILE:LINE, default */
+	const char	*from;		/* "--flag", "VAR", FILE:LINE... */
 	enum set_level	 level;
 };
 
@@ -227,7 +228,7 @@ struct settings {
 	struct value	 val[SET__MAX];
 	struct profile	 profile;	/* the config file */
 	const char	*url;		/* as given: the URL or the token URL */
-	char		*token_url;	/* owned: --token-url, or --url + path */
+	char		*token_url;	/* owned: --token-url, or --url+path */
 	const char	*token_url_from;
 	int		 url_is_base;	/* from --url: no query allowed */
 	char		*secret;	/* owned, wiped on free */
@@ -236,12 +237,12 @@ struct settings {
 	const char	*secret_from;
 	enum secret_kind secret_kind;
 	const char	*secret_command; /* SECRET_COMMAND: borrowed */
-	char		*key_file;	/* owned; the user's cache key, or NULL */
+	char		*key_file;	/* owned; the user's cache key */
 	enum cache_mode	 cache;
 	const char	*cache_from;
 	char		*cache_dir;	/* owned; NULL: no usable location */
 	const char	*cache_dir_from;
-	const char	*runtime_dir;	/* XDG_RUNTIME_DIR if absolute, or NULL */
+	const char	*runtime_dir;	/* XDG_RUNTIME_DIR if absolute */
 	const char	*tmp_dir;	/* TMPDIR, or NULL */
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
 	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */

@@ -239,7 +239,8 @@ on_path(const char *name)
 		dir = end == p ? "." : p;
 		n = end == p ? 1 : (size_t)(end - p);
 		if (n + 1 + strlen(name) < sizeof(buf)) {
-			snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, dir, name);
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, dir,
+			    name);
 			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
 			    access(buf, X_OK) == 0)
 				return 1;

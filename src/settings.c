@@ -175,7 +175,8 @@ const struct setting settings_table[SET__MAX] = {
 		.help = "cache directory",
 	},
 	[SET_MIN_TTL] = {
-		.name = "min-ttl", .arg = "SEC", .var = "COLLIBRA_TOKEN_MIN_TTL",
+		.name = "min-ttl", .arg = "SEC",
+		.var = "COLLIBRA_TOKEN_MIN_TTL",
 		.key = "min_ttl", .kind = KIND_NUMBER, .min = 0, .max = 86400,
 		.def = "60", .unit = "s", .label = "min TTL",
 		.help = "reuse a cached token while it has SEC left\n"

@@ -276,7 +276,8 @@ redact(const char *s, size_t len, const char *const *hide, size_t n,
 		klen[i] = hide[i] != NULL ? strlen(hide[i]) : 0;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = o = 0; i < len; ) {
-			if ((k = hidden_at(s + i, len - i, hide, klen, n)) > 0) {
+			k = hidden_at(s + i, len - i, hide, klen, n);
+			if (k > 0) {
 				if (out != NULL)
 					memcpy(out + o, "<redacted>", 10);
 				o += 10;

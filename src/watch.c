@@ -78,7 +78,8 @@ refresh_delay_ms(const struct token *t, long long min_ttl)
 static const char *
 open_in(int pfd, const char *name, int create, int *fd)
 {
-	const int	 flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	const int	 flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC;
 	struct stat	 st;
 	const char	*why;
 

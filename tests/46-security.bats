@@ -9,11 +9,6 @@ teardown_file() { ct_teardown_file; }
 
 setup() { ct_isolate_config; }
 
-# free_port: a loopback port that nothing listens on.
-free_port() {
-	"$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # --- 1: http:// to loopback never goes through a proxy -------------------------
 
 @test "http:// to loopback ignores http_proxy, ALL_PROXY and --proxy" {

@@ -109,6 +109,11 @@ await_line() {
 	fail "no line /$await_re/ in $await_file after $((${3:-100} / 10)) s:"$'\n'"$(cat "$await_file" 2>/dev/null)"
 }
 
+# free_port: a loopback TCP port that nothing listens on (just now).
+free_port() {
+	"$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 # requests_since N: how many requests the mock got after it had N.
 requests_since() {
 	echo $(($(mock_requests) - $1))
