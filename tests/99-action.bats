@@ -184,8 +184,14 @@ print(yaml.safe_load(open(sys.argv[1]))["inputs"]["version"]["default"])' \
 	# the action as a runner checks it out: the files git tracks, plus
 	# this working tree's action and scripts
 	mkdir -p "$dir"
-	git -C "$ROOT" ls-files -z Makefile src scripts |
-	    (cd "$ROOT" && xargs -0 cp --parents -t "$dir")
+	if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$ROOT" ls-files -z Makefile src scripts |
+		    (cd "$ROOT" && xargs -0 cp --parents -t "$dir")
+	else
+		# a release tarball (make distcheck): its files are git's
+		cp -R "$ROOT/Makefile" "$ROOT/src" "$ROOT/scripts" "$dir/"
+		rm -f "$dir"/src/*.o
+	fi
 	cp "$ROOT/action.yml" "$dir/"
 	cp -R "$ROOT/scripts/action" "$dir/scripts/"
 	export PATH=${PATH#"$BIN:"}
