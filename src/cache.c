@@ -842,15 +842,10 @@ remove_stale(const struct cache *c)
 	struct dirent	*d;
 	struct stat	 st;
 	DIR		*dir;
-	int		 fd;
 	time_t		 now = time(NULL);
 
-	if ((fd = dup(c->dirfd)) == -1)
+	if ((dir = dir_entries(c->dirfd)) == NULL)
 		return;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
 	while ((d = readdir(dir)) != NULL) {
 		if (!our_tmp(d->d_name) ||
 		    fstatat(c->dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) ||

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -462,6 +463,7 @@ enum ct_err	 process_spawn(char **, const char *, const char *, int,
 
 /* util.c */
 void		*xmalloc(size_t);
+DIR		*dir_entries(int);
 char		*xstrdup(const char *);
 void		 wipe_free(char *, size_t);
 void		 wipe_free_str(char *);

@@ -396,16 +396,10 @@ remove_stale_tmp(int dirfd, const char *name)
 	size_t		 len;
 	long		 pid;
 	DIR		*d;
-	int		 fd;
 
 	if (tmp_name(prefix, sizeof(prefix), name, -1, &len) == -1 ||
-	    (fd = dup(dirfd)) == -1)
+	    (d = dir_entries(dirfd)) == NULL)
 		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, prefix, len) != 0 ||
 		    e->d_name[len] < '1' || e->d_name[len] > '9')

@@ -2,12 +2,14 @@
  * Small shared helpers: checked allocation, wiping frees, bounded number
  * parsing and sanitizing of untrusted text for the terminal.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -411,4 +413,25 @@ wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * A stream over the entries of the open directory dirfd, from the
+ * first; dirfd stays open and the caller's, the stream is the caller's
+ * to closedir().  NULL on failure.
+ */
+DIR *
+dir_entries(int dirfd)
+{
+	DIR	*d;
+	int	 fd;
+
+	if ((fd = dup(dirfd)) == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
 }

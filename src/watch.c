@@ -188,14 +188,14 @@ remove_dir(int basefd, const char *name)
 	    O_CLOEXEC);
 	if (fd == -1)
 		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
+	if ((d = dir_entries(fd)) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0)
+				(void)unlinkat(fd, e->d_name, 0);
+		closedir(d);
 	}
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			(void)unlinkat(fd, e->d_name, 0);
-	closedir(d);
+	close(fd);
 	(void)unlinkat(basefd, name, AT_REMOVEDIR);
 }
 
@@ -205,15 +205,9 @@ remove_stale(const struct settings *s, int basefd)
 {
 	struct dirent	*e;
 	DIR		*d;
-	int		 fd;
 
-	if ((fd = dup(basefd)) == -1)
+	if ((d = dir_entries(basefd)) == NULL)
 		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, DIR_PREFIX, strlen(DIR_PREFIX)) != 0 ||
 		    !is_stale(basefd, e->d_name))

@@ -29,16 +29,6 @@ teardown() {
 	[[ -z ${NS_PID-} ]] || kill -KILL "$NS_PID" 2>/dev/null || true
 }
 
-# wait_for CONDITION [TENTHS]: poll a shell condition, 5 s by default.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-50}; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # as_pid1 ARGS...: the tool as PID 1 of a new PID namespace, in the
 # background, stdout and stderr to files; NS_PID is unshare, CT_PID the
 # tool (as the parent namespace sees it), once it runs.

@@ -62,16 +62,6 @@ teardown() {
 	[[ -n ${CT_IMAGE_SKIP-} ]] || podman rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
 }
 
-# wait_for CONDITION [TENTHS]: poll a shell condition, 10 s by default.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # ct_run ARGS...: podman run, read-only, on the host network (the mock listens on
 # loopback), the test CA mounted; the ID and secret pass by name (-e
 # NAME), so neither is in podman's argv.
