@@ -139,6 +139,14 @@ def main():
                 os.dup2(slave, fd)
             if slave > 2:
                 os.close(slave)
+            # A terminal's session starts with the keyboard's signals at
+            # their defaults, whatever ours inherited: a background job
+            # of a non-interactive shell (nohup ... &, some CI runners)
+            # ignores SIGINT and SIGQUIT, and an ignored signal cannot be
+            # caught after exec, so ^C would never reach CMD.
+            for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP,
+                        signal.SIGTTIN, signal.SIGTTOU):
+                signal.signal(sig, signal.SIG_DFL)
             os.execvp(cmd[0], cmd)
         except OSError as e:
             os.write(2, ("pty-run: %s: %s\n" % (cmd[0], e.strerror)).encode())
