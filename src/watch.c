@@ -318,9 +318,10 @@ watch_dir_open(const struct settings *s, const struct cache *c,
 		return CT_ERR_INTERNAL;
 	}
 	n = strlen(base) + strlen(d->name) + sizeof("//" TOKEN_FILE);
-	if ((d->path = xmalloc(n)) != NULL)
+	if ((d->path = xmalloc(n)) != NULL) {
 		snprintf(d->path, n, "%s/%s/%s", base, d->name, TOKEN_FILE);
-	verbosef(s, "watch: the token file is %s", base);
+		verbosef(s, "watch: the token file is %s", d->path);
+	}
 	free(base);
 	return d->path == NULL ? CT_ERR_INTERNAL : CT_OK;
 }

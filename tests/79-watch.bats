@@ -316,4 +316,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	reap
 	assert_equal "$status" 3
 	grep -q 'signal 15 forwarded to the command' "$BATS_TEST_TMPDIR/child.out"
+	# -v names the token file itself, not only its directory
+	grep -qE "watch: the token file is $XDG_RUNTIME_DIR/collibra-token-watch\.[0-9a-f]+/token\$" \
+		"$BATS_TEST_TMPDIR/child.out"
 }
