@@ -29,18 +29,6 @@ env(const char *name)
 	    v : NULL;
 }
 
-/*
- * The directories a command name is looked up in, as execvp(3) does:
- * $PATH, or the system's default path when it is unset.  Borrowed.
- */
-const char *
-config_exec_path(void)
-{
-	const char	*v;
-
-	return (v = getenv("PATH")) != NULL ? v : "/bin:/usr/bin";
-}
-
 /* Note str from `from` at `level` as the value of v. */
 static void
 found(struct value *v, const char *str, const char *from,
@@ -698,6 +686,9 @@ config_resolve(const struct cli *c, struct settings *s)
 	enum ct_err	 rc;
 
 	memset(s, 0, sizeof(*s));
+	/* where execvp(3) looks for a command: $PATH, or its default */
+	if ((s->exec_path = getenv("PATH")) == NULL)
+		s->exec_path = "/bin:/usr/bin";
 	s->val[SET_SHOW_CONFIG].num = c->count[SET_SHOW_CONFIG];
 	if ((rc = resolve_keylog(s)) != CT_OK ||
 	    (rc = resolve_profile(c, s)) != CT_OK ||

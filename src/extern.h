@@ -246,6 +246,7 @@ struct settings {
 	const char	*runtime_dir;	/* XDG_RUNTIME_DIR if absolute */
 	const char	*tmp_dir;	/* TMPDIR, or NULL */
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
+	const char	*exec_path;	/* $PATH, or execvp(3)'s default */
 	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
@@ -348,7 +349,6 @@ void		 cli_free(struct cli *);
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
 void		 config_print(FILE *, const struct settings *);
 void		 config_free(struct settings *);
-const char	*config_exec_path(void);
 
 /* profile.c */
 enum ct_err	 profile_load(struct profile *, int);
@@ -398,7 +398,6 @@ int		 seal_name_v1(const struct seal_ctx *, char[33]);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);
-char		*redact_userinfo(const char *, size_t);
 enum ct_err	 http_check_url(struct settings *);
 enum ct_err	 http_fetch(const struct settings *, struct http_response *);
 time_t		 http_date(const char *);
@@ -441,25 +440,35 @@ enum ct_err	 output_file(const struct token *, const struct settings *,
 enum ct_err	 output_file_at(const struct token *, const struct settings *,
 		    int, const char *, const char *);
 
-/* process.c */
+/* signals.c */
 enum ct_err	 process_init(void);
 int		 interrupted(void);
 int		 reraise(void);
 int		 sleep_ms(long long);
-enum ct_err	 process_env(const struct token *, const char *);
-enum ct_err	 process_exec(char **);
-enum ct_err	 process_exec_failed(const char *, int);
 void		 process_reset(void);
-enum ct_err	 process_watch_signals(void);
-int		 process_wake_fd(void);
-void		 process_drain_wake(void);
-int		 process_take_signal(int *);
-void		 process_note_signal(int);
-void		 process_forget_signal(void);
-int		 process_foreground_tty(void);
-void		 process_give_tty(int, pid_t);
-enum ct_err	 process_spawn(char **, const char *, const char *, int,
-		    pid_t *);
+enum ct_err	 signals_watch(void);
+void		 signals_watch_child(pid_t);
+int		 signals_wake_fd(void);
+void		 signals_drain_wake(void);
+int		 signals_take(int *);
+void		 signals_note(int);
+void		 signals_forget(void);
+
+/* children.c */
+/* What child_spawn() starts a command with; all borrowed. */
+struct child_spec {
+	const char	*var;		/* --var: the token variables' name */
+	const char	*path;		/* COLLIBRA_TOKEN_FILE */
+	int		 tty;		/* child_foreground_tty(), or -1 */
+	const char	*search;	/* $PATH, for a "not found" */
+};
+enum ct_err	 child_env(const struct token *, const char *);
+enum ct_err	 child_exec(char **, const char *);
+int		 child_foreground_tty(void);
+void		 child_give_tty(int, pid_t);
+enum ct_err	 child_spawn(char **, const struct child_spec *, pid_t *);
+enum ct_err	 child_shell(const char *, const char *, int *, pid_t *);
+int		 child_wait(pid_t);
 
 /* util.c */
 void		*xmalloc(size_t);
@@ -470,6 +479,7 @@ void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
+char		*redact_userinfo(const char *, size_t);
 char		*redact(const char *, size_t, const char *const *, size_t,
 		    size_t *);
 char		*sanitize_hidden(const char *, size_t, const char *const *,

@@ -138,7 +138,7 @@ deliver(struct settings *s, struct cache *c, struct watch_dir *d,
 	if (SET_NUM(s, WATCH))
 		return watch_run(s, d, tok, command, refresh, &p, status);
 	if (command != NULL)
-		return process_env(*tok, SET_STR(s, VAR));
+		return child_env(*tok, SET_STR(s, VAR));
 	return output_token(*tok, s);
 }
 
@@ -152,6 +152,7 @@ main(int argc, char *argv[])
 	struct token		*tok = NULL;
 	char			**command;
 	enum ct_err		 rc;
+	const char		*search = NULL;	/* $PATH, for child_exec() */
 	int			 status = -1;
 
 	cache_init(&cache);
@@ -164,6 +165,7 @@ main(int argc, char *argv[])
 	cli_free(&cli);
 	if (rc != CT_OK)
 		goto out;
+	search = set.exec_path;
 	if (SET_NUM(&set, SHOW_CONFIG)) {
 		config_print(stdout, &set);
 		rc = fflush(stdout) == 0 ? CT_OK : CT_ERR_INTERNAL;
@@ -192,6 +194,6 @@ out:
 	if ((rc == CT_ERR_SIGNAL || interrupted()) && (status = reraise()) > 0)
 		return status;	/* as PID 1, raise() returned */
 	if (rc == CT_OK && command != NULL && cli.count[SET_WATCH] == 0)
-		rc = process_exec(command);	/* returns only on failure */
+		rc = child_exec(command, search);	/* returns only on failure */
 	return exit_codes[rc];
 }

@@ -378,10 +378,10 @@ stopped(struct watch *w)
 	if (w->tty == -1 || tcgetpgrp(w->tty) != w->child)
 		return;
 	if (getsid(pp) == getsid(0) && getpgid(pp) != getpgrp()) {
-		process_give_tty(w->tty, getpgrp());
+		child_give_tty(w->tty, getpgrp());
 		(void)raise(SIGSTOP);
 		if (tcgetpgrp(w->tty) == getpgrp())
-			process_give_tty(w->tty, w->child);
+			child_give_tty(w->tty, w->child);
 	}
 	(void)kill(-w->child, SIGCONT);
 }
@@ -419,9 +419,9 @@ forward(struct watch *w)
 {
 	int	 sig, tty;
 
-	while ((sig = process_take_signal(&tty)) != 0) {
+	while ((sig = signals_take(&tty)) != 0) {
 		if (w->child == -1) {
-			process_note_signal(sig);
+			signals_note(sig);
 			return CT_ERR_SIGNAL;
 		}
 		(void)kill(-w->child, sig);
@@ -429,7 +429,7 @@ forward(struct watch *w)
 		    "command's process group", sig, tty ?
 		    " from the terminal" : "");
 		if (sig == SIGINT || sig == SIGTERM)
-			process_forget_signal();
+			signals_forget();
 	}
 	return CT_OK;
 }
@@ -445,7 +445,7 @@ wait_until(struct watch *w, long long at, int *done)
 	enum ct_err	 rc;
 
 	for (;;) {
-		process_drain_wake();
+		signals_drain_wake();
 		if ((rc = forward(w)) != CT_OK)
 			return rc;
 		if (child_ended(w)) {
@@ -454,7 +454,7 @@ wait_until(struct watch *w, long long at, int *done)
 		}
 		if (now_ms() >= at)
 			return CT_OK;
-		(void)compat_sleep_until(at, process_wake_fd());
+		(void)compat_sleep_until(at, signals_wake_fd());
 	}
 }
 
@@ -565,11 +565,11 @@ finish(struct watch *w)
 			(void)kill(-w->child, SIGKILL);
 			until = now_ms() + GRACE_MS;
 		}
-		process_drain_wake();
-		(void)compat_sleep_until(until, process_wake_fd());
+		signals_drain_wake();
+		(void)compat_sleep_until(until, signals_wake_fd());
 	}
 	if (w->tty != -1)
-		process_give_tty(w->tty, getpgrp());
+		child_give_tty(w->tty, getpgrp());
 	if (w->dir != NULL)
 		watch_dir_close(w->dir);
 	else if (w->written)
@@ -601,12 +601,14 @@ watch_run(struct settings *s, struct watch_dir *d, struct token **tok,
 		w.path = d->path;
 	} else
 		w.path = SET_STR(s, OUTPUT);
-	if ((rc = process_watch_signals()) == CT_OK)
+	if ((rc = signals_watch()) == CT_OK)
 		rc = keep(&w);
 	if (rc == CT_OK && command != NULL) {
-		w.tty = process_foreground_tty();
-		rc = process_spawn(command, SET_STR(s, VAR), w.path, w.tty,
-		    &w.child);
+		struct child_spec cs = { SET_STR(s, VAR), w.path,
+		    child_foreground_tty(), s->exec_path };
+
+		w.tty = cs.tty;
+		rc = child_spawn(command, &cs, &w.child);
 	}
 	next = refresh_delay_ms(*tok, SET_NUM(s, MIN_TTL));
 	while (rc == CT_OK && !done &&
