@@ -258,41 +258,8 @@ struct settings {
 #define SET_NUM(s, id)	((s)->val[SET_##id].num)
 #define SET_FROM(s, id)	((s)->val[SET_##id].from)
 
-/* Everything a cache entry is bound to (cache.c make_ctx()). */
-struct seal_ctx {
-	char		*data;		/* owned; NUL-separated fields */
-	size_t		 len;
-};
-
-#define SEAL_KEY_LEN	32
-#define SEAL_OLD_FORMAT	"an entry of the previous release (CTK1)"
-#define SEAL_OLD_FORMAT2 "an entry of an earlier release (CTK2)"
-
-/*
- * A moment as a cache entry records it: the wall clock, the clock of
- * lifetimes (now_ms(): counts suspend, starts again at each boot) and
- * the boot.  boot is "" when unknown; for the present moment it is read
- * only when boot_read is 0 and something needs it (cache.c).
- */
-struct cache_stamp {
-	long long	 wall_ms;
-	long long	 clock_ms;
-	int		 clock;		/* compat_clock_id() */
-	int		 boot_read;	/* boot is compat_boot_id()'s answer */
-	char		 boot[64];
-};
-
-/* An open cache: a private directory and this configuration's entry. */
-struct cache {
-	int		 dirfd;		/* -1: no cache */
-	int		 lockfd;	/* -1: not locked */
-	long long	 since_ms;	/* now_ms() when we began looking; -1 */
-	char		 name[33];
-	struct seal_ctx	 ctx;
-	unsigned char	 key[SEAL_KEY_LEN]; /* the entries' key, wiped */
-	int		 keyed;		/* key is set */
-	const struct settings *set;
-};
+/* An open cache (cache.c); its internals are in cache_priv.h. */
+struct cache;
 
 /* Where --watch keeps a command's token file (watch.c). */
 struct watch_dir {
@@ -359,42 +326,32 @@ void		 profile_free(struct profile *);
 /* secret.c */
 size_t		 secret_parse(char *, size_t);
 enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
-enum ct_err	 secret_from_command(const char *, const char *,
-		    struct secret *);
-enum ct_err	 secret_from_prompt(const char *, struct secret *);
 enum ct_err	 secret_load(struct settings *);
 
-/* cache.c */
-void		 cache_init(struct cache *);
-enum ct_err	 cache_open(const struct settings *, struct cache *);
+/* safedir.c */
+#define SAFEDIR_MAKE	1	/* make the directory and its parents */
 const char	*unsafe_dir(const struct stat *, int);
+const char	*safedir_open(const char *, const char *, int, int *,
+		    const char **);
+int		 safedir_cache(const char *, const char *);
+
+/* tmpname.c */
+int		 tmp_name(char *, size_t, const char *);
+void		 tmp_sweep(int, const char *);
+int		 owner_dead(long);
+
+/* cache.c */
+struct cache	*cache_new(void);
+enum ct_err	 cache_open(const struct settings *, struct cache *);
+int		 cache_dirfd(const struct cache *);
 struct token	*cache_lookup(struct cache *);
-struct token	*cache_entry_token(const char *, size_t, struct cache_stamp *,
-		    long long, long long, const char **, long long *);
 enum ct_err	 cache_lock(struct cache *);
 void		 cache_unlock(struct cache *);
 enum ct_err	 cache_shared_error(struct cache *);
 void		 cache_store(struct cache *, const struct token *);
-void		 cache_store_stamped(struct cache *, const struct token *,
-		    const struct cache_stamp *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
-void		 cache_close(struct cache *);
-
-/* seal.c */
-int		 seal_key_secret(const char *, size_t,
-		    unsigned char[SEAL_KEY_LEN]);
-int		 seal_key_user(const unsigned char[SEAL_KEY_LEN],
-		    unsigned char[SEAL_KEY_LEN]);
-int		 seal_random(unsigned char *, size_t);
-int		 seal(const unsigned char[SEAL_KEY_LEN],
-		    const struct seal_ctx *, char, const char *, size_t,
-		    unsigned char **, size_t *);
-int		 unseal(const unsigned char[SEAL_KEY_LEN],
-		    const struct seal_ctx *, char, const unsigned char *,
-		    size_t, char **, size_t *, const char **);
-int		 seal_name(const struct seal_ctx *, char[33]);
-int		 seal_name_v1(const struct seal_ctx *, char[33]);
+void		 cache_free(struct cache *);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);
@@ -430,8 +387,6 @@ enum ct_err	 watch_run(struct settings *, struct watch_dir *,
 
 /* output.c */
 char		*shell_quote(const char *);
-char		*fish_quote(const char *);
-char		*dotenv_quote(const char *, int *);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);
@@ -480,8 +435,6 @@ int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
 char		*redact_userinfo(const char *, size_t);
-char		*redact(const char *, size_t, const char *const *, size_t,
-		    size_t *);
 char		*sanitize_hidden(const char *, size_t, const char *const *,
 		    size_t, size_t);
 void		 jansson_setup(void);

@@ -147,7 +147,7 @@ main(int argc, char *argv[])
 {
 	struct cli		 cli;
 	struct settings		 set = { 0 };
-	struct cache		 cache;
+	struct cache		*cache;
 	struct watch_dir	 wdir = { -1, -1, NULL, "" };
 	struct token		*tok = NULL;
 	char			**command;
@@ -155,9 +155,10 @@ main(int argc, char *argv[])
 	const char		*search = NULL;	/* $PATH, for child_exec() */
 	int			 status = -1;
 
-	cache_init(&cache);
 	if ((rc = process_init()) != CT_OK)
 		return exit_codes[rc];
+	if ((cache = cache_new()) == NULL)
+		return exit_codes[CT_ERR_INTERNAL];
 	cli_parse(argc, argv, &cli);
 	command = cli.command;
 	jansson_setup();
@@ -173,20 +174,20 @@ main(int argc, char *argv[])
 	}
 	if (set.verbose)
 		config_print(stderr, &set);
-	if ((rc = cache_open(&set, &cache)) != CT_OK)
+	if ((rc = cache_open(&set, cache)) != CT_OK)
 		goto out;
 	/* where --watch puts a command's token file, before any request */
 	if (SET_NUM(&set, WATCH) && command != NULL &&
-	    (rc = watch_dir_open(&set, &cache, &wdir)) != CT_OK)
+	    (rc = watch_dir_open(&set, cache, &wdir)) != CT_OK)
 		goto out;
 	if (set.cache == CACHE_CLEAR)
-		rc = cache_clear(&cache);
-	else if ((rc = get_token(&set, &cache, &tok)) == CT_OK)
-		rc = deliver(&set, &cache, &wdir, &tok, command, &status);
+		rc = cache_clear(cache);
+	else if ((rc = get_token(&set, cache, &tok)) == CT_OK)
+		rc = deliver(&set, cache, &wdir, &tok, command, &status);
 out:
 	watch_dir_close(&wdir);
 	token_free(tok);
-	cache_close(&cache);
+	cache_free(cache);
 	config_free(&set);
 	libcurl_stop();
 	if (status >= 0)

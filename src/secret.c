@@ -110,7 +110,7 @@ secret_from_file(const char *path, const char *what, struct secret *out)
  * command shares our standard input and error (it may ask for a
  * passphrase) and never sees the secret variables.
  */
-enum ct_err
+static enum ct_err
 secret_from_command(const char *cmd, const char *what, struct secret *out)
 {
 	char	*buf = NULL, *nl;
@@ -157,7 +157,7 @@ secret_from_command(const char *cmd, const char *what, struct secret *out)
  * Ask for the secret on the terminal that is standard input, with echo
  * off, as ssh(1) does.  The prompt goes to standard error.
  */
-enum ct_err
+static enum ct_err
 secret_from_prompt(const char *client_id, struct secret *out)
 {
 	struct termios	 old, quiet;

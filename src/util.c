@@ -266,7 +266,7 @@ hidden_at(const char *s, size_t len, const char *const *hide,
  * Redact before cutting: a cut through a secret leaves a part that no
  * longer matches.
  */
-char *
+static char *
 redact(const char *s, size_t len, const char *const *hide, size_t n,
     size_t *outlen)
 {
