@@ -275,6 +275,7 @@ struct watch_dir {
  * so that no text of the answer shows one (sanitize_hidden()).
  */
 #define HIDE_FORMS	3
+#define MAX_FIELD	512		/* a header or -v line, in bytes */
 struct http_response {
 	char		*hide[HIDE_FORMS];	/* owned, wiped; may be NULL */
 	long		 status;
@@ -355,13 +356,21 @@ void		 cache_free(struct cache *);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);
-enum ct_err	 http_check_url(struct settings *);
 enum ct_err	 http_fetch(const struct settings *, struct http_response *);
 time_t		 http_date(const char *);
 const char	*http_version(void);
+void		 http_response_free(struct http_response *);
+
+/* url.c */
+enum ct_err	 http_check_url(struct settings *);
+
+/* httpview.c */
+void		 http_show_text(const struct http_response *, const char *,
+		    size_t);
+void		 http_show_request(const struct http_response *, const char *,
+		    size_t);
 void		 http_print_response(const struct http_response *,
 		    const char *);
-void		 http_response_free(struct http_response *);
 
 /* libcurl.c */
 enum ct_err	 libcurl_start(void);
@@ -434,6 +443,7 @@ void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
+size_t		 trim_end(const char *, size_t);
 char		*redact_userinfo(const char *, size_t);
 char		*sanitize_hidden(const char *, size_t, const char *const *,
 		    size_t, size_t);

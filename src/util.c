@@ -474,3 +474,13 @@ redact_userinfo(const char *p, size_t n)
 	*o = '\0';
 	return out;
 }
+
+/* Length of the n bytes at p without a trailing CR, LF or space. */
+size_t
+trim_end(const char *p, size_t n)
+{
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
+	    p[n - 1] == ' '))
+		n--;
+	return n;
+}
