@@ -50,8 +50,8 @@ override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
 override LDFLAGS += $(HARDEN_LD)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
-LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/url.c \
-		  src/httpview.c src/token.c \
+LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
+		  src/http.c src/url.c src/httpview.c src/token.c \
 		  src/output.c src/cache.c src/cachekey.c src/fresh.c \
 		  src/safedir.c src/tmpname.c src/seal.c src/libcurl.c \
 		  src/retry.c src/signals.c src/children.c src/profile.c \

@@ -315,8 +315,10 @@ void		 cli_free(struct cli *);
 
 /* config.c */
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
-void		 config_print(FILE *, const struct settings *);
 void		 config_free(struct settings *);
+
+/* configshow.c */
+void		 config_print(FILE *, const struct settings *);
 
 /* profile.c */
 enum ct_err	 profile_load(struct profile *, int);
