@@ -369,8 +369,8 @@ fresh_error(const struct cache *c, json_t *root, json_int_t *code,
 	if (!json_is_object(root) || stamp_get(root, &then) == -1 ||
 	    *code <= CT_OK || *code >= CT_ERR_SIGNAL || *msg == NULL)
 		return -1;
-	return stamp_ago_ms(&then, &now, &same) >= 0 && same && c->since_ms >= 0 &&
-	    then.clock_ms >= c->since_ms ? 0 : -1;
+	return stamp_ago_ms(&then, &now, &same) >= 0 && same &&
+	    c->since_ms >= 0 && then.clock_ms >= c->since_ms ? 0 : -1;
 }
 
 /*

@@ -45,7 +45,7 @@ found(struct value *v, const char *str, const char *from,
 static void
 pick(const struct cli *c, struct settings *s, enum set_id id)
 {
-	const struct setting *d = &settings_table[id];
+	const struct setting_row *d = &settings_table[id];
 	struct value	*v = &s->val[id];
 	const char	*str, *from;
 	size_t		 i;
@@ -99,7 +99,7 @@ choice_list(const char *const names[], char *buf, size_t size)
 
 /* A number setting within its bounds. */
 static enum ct_err
-check_number(const struct setting *d, struct value *v)
+check_number(const struct setting_row *d, struct value *v)
 {
 	const char	*errstr;
 
@@ -112,7 +112,7 @@ check_number(const struct setting *d, struct value *v)
 
 /* An enum setting: one of its words. */
 static enum ct_err
-check_enum(const struct setting *d, struct value *v)
+check_enum(const struct setting_row *d, struct value *v)
 {
 	char	 list[128], *safe;
 	int	 i;
@@ -134,7 +134,7 @@ check_enum(const struct setting *d, struct value *v)
  * 1; the config file says true/yes/on/1 or false/no/off/0.
  */
 static enum ct_err
-check_bool(const struct setting *d, struct value *v)
+check_bool(const struct setting_row *d, struct value *v)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1", NULL };
 	static const char *const no[] = { "false", "no", "off", "0", NULL };
@@ -181,7 +181,7 @@ char_ok(enum set_chars chars, const char *start, const char *p)
 
 /* Why a string of the given class is refused, for the message. */
 static void
-refuse_string(const struct setting *d, const struct value *v, int length)
+refuse_string(const struct setting_row *d, const struct value *v, int length)
 {
 	char	*safe;
 
@@ -213,7 +213,7 @@ refuse_string(const struct setting *d, const struct value *v, int length)
 
 /* A string setting: its length and its bytes. */
 static enum ct_err
-check_string(const struct setting *d, const struct value *v)
+check_string(const struct setting_row *d, const struct value *v)
 {
 	const char	*p;
 	size_t		 n = strlen(v->str);
@@ -235,7 +235,7 @@ check_string(const struct setting *d, const struct value *v)
 static enum ct_err
 resolve(const struct cli *c, struct settings *s, enum set_id id)
 {
-	const struct setting *d = &settings_table[id];
+	const struct setting_row *d = &settings_table[id];
 	struct value	*v = &s->val[id];
 
 	pick(c, s, id);

@@ -84,7 +84,7 @@ print_secret(FILE *f, const struct settings *s)
 static void
 print_row(FILE *f, const struct settings *s, enum set_id id)
 {
-	const struct setting *d = &settings_table[id];
+	const struct setting_row *d = &settings_table[id];
 	const struct value *v = &s->val[id];
 	char		 num[32];
 

@@ -160,7 +160,7 @@ enum set_chars {
 #define MAX_AMBIENT	4
 
 /* One row of the settings table. */
-struct setting {
+struct setting_row {
 	const char	*name;		/* long flag without "--" */
 	int		 flag;		/* short flag, or 0 */
 	const char	*arg;		/* its argument in --help, or NULL */
@@ -303,7 +303,7 @@ struct token {
 };
 
 /* settings.c */
-extern const struct setting settings_table[SET__MAX];
+extern const struct setting_row settings_table[SET__MAX];
 const char	*setting_flag(enum set_id);
 enum set_id	 setting_by_key(const char *);
 int		 setting_is_secret_var(const char *, size_t);

@@ -111,7 +111,7 @@ struct pipeline {
  * command runs again for it.
  */
 static enum ct_err
-refresh(void *arg, struct token **tok)
+refetch(void *arg, struct token **tok)
 {
 	struct pipeline	*p = arg;
 	struct settings	*s = p->set;
@@ -136,7 +136,7 @@ deliver(struct settings *s, struct cache *c, struct watch_dir *d,
 	struct pipeline	 p = { s, c };
 
 	if (SET_NUM(s, WATCH))
-		return watch_run(s, d, tok, command, refresh, &p, status);
+		return watch_run(s, d, tok, command, refetch, &p, status);
 	if (command != NULL)
 		return child_env(*tok, SET_STR(s, VAR));
 	return output_token(*tok, s);
@@ -195,6 +195,6 @@ out:
 	if ((rc == CT_ERR_SIGNAL || interrupted()) && (status = reraise()) > 0)
 		return status;	/* as PID 1, raise() returned */
 	if (rc == CT_OK && command != NULL && cli.count[SET_WATCH] == 0)
-		rc = child_exec(command, search);	/* returns only on failure */
+		rc = child_exec(command, search); /* returns on failure */
 	return exit_codes[rc];
 }

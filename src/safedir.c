@@ -154,8 +154,8 @@ safedir_open(const char *path, const char *sub, int how, int *fd,
 
 /*
  * Open the private directory path (what: "cache directory"), creating
- * it 0700 with its parents (safedir_open()), for the cache.  Returns the descriptor, or -1
- * after a warning.
+ * it 0700 with its parents (safedir_open()), for the cache.  Returns
+ * the descriptor, or -1 after a warning that the cache is not used.
  */
 int
 safedir_cache(const char *path, const char *what)

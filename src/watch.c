@@ -400,7 +400,7 @@ wait_until(struct watch *w, long long at, int *done)
  * should not give, such as a redirect).
  */
 static int
-transient(enum ct_err rc)
+may_recover(enum ct_err rc)
 {
 	return rc == CT_ERR_NETWORK || rc == CT_ERR_SERVER;
 }
@@ -476,7 +476,7 @@ refresh(struct watch *w, long long *next)
 	}
 	if (rc == CT_ERR_SIGNAL)
 		return rc;
-	if (wrote || transient(rc))
+	if (wrote || may_recover(rc))
 		return retry_later(w, rc, next);
 	warnmsg("%s", last_message());
 	return rc;
