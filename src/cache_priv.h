@@ -20,7 +20,7 @@ struct seal_ctx {
  * A moment as a cache entry records it: the wall clock, the clock of
  * lifetimes (now_ms(): counts suspend, starts again at each boot) and
  * the boot.  boot is "" when unknown; for the present moment it is read
- * only when boot_read is 0 and something needs it (cache.c).
+ * only when boot_read is 0 and something needs it (fresh.c).
  */
 struct cache_stamp {
 	long long	 wall_ms;

@@ -88,7 +88,7 @@ enum cache_mode {
  * bound to: a literal secret (flag, variable, file, standard input) is
  * read at once and keys its entries; a command runs, and a prompt asks,
  * only when a fetch is needed, and their entries are sealed with the
- * user's cache key (cache.c).
+ * user's cache key (cachekey.c).
  */
 enum secret_kind {
 	SECRET_LITERAL,
