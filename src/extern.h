@@ -333,7 +333,6 @@ enum ct_err	 secret_load(struct settings *);
 
 /* safedir.c */
 #define SAFEDIR_MAKE	1	/* make the directory and its parents */
-const char	*unsafe_dir(const struct stat *, int);
 const char	*safedir_open(const char *, const char *, int, int *,
 		    const char **);
 int		 safedir_cache(const char *, const char *);

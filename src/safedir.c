@@ -42,7 +42,7 @@ make_dirs(const char *path)
  * and not writable by group or others; a parent may also be root's,
  * and writable by others if it is sticky (as /tmp is).
  */
-const char *
+static const char *
 unsafe_dir(const struct stat *st, int parent)
 {
 	if (!S_ISDIR(st->st_mode))
