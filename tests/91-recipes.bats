@@ -32,6 +32,9 @@ setup() {
 	ln -s "$CT" "$BIN/collibra-token"
 	export PATH=$BIN:$PATH
 	WRONG=wrong-secret-$RANDOM$RANDOM
+	# tests/run exports COLLIBRA_TOKEN as the binary under test ($CT has
+	# it): a user's shell has no such variable before a recipe sets it
+	unset COLLIBRA_TOKEN
 }
 
 # recipe_block FILE NAME: the recipe NAME of FILE, its host the mock's.
