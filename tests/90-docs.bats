@@ -780,8 +780,8 @@ unguarded() {
 	assert_output ''
 }
 
-@test "no recipe in README, docs/ or the man page throws the exit status away" {
-	run unguarded "$README" "$DOCS"/*.md "$MAN"
+@test "no recipe in README, docs/, the man page or the demo throws the exit status away" {
+	run unguarded "$README" "$DOCS"/*.md "$MAN" "$ROOT/scripts/demo"
 	assert_failure 1
 	assert_output ''
 }
