@@ -32,8 +32,7 @@ setup() {
 	ln -s "$CT" "$BIN/collibra-token"
 	export PATH=$BIN:$PATH
 	WRONG=wrong-secret-$RANDOM$RANDOM
-	# tests/run exports COLLIBRA_TOKEN as the binary under test ($CT has
-	# it): a user's shell has no such variable before a recipe sets it
+	# a user's shell has no COLLIBRA_TOKEN before a recipe sets it
 	unset COLLIBRA_TOKEN
 }
 
@@ -327,13 +326,13 @@ PY
 
 # ---- README and docs/ci.md: GitHub Actions ----------------------------------------
 
-# runner WORKFLOW: tests/action-runner.py on WORKFLOW's job "sync", in a
+# runner WORKFLOW: tests/lib/action-runner.py on WORKFLOW's job "sync", in a
 # checkout of its own ($WORK) that holds this tree's action (uses: ./).
 runner() {
 	mkdir -p "$WORK/scripts"
 	cp "$ROOT/action.yml" "$WORK/"
 	cp -R "$ROOT/scripts/action" "$WORK/scripts/"
-	(cd "$WORK" && "$MOCK_PYTHON" "$BATS_TEST_DIRNAME/action-runner.py" "$1" sync)
+	(cd "$WORK" && "$MOCK_PYTHON" "$BATS_TEST_DIRNAME/lib/action-runner.py" "$1" sync)
 }
 
 # runner_json NAME VALUE ...: a JSON object.
