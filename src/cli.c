@@ -189,8 +189,9 @@ store(struct cli *c, enum set_id id, char *arg)
 
 /*
  * The options that go together: a command after "--" with no option
- * that prints (--format only with --watch, for the file it keeps), and
- * --watch with somewhere to keep the token.
+ * that prints (--format only with --watch, for the file it keeps),
+ * --watch with somewhere to keep the token, and --file-mode with -o (a
+ * command's own file stays private).
  */
 static void
 check_combinations(struct cli *c)
@@ -211,6 +212,10 @@ check_combinations(struct cli *c)
 	}
 	if (watch && c->command == NULL && c->count[SET_OUTPUT] == 0) {
 		warnmsg("--watch needs -o FILE or a command after '--'");
+		usage(2);
+	}
+	if (c->count[SET_FILE_MODE] > 0 && c->count[SET_OUTPUT] == 0) {
+		warnmsg("--file-mode goes with -o FILE");
 		usage(2);
 	}
 	if (watch && (c->count[SET_SHOW_CONFIG] || c->count[SET_CLEAR_CACHE])) {
