@@ -633,6 +633,8 @@ watch_run(struct settings *s, struct watch_dir *d, struct token **tok,
 		notify(s, 1, "token in %s; next refresh in %lld s",
 		    command != NULL ? "$COLLIBRA_TOKEN_FILE" : w.path,
 		    next / 1000);
+	else if (rc != CT_ERR_SIGNAL)
+		watch_failed(s);
 	while (rc == CT_OK && !done &&
 	    (rc = wait_until(&w, now_ms() + next, &done)) == CT_OK && !done)
 		rc = refresh(&w, &next);

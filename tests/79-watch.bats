@@ -470,6 +470,16 @@ listen() {
 	refute_output --partial "$MOCK_TOKEN"
 }
 
+@test "--watch: NOTIFY_SOCKET: negative: a file that cannot be written gives no READY=1, a STATUS= line with the error" {
+	listen "$BATS_TEST_TMPDIR/notify"
+	NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify run --separate-stderr "$CT" \
+	    --no-cache --watch -o "$BATS_TEST_TMPDIR/missing/token"
+	assert_equal "$status" 1
+	await_line "$NLOG" '^STATUS=-o: cannot write'
+	run grep -c '^READY=1' "$NLOG"
+	assert_output 0
+}
+
 @test "--watch: NOTIFY_SOCKET in the abstract namespace (@NAME): a STATUS= line at each refresh" {
 	[[ $(uname) == Linux ]] || skip "abstract sockets are Linux's"
 	local name=@ct-notify-$$-$BATS_TEST_NUMBER
