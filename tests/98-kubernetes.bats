@@ -51,6 +51,9 @@ teardown() {
 	[[ -z ${CT_IMAGE_SKIP-} && -f ${KDIR-}/pod.yaml ]] || return 0
 	podman kube down "$KDIR/pod.yaml" >/dev/null 2>&1 || true
 	podman pod rm -f "$POD" >/dev/null 2>&1 || true
+	# a rotation's test leaves the mock with its own secret
+	mock_reset_creds
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
 }
 
 # kube_secret SECRET: $KDIR/secret as the kubelet's atomic writer leaves
@@ -123,10 +126,12 @@ kube_play() {
 # it finds it when it starts, then it waits to be stopped.
 APP_READS='echo "uid=$(id -u) groups=$(id -G)"; cat "$COLLIBRA_TOKEN_FILE" || exit 1; echo; exec sleep 600'
 
-# assert_valid TOKEN: the mock's stamped token, not expired.
+# assert_valid TOKEN: the mock's stamped token, not expired; says so
+# (bats --show-output-of-passing-tests), without the token.
 assert_valid() {
 	[[ $1 =~ ^$MOCK_TOKEN\.exp([0-9]+)$ ]] || fail "not the mock's token: ${1:0:12}..."
 	((BASH_REMATCH[1] > $(date +%s))) || fail "an expired token"
+	echo "valid token: ${#1} bytes, expires in $((BASH_REMATCH[1] - $(date +%s))) s"
 }
 
 # nothing_left: no pod, no container of it, no volume made for it, and
@@ -159,19 +164,25 @@ nothing_left() {
 	wait_for '[[ $(podman logs "$POD-app" 2>/dev/null | wc -l) -ge 2 ]]' 200 ||
 	    fail "the app printed: $(podman logs "$POD-app" 2>&1)"
 	run -0 podman logs "$POD-app"
+	echo "app's first line: ${lines[0]}"
 	assert_line --index 0 "uid=1000 groups=1000 $FS_GROUP"
 	local first=${lines[1]} next
 	assert_valid "$first"
 	run -0 stat -c '%a %u %g' "$KDIR/tokens/token"
+	echo "token file: mode, uid, gid: $output"
 	assert_output "640 10001 $FS_GROUP"
 	# a 6 s token: the sidecar replaces it within 4 s; the app reads the new one
 	wait_for 'next=$(podman exec "$POD-app" cat /tokens/token 2>/dev/null) && [[ $next != "$first" ]]' 150 ||
 	    fail "the token was not refreshed"
 	assert_valid "$next"
 	# the kubelet stops the app first; the file stays for the sidecar's
-	# life, and its SIGTERM removes it
+	# life, then the sidecar's SIGTERM removes it (podman kube down alone
+	# would not wait for that)
 	run -0 podman stop -t 5 "$POD-app"
 	[[ -s $KDIR/tokens/token ]] || fail "the token went with the app"
+	run -0 podman stop -t 10 "$POD-collibra-token"
+	run -0 podman inspect --format '{{.State.ExitCode}}' "$POD-collibra-token"
+	assert_output 143
 	run -0 podman kube down "$KDIR/pod.yaml"
 	nothing_left
 }
@@ -209,13 +220,14 @@ nothing_left() {
 	run -0 podman volume ls --format '{{.Name}}'
 	VOLUMES_BEFORE=$output
 	kube_secret "$COLLIBRA_CLIENT_SECRET"
-	run -0 kube_play oneshot.yaml job \
+	kube_play oneshot.yaml job \
 	    'echo "uid=$(id -u)"; cat "$COLLIBRA_TOKEN_FILE"' stamped/3600
 	wait_for '[[ $(podman inspect --format "{{.State.Status}}" "$POD-job") == exited ]]' 300 ||
 	    fail "the job did not end"
 	run -0 podman inspect --format '{{.State.ExitCode}}' "$POD-job"
 	assert_output 0
 	run -0 podman logs "$POD-job"
+	echo "job's first line: ${lines[0]}"
 	assert_line --index 0 "uid=1000"
 	assert_valid "${lines[1]}"
 	run -0 stat -c '%a %u %g' "$KDIR/tokens/token"
