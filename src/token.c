@@ -301,17 +301,19 @@ collibra_error(const struct http_response *r, const char *what)
 }
 
 /*
- * Turn an HTTP answer into a token (caller frees) or an error class:
+ * Turn the answer of url into a token (caller frees) or an error class:
  * 200 must carry a valid token; 3xx, 429 and 5xx are server errors;
  * other statuses are OAuth errors when the body says so, else 400 is
  * invalid_request, 401 invalid_client and the rest server errors,
  * described by Collibra's error envelope when the body is one, else by
  * the status and Content-Type (a body that is neither is never shown).
- * Prints one line on failure; no text of the server's shows the secret
+ * Prints one line on failure, naming url when the server's body does
+ * not explain the status; no text of the server's shows the secret
  * (r->hide; the headers were hidden when they came, http.c).
  */
 enum ct_err
-token_from_response(const struct http_response *r, struct token **out)
+token_from_response(const struct http_response *r, const char *url,
+    struct token **out)
 {
 	enum ct_err	 rc;
 	const char	*what, *ct = r->content_type;
@@ -323,13 +325,15 @@ token_from_response(const struct http_response *r, struct token **out)
 		return rc;
 	}
 	if (r->status >= 300 && r->status < 400) {
-		warnmsg("server error: HTTP %ld redirect to %s not followed",
-		    r->status, r->location ? r->location : "(nowhere)");
+		warnmsg("server error: HTTP %ld from %s: redirect to %s not "
+		    "followed", r->status, url,
+		    r->location ? r->location : "(nowhere)");
 		return CT_ERR_SERVER;
 	}
 	if (r->status == 429 || r->status >= 500) {
 		if (oauth_error(r) == CT_OK)
-			warnmsg("server error: HTTP %ld", r->status);
+			warnmsg("server error: HTTP %ld from %s", r->status,
+			    url);
 		return CT_ERR_SERVER;
 	}
 	if ((rc = oauth_error(r)) != CT_OK)
@@ -341,13 +345,13 @@ token_from_response(const struct http_response *r, struct token **out)
 	if (collibra_error(r, what))
 		return rc;
 	if (rc != CT_ERR_SERVER)
-		warnmsg("%s: HTTP %ld without an OAuth error (%s%s)", what,
-		    r->status, ct != NULL ? "Content-Type " : "no Content-Type",
-		    ct != NULL ? ct : "");
+		warnmsg("%s: HTTP %ld from %s without an OAuth error (%s%s)",
+		    what, r->status, url, ct != NULL ? "Content-Type " :
+		    "no Content-Type", ct != NULL ? ct : "");
 	else
-		warnmsg("server error: unexpected HTTP %ld (%s%s)", r->status,
-		    ct != NULL ? "Content-Type " : "no Content-Type",
-		    ct != NULL ? ct : "");
+		warnmsg("server error: unexpected HTTP %ld from %s (%s%s)",
+		    r->status, url, ct != NULL ? "Content-Type " :
+		    "no Content-Type", ct != NULL ? ct : "");
 	return rc;
 }
 

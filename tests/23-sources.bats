@@ -199,13 +199,14 @@ dev_profile() {
 }
 
 @test "COLLIBRA_OUTPUT gives --watch its file; there is no variable for --watch" {
-	local out=$BATS_TEST_TMPDIR/token pid
+	local out=$BATS_TEST_TMPDIR/token pid rc=0
 	COLLIBRA_OUTPUT=$out "$CT" --watch 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
 	wait_for '[[ -s $out ]]' || fail "no token in $out: $(cat "$BATS_TEST_TMPDIR/err")"
 	assert_equal "$(cat "$out")" "$MOCK_TOKEN"
 	kill -TERM "$pid"
-	run -143 wait "$pid"
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 143
 	# COLLIBRA_WATCH is not read: one token, and the call is over
 	COLLIBRA_WATCH=1 run -0 --separate-stderr "$CT"
 	assert_output "$MOCK_TOKEN"
@@ -219,7 +220,7 @@ dev_profile() {
 	    insecure:COLLIBRA_INSECURE proxy:COLLIBRA_PROXY output:COLLIBRA_OUTPUT; do
 		var=${flag#*:}
 		flag=${flag%%:*}
-		printf '%s\n' "$output" | grep -A1 -- "--$flag " | grep -q -- "$var" ||
+		printf '%s\n' "$output" | grep -A2 -- "--$flag " | grep -q -- "$var" ||
 			fail "--help: no $var at --$flag"
 	done
 	refute_output --partial COLLIBRA_WATCH
