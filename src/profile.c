@@ -56,8 +56,9 @@ shown_error(struct reader *r, const char *before, const char *text,
 
 /*
  * r->error for the unknown section [name] (n bytes), with the section
- * it likely means: [default] for a slip in that word, else [profile
- * NAME] for a bare NAME or a slip in "profile".
+ * it likely means: [default] for a slip in that word, [profile NAME]
+ * for "profile" alone, else [profile X] for a bare X or for a slip in
+ * "profile" before X.
  */
 static void
 unknown_section(struct reader *r, const char *name, size_t n)
@@ -73,6 +74,8 @@ unknown_section(struct reader *r, const char *name, size_t n)
 	hint[0] = '\0';
 	if (w == n && near_word(name, n, dflt) != NULL)
 		snprintf(hint, sizeof(hint), "; did you mean '[default]'?");
+	else if (w == n && near_word(name, n, prof) != NULL)
+		snprintf(hint, sizeof(hint), "; did you mean '[profile NAME]'?");
 	else if ((safe = sanitize(w == n ? name : name + w + 1,
 	    w == n ? n : n - w - 1, MAX_SHOWN)) != NULL) {
 		if (*safe != '\0' && strchr(safe, ' ') == NULL &&

@@ -101,7 +101,8 @@ const struct setting settings_table[SET__MAX] = {
 	},
 	[SET_OUTPUT] = {
 		.name = "output", .flag = 'o', .arg = "FILE",
-		.var = "COLLIBRA_OUTPUT", .kind = KIND_PATH, .label = "output file",
+		.var = "COLLIBRA_OUTPUT", .kind = KIND_PATH,
+		.label = "output file",
 		.help = "write the token to FILE (mode 0600, replaced\n"
 		    "atomically) instead of standard output",
 	},
@@ -119,8 +120,9 @@ const struct setting settings_table[SET__MAX] = {
 	},
 	[SET_CONNECT_TIMEOUT] = {
 		.name = "connect-timeout", .arg = "SEC",
-		.var = "COLLIBRA_CONNECT_TIMEOUT", .key = "connect_timeout", .kind = KIND_NUMBER, .min = 1,
-		.max = 86400, .def = "10", .unit = "s",
+		.var = "COLLIBRA_CONNECT_TIMEOUT", .key = "connect_timeout",
+		.kind = KIND_NUMBER, .min = 1, .max = 86400, .def = "10",
+		.unit = "s",
 		.label = "connect timeout",
 		.help = "connection time limit (default 10)",
 	},
