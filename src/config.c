@@ -1037,8 +1037,8 @@ config_print(FILE *f, const struct settings *s)
 		else if (i == SET_CACHE_DIR)
 			print_value(f, "cache directory", s->cache_dir, NULL,
 			    s->cache_dir_from, s->cache_dir_from ==
-			    SET_FROM(s, CACHE_DIR) ? s->val[SET_CACHE_DIR].aside :
-			    NULL);
+			    SET_FROM(s, CACHE_DIR) ?
+			    s->val[SET_CACHE_DIR].aside : NULL);
 		else if (settings_table[i].label != NULL)
 			print_row(f, s, (enum set_id)i);
 	}

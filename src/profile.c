@@ -75,7 +75,8 @@ unknown_section(struct reader *r, const char *name, size_t n)
 	if (w == n && near_word(name, n, dflt) != NULL)
 		snprintf(hint, sizeof(hint), "; did you mean '[default]'?");
 	else if (w == n && near_word(name, n, prof) != NULL)
-		snprintf(hint, sizeof(hint), "; did you mean '[profile NAME]'?");
+		snprintf(hint, sizeof(hint),
+		    "; did you mean '[profile NAME]'?");
 	else if ((safe = sanitize(w == n ? name : name + w + 1,
 	    w == n ? n : n - w - 1, MAX_SHOWN)) != NULL) {
 		if (*safe != '\0' && strchr(safe, ' ') == NULL &&

@@ -272,7 +272,8 @@ setting_near_name(const char *name, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < sizeof(curl) / sizeof(curl[0]); i++)
-		if (strlen(curl[i][0]) == n && strncmp(curl[i][0], name, n) == 0)
+		if (strlen(curl[i][0]) == n &&
+		    strncmp(curl[i][0], name, n) == 0)
 			return curl[i][1];
 	return near_word(name, n, names_of(0));
 }

@@ -472,8 +472,10 @@ distance(const char *a, size_t n, const char *b, size_t m)
 				v = prev[j] + 1;
 			if (row[j - 1] + 1 < v)
 				v = row[j - 1] + 1;
-			if (i > 1 && j > 1 && fold(a[i - 1]) == fold(b[j - 2]) &&
-			    fold(a[i - 2]) == fold(b[j - 1]) && prev2[j - 2] + 1 < v)
+			if (i > 1 && j > 1 &&
+			    fold(a[i - 1]) == fold(b[j - 2]) &&
+			    fold(a[i - 2]) == fold(b[j - 1]) &&
+			    prev2[j - 2] + 1 < v)
 				v = prev2[j - 2] + 1;
 			row[j] = v;
 		}
