@@ -238,6 +238,8 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 	}
 	if ((i = setting_by_key(key)) == SET__MAX) {
 		unknown_key(r, key);
+		/* a mistyped client_secret's value: libinih's line buffer */
+		compat_wipe((char *)value, strlen(value));
 		return 0;
 	}
 	if (i == SET_SECRET)
