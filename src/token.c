@@ -271,11 +271,13 @@ nonempty_string(json_t *o, const char *key)
  * If r's body is Collibra's REST error envelope (statusCode, errorCode,
  * titleMessage, userMessage, helpMessage) with a message, print
  * "errorCode: userMessage (HTTP status)" (titleMessage without a
- * userMessage; what, the error class, without an errorCode), sanitized,
- * and return 1; else print nothing and return 0.
+ * userMessage; what, the error class, without an errorCode; "from url"
+ * after the status unless url is NULL), sanitized, and return 1; else
+ * print nothing and return 0.
  */
 static int
-collibra_error(const struct http_response *r, const char *what)
+collibra_error(const struct http_response *r, const char *what,
+    const char *url)
 {
 	json_t		*root, *m, *c;
 	const char	*why;
@@ -290,8 +292,9 @@ collibra_error(const struct http_response *r, const char *what)
 	if (m != NULL && (msg = server_text(r, m, MAX_DESC)) != NULL &&
 	    *msg != '\0' &&
 	    (c == NULL || (code = server_text(r, c, 64)) != NULL)) {
-		warnmsg("%s: %s (HTTP %ld)", code != NULL && *code != '\0' ?
-		    code : what, msg, r->status);
+		warnmsg("%s: %s (HTTP %ld%s%s)", code != NULL &&
+		    *code != '\0' ? code : what, msg, r->status,
+		    url != NULL ? " from " : "", url != NULL ? url : "");
 		shown = 1;
 	}
 	free(msg);
@@ -342,7 +345,8 @@ token_from_response(const struct http_response *r, const char *url,
 	    r->status == 401 ? CT_ERR_INVALID_CLIENT : CT_ERR_SERVER;
 	what = r->status == 400 ? "invalid_request" :
 	    r->status == 401 ? "invalid_client" : "server error";
-	if (collibra_error(r, what))
+	/* the URL where the status is not the client's own error */
+	if (collibra_error(r, what, rc == CT_ERR_SERVER ? url : NULL))
 		return rc;
 	if (rc != CT_ERR_SERVER)
 		warnmsg("%s: HTTP %ld from %s without an OAuth error (%s%s)",

@@ -272,9 +272,10 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/400/title"
 	assert_equal "$status" 10
 	assert_equal "$stderr" 'collibra-token: badRequest: Bad request (HTTP 400)'
+	# a status that is not the client's own error names the URL (issue 23)
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/403/user"
 	assert_equal "$status" 5
-	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 403)'
+	assert_equal "$stderr" "collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 403 from $MOCK_URL/collibra/403/user/rest/oauth/v2/token)"
 	# neither message: as without a body
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/401/none"
 	assert_equal "$status" 11
@@ -339,14 +340,16 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 # --- the URL in an unexpected status (issue 23 item 2) ----------------------
 
 @test "an unexpected status names the URL that was asked" {
-	local url=$MOCK_URL/nope/rest/oauth/v2/token
+	local url=$MOCK_URL/nope/rest/oauth/v2/token s
 	# 404 (an HTML page), as a mistyped path gives
 	run -5 --separate-stderr "$CT" --retries 0 -u "$MOCK_URL/nope"
 	assert_output ''
 	assert_regex "$stderr" 'unexpected HTTP 404'
 	[[ $stderr == *"$url"* ]] || fail "no URL in: $stderr"
-	# 5xx, 429, a redirect and a 401 without an OAuth error
-	for s in status/503 status/429 redirect/302 status/401 status/403; do
+	# 5xx, 429, a redirect, 401 and 403 without an OAuth error, and
+	# Collibra's error envelope of a 404
+	for s in status/503 status/429 redirect/302 status/401 status/403 \
+	    collibra/404/user; do
 		url=$MOCK_URL/$s/rest/oauth/v2/token
 		run --separate-stderr "$CT" --retries 0 -u "$MOCK_URL/$s"
 		[[ $status -eq 5 || $status -eq 11 ]] ||
