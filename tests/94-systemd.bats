@@ -162,6 +162,7 @@ sd_ready() {
 	((lines[0] != 0 && lines[0] != $(sd id -u collibra-token))) ||
 	    fail "not another user: ${lines[0]}"
 	[[ ${lines[1]} =~ ^$MOCK_TOKEN\.exp[0-9]+$ ]] || fail "read: ${lines[1]:0:40}"
+	echo "consumer: uid ${lines[0]} read a valid token of ${#lines[1]} bytes"
 	run -0 sd stat -c '%a %U %G' /run/collibra-token/test/token
 	assert_output '640 collibra-token collibra-token'
 	run sd systemctl start outsider.service
@@ -169,8 +170,9 @@ sd_ready() {
 	run -0 sd journalctl -q -o cat -u outsider.service
 	assert_output --partial 'Permission denied'
 	# a 6 s token is refreshed within 4 s; the status says so
-	wait_for '[[ $(sd systemctl show -P StatusText collibra-token@test) == *refresh* ]]' 150 ||
+	wait_for '[[ $(sd systemctl show -P StatusText collibra-token@test) == "token refreshed"* ]]' 150 ||
 	    fail "status: $(sd systemctl show -P StatusText collibra-token@test)"
+	echo "StatusText: $(sd systemctl show -P StatusText collibra-token@test)"
 	run -0 sd systemctl stop collibra-token@test
 	run -0 sd test ! -e /run/collibra-token/test
 	run -0 sd journalctl -q -u collibra-token@test
@@ -184,6 +186,7 @@ sd_ready() {
 	run sd systemctl start collibra-token@test
 	assert_failure
 	run -0 sd systemctl show -P StatusText collibra-token@test
+	echo "StatusText: $output"
 	assert_output --partial invalid_client
 	run -0 sd systemctl show -P RestartUSec collibra-token@test
 	assert_output 30s

@@ -99,7 +99,8 @@ kube_play() {
 	# from $KDIR: podman takes a directory ./collibra-token (the binary
 	# here is a file) for an image to build
 	if ! grep -q '^sidecar' "$KDIR/plan"; then
-		(cd "$KDIR" && podman kube play --network=host pod.yaml)
+		(cd "$KDIR" && podman kube play --network=host pod.yaml) \
+		    >/dev/null
 		return
 	fi
 	(cd "$KDIR" && podman kube play --start=false --network=host pod.yaml) \
