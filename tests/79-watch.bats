@@ -332,6 +332,27 @@ shared_dir() {
 	assert_output --partial 'Permission denied'
 }
 
+@test "--file-mode 0640: negative: a directory whose group is not ours: exit 1, no file readable by our own group" {
+	[[ $(id -u) -eq 0 ]] || skip "needs root to be another uid"
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	shared_dir
+	chown 65534 "$SHARED"
+	install -m 644 "$SSL_CERT_FILE" "$SHARED/ca.pem"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env SSL_CERT_FILE="$SHARED/ca.pem" XDG_CONFIG_HOME=/nonexistent \
+	    "$CT" --file-mode 0640 -o "$SHARED/token"
+	assert_equal "$status" 1
+	assert_regex "$stderr" '^collibra-token: -o: cannot give .*/token the group of its directory \(gid 4242\): Operation not permitted$'
+	[[ ! -e $SHARED/token ]] || fail "a file was left: $(stat -c '%a %g' "$SHARED/token")"
+	refute_leak
+	# 0600 needs no group
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env SSL_CERT_FILE="$SHARED/ca.pem" XDG_CONFIG_HOME=/nonexistent \
+	    "$CT" -o "$SHARED/token"
+	assert_success
+	assert_equal "$(stat -c '%a %u %g' "$SHARED/token")" "600 65534 65534"
+}
+
 @test "--file-mode: COLLIBRA_TOKEN_FILE_MODE and file_mode in the config file; default 0600; each refresh keeps the mode" {
 	umask 000
 	run -0 "$CT" -o "$OUT"
