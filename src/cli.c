@@ -55,14 +55,18 @@ usage(int status)
 	exit(2);
 }
 
-/* Print the version with those of libcurl and jansson, and exit 0. */
+/*
+ * Print the version with those of libcurl and jansson, and exit 0;
+ * without libcurl, say that it is missing (http_version() said why and
+ * what to install): a cache hit still works, a fetch does not.
+ */
 static void
 version(void)
 {
 	const char	*v;
 
 	if ((v = http_version()) == NULL)
-		exit(1);
+		v = "libcurl missing";
 	printf("%s %s (%s; jansson/%s)\n", PROGNAME, VERSION, v,
 	    jansson_version_str());
 	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
