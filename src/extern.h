@@ -69,11 +69,16 @@ struct secret {
 	size_t		 size;
 };
 
-/* NAME, NAME_TYPE, NAME_EXPIRES_AT and their values, for one token. */
+/*
+ * NAME, NAME_TYPE, NAME_EXPIRES_AT (Unix seconds) and
+ * NAME_EXPIRES_AT_RFC3339 and their values, for one token.
+ */
+#define TOKEN_VARS	4
 struct token_vars {
-	char		 name[3][MAX_VAR + 16];
-	const char	*value[3];
+	char		 name[TOKEN_VARS][MAX_VAR + 24];
+	const char	*value[TOKEN_VARS];
 	char		 expires_at[24];
+	char		 expires_rfc3339[32];
 };
 
 enum cache_mode {
@@ -418,6 +423,7 @@ enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
 enum ct_err	 token_from_response(const struct http_response *,
 		    struct token **);
 enum ct_err	 token_parse(const char *, size_t, struct token **);
+long long	 token_expires_at(const struct token *);
 const char	*token_from_object(json_t *, struct token **);
 void		 token_free(struct token *);
 
@@ -433,6 +439,7 @@ enum ct_err	 watch_run(struct settings *, struct watch_dir *,
 char		*shell_quote(const char *);
 char		*fish_quote(const char *);
 char		*dotenv_quote(const char *, int *);
+void		 output_expiry(const struct token *, char[24], char[32]);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);

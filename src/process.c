@@ -193,7 +193,7 @@ process_env(const struct token *t, const char *var)
 	int		 i;
 
 	output_vars(t, var, &v);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < TOKEN_VARS; i++) {
 		if (setenv(v.name[i], v.value[i], 1) == -1) {
 			warnmsg("cannot set %s: %s", v.name[i],
 			    strerror(errno));
@@ -456,7 +456,7 @@ start_child(char **argv, const char *var, const char *path, int tty,
 		_exit(126);
 	drop_secret_vars();
 	output_vars(&none, var, &v);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TOKEN_VARS; i++)
 		(void)unsetenv(v.name[i]);
 	if (setenv("COLLIBRA_TOKEN_FILE", path, 1) == -1)
 		_exit(126);

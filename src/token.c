@@ -351,6 +351,16 @@ token_from_response(const struct http_response *r, struct token **out)
 	return rc;
 }
 
+/*
+ * When t expires, in Unix seconds (meaningful only when t->has_expiry):
+ * the one place of this arithmetic, for every form of the expiry.
+ */
+long long
+token_expires_at(const struct token *t)
+{
+	return (long long)t->received_at + t->expires_in;
+}
+
 /* Wipe the token and free t.  Accepts NULL. */
 void
 token_free(struct token *t)
