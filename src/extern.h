@@ -241,6 +241,7 @@ struct settings {
 	size_t		 secret_len;
 	size_t		 secret_size;	/* of the buffer, for the wipe */
 	const char	*secret_from;
+	const char	*secret_file;	/* the secret file's name, or NULL */
 	enum secret_kind secret_kind;
 	const char	*secret_command; /* SECRET_COMMAND: borrowed */
 	char		*key_file;	/* owned; the user's cache key */
@@ -312,6 +313,12 @@ struct watch_dir {
  * so that no text of the answer shows one (sanitize_hidden()).
  */
 #define HIDE_FORMS	3
+/*
+ * A secret (or form of it) shorter than this is hidden only where it is
+ * a whole value: searched for in free text, it would match inside other
+ * words ("text/html" holds "x").
+ */
+#define HIDE_MIN_FREE	8
 struct http_response {
 	char		*hide[HIDE_FORMS];	/* owned, wiped; may be NULL */
 	long		 status;
@@ -368,6 +375,7 @@ enum ct_err	 secret_from_command(const char *, const char *,
 		    struct secret *);
 enum ct_err	 secret_from_prompt(const char *, struct secret *);
 enum ct_err	 secret_load(struct settings *);
+void		 secret_credentials(const struct settings *, char *, size_t);
 
 /* cache.c */
 void		 cache_init(struct cache *);
@@ -421,7 +429,7 @@ enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
 
 /* token.c */
 enum ct_err	 token_from_response(const struct http_response *,
-		    struct token **);
+		    const char *, struct token **);
 enum ct_err	 token_parse(const char *, size_t, struct token **);
 long long	 token_expires_at(const struct token *);
 const char	*token_from_object(json_t *, struct token **);
@@ -481,6 +489,8 @@ char		*redact(const char *, size_t, const char *const *, size_t,
 		    size_t *);
 char		*sanitize_hidden(const char *, size_t, const char *const *,
 		    size_t, size_t);
+int		 hidden_whole(const char *, size_t, const char *const *,
+		    size_t);
 void		 jansson_setup(void);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));

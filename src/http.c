@@ -931,12 +931,32 @@ static char *
 response_line(const struct http_response *r, const char *p, size_t n,
     const char *token)
 {
-	const char	*hide[HIDE_FORMS + 1];
+	const char	*hide[HIDE_FORMS + 1], *v, *colon;
+	char		*name, *safe;
+	size_t		 k;
 	int		 i;
 
 	for (i = 0; i < HIDE_FORMS; i++)
 		hide[i] = r->hide[i];
 	hide[HIDE_FORMS] = token;
+	/* a value that is a secret whole, however short: "Name: <redacted>" */
+	if ((colon = memchr(p, ':', n)) != NULL) {
+		for (v = colon + 1; v < p + n && (*v == ' ' || *v == '\t'); v++)
+			;
+		if (hidden_whole(v, (size_t)(p + n - v), hide,
+		    HIDE_FORMS + 1)) {
+			k = (size_t)(colon - p);
+			if ((name = sanitize(p, k, MAX_FIELD)) == NULL ||
+			    (safe = xmalloc(strlen(name) + 13)) == NULL) {
+				free(name);
+				return NULL;
+			}
+			snprintf(safe, strlen(name) + 13, "%s: <redacted>",
+			    name);
+			free(name);
+			return safe;
+		}
+	}
 	return sanitize_hidden(p, n, hide, HIDE_FORMS + 1, MAX_FIELD);
 }
 

@@ -3,6 +3,7 @@
  * client_credentials grant and print it.  main() runs the pipeline in
  * order and is the only place that turns errors into exit codes.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -58,13 +59,15 @@ static enum ct_err
 fetch(struct settings *s, struct token **tok)
 {
 	struct http_response	 resp = { 0 };
+	char			 creds[2 * PATH_MAX];
 	enum ct_err		 rc;
 
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
 	if ((rc = http_check_url(s)) != CT_OK ||
 	    (rc = retry_fetch(s, &resp)) != CT_OK)
 		goto out;
-	rc = token_from_response(&resp, tok);
+	secret_credentials(s, creds, sizeof(creds));
+	rc = token_from_response(&resp, creds, tok);
 	if (s->verbose)
 		show_response(s, &resp, *tok);
 out:
