@@ -328,7 +328,7 @@ struct http_response {
 	char		*location;	/* owned, sanitized, or NULL */
 	char		*retry_after;	/* owned, sanitized, or NULL */
 	int		 retryable;	/* a failed transfer may succeed */
-	char		 error[300];	/* what failed, when it did */
+	char		 error[1024];	/* what failed, when it did */
 	char		*headers;	/* owned; verbose only, or NULL */
 	size_t		 headers_len;
 	time_t		 received_at;

@@ -366,7 +366,7 @@ jansson_setup(void)
 	json_set_alloc_funcs(wipe_malloc, wipe_free_any);
 }
 
-static char	 last_msg[512];
+static char	 last_msg[1024];
 static int	 deferred;
 
 /*
