@@ -53,7 +53,7 @@ LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c \
 		  src/output.c src/cache.c src/seal.c src/libcurl.c src/retry.c \
 		  src/process.c src/profile.c src/secret.c \
-		  src/util.c src/watch.c src/compat.c
+		  src/util.c src/watch.c src/status.c src/compat.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)
 UNIT		= tests/ct-unit

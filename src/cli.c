@@ -31,6 +31,7 @@ static const char exit_text[] =
 "   4  TLS error (untrusted certificate, name mismatch, handshake)\n"
 "   5  server error (5xx, 429, redirect, unexpected status)\n"
 "   6  bad response (200 without a usable token)\n"
+"   7  --status: no token with --min-ttl left is cached\n"
 "  10  invalid_request       11  invalid_client        12  invalid_grant\n"
 "  13  unauthorized_client   14  unsupported_grant_type\n"
 "  15  invalid_scope         16  other OAuth error\n"
@@ -192,18 +193,32 @@ store(struct cli *c, enum set_id id, char *arg)
 }
 
 /*
- * The options that go together: a command after "--" with no option
+ * The options that go together: --status only looks (no fetch, no
+ * command, no other action), a command after "--" with no option
  * that prints (--format only with --watch, for the file it keeps), and
  * --watch with somewhere to keep the token.
  */
 static void
 check_combinations(struct cli *c)
 {
+	static const enum set_id acting[] = {
+		SET_REFRESH, SET_WATCH, SET_CLEAR_CACHE, SET_SHOW_CONFIG
+	};
 	static const enum set_id printing[] = {
 		SET_FORMAT, SET_OUTPUT, SET_SHOW_CONFIG, SET_CLEAR_CACHE
 	};
 	int	 watch = c->count[SET_WATCH] > 0;
 	size_t	 i;
+
+	for (i = 0; c->count[SET_STATUS] > 0 &&
+	    i <= sizeof(acting) / sizeof(acting[0]); i++) {
+		if (i < sizeof(acting) / sizeof(acting[0]) ?
+		    c->count[acting[i]] == 0 : c->command == NULL)
+			continue;
+		warnmsg("--status goes with neither --refresh, --watch, "
+		    "--clear-cache, --show-config nor a command");
+		usage(2);
+	}
 
 	for (i = 0; c->command != NULL &&
 	    i < sizeof(printing) / sizeof(printing[0]); i++) {

@@ -46,6 +46,7 @@ enum ct_err {
 	CT_ERR_NOEXEC,			/* COMMAND cannot be run */
 	CT_ERR_NOTFOUND,		/* COMMAND not found */
 	CT_ERR_SIGNAL,			/* SIGINT or SIGTERM caught */
+	CT_ERR_NOT_CACHED,		/* --status: no token fresh enough */
 	CT_ERR__MAX
 };
 
@@ -117,6 +118,7 @@ enum set_id {
 	SET_CONFIG,
 	SET_PROFILE,
 	SET_SHOW_CONFIG,
+	SET_STATUS,
 	SET_SCOPE,
 	SET_AUTH_METHOD,
 	SET_FORMAT,
@@ -392,6 +394,7 @@ void		 cache_store_stamped(struct cache *, const struct token *,
 		    const struct cache_stamp *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
+struct token	*cache_peek(struct cache *, long long *, const char **);
 void		 cache_close(struct cache *);
 
 /* seal.c */
@@ -442,6 +445,9 @@ enum ct_err	 watch_dir_open(const struct settings *, const struct cache *,
 void		 watch_dir_close(struct watch_dir *);
 enum ct_err	 watch_run(struct settings *, struct watch_dir *,
 		    struct token **, char **, watch_fetch, void *, int *);
+
+/* status.c */
+enum ct_err	 status_print(const struct settings *, struct cache *);
 
 /* output.c */
 char		*shell_quote(const char *);

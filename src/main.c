@@ -29,6 +29,7 @@ static const int exit_codes[CT_ERR__MAX] = {
 	[CT_ERR_NOEXEC] = 126,
 	[CT_ERR_NOTFOUND] = 127,
 	[CT_ERR_SIGNAL] = 128,		/* main() re-raises the signal */
+	[CT_ERR_NOT_CACHED] = 7,
 };
 
 /* -v: what the server said, with the token shown only as its length. */
@@ -176,6 +177,10 @@ main(int argc, char *argv[])
 		config_print(stderr, &set);
 	if ((rc = cache_open(&set, &cache)) != CT_OK)
 		goto out;
+	if (SET_NUM(&set, STATUS)) {
+		rc = status_print(&set, &cache);
+		goto out;
+	}
 	/* where --watch puts a command's token file, before any request */
 	if (SET_NUM(&set, WATCH) && command != NULL &&
 	    (rc = watch_dir_open(&set, &cache, &wdir)) != CT_OK)
