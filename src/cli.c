@@ -201,20 +201,15 @@ store(struct cli *c, enum set_id id, char *arg)
 static void
 check_combinations(struct cli *c)
 {
-	static const enum set_id acting[] = {
-		SET_REFRESH, SET_WATCH, SET_CLEAR_CACHE, SET_SHOW_CONFIG
-	};
 	static const enum set_id printing[] = {
 		SET_FORMAT, SET_OUTPUT, SET_SHOW_CONFIG, SET_CLEAR_CACHE
 	};
 	int	 watch = c->count[SET_WATCH] > 0;
 	size_t	 i;
 
-	for (i = 0; c->count[SET_STATUS] > 0 &&
-	    i <= sizeof(acting) / sizeof(acting[0]); i++) {
-		if (i < sizeof(acting) / sizeof(acting[0]) ?
-		    c->count[acting[i]] == 0 : c->command == NULL)
-			continue;
+	if (c->count[SET_STATUS] > 0 && (c->command != NULL ||
+	    c->count[SET_REFRESH] > 0 || watch ||
+	    c->count[SET_CLEAR_CACHE] > 0 || c->count[SET_SHOW_CONFIG] > 0)) {
 		warnmsg("--status goes with neither --refresh, --watch, "
 		    "--clear-cache, --show-config nor a command");
 		usage(2);

@@ -176,7 +176,7 @@ one_line() {
 	assert_equal "$status" 1
 	assert_output ''
 	one_line
-	assert_regex "$stderr" '^collibra-token: cannot load libcurl[^ ]*: .*; install libcurl4 \(Debian, Ubuntu\)'
+	assert_regex "$stderr" '^collibra-token: cannot load libcurl[^ ]*: .*; install libcurl4 \(Debian, Ubuntu[;)]'
 	assert_equal "$(requests_since "$n")" 0
 	# a token in the cache is served without libcurl
 	COLLIBRA_TOKEN_CACHE=1 run --separate-stderr "$CT"
