@@ -128,7 +128,7 @@ no_token() {
 
 @test "--status goes with neither --refresh, --watch, --clear-cache nor a command" {
 	local a
-	for a in --refresh --clear-cache '--watch -o x' '-- true'; do
+	for a in --refresh --clear-cache --show-config '--watch -o x' '-- true'; do
 		# shellcheck disable=SC2086 # the words of $a
 		run --separate-stderr "$CT" --status $a
 		assert_equal "$status" 2
