@@ -155,21 +155,6 @@ print_json(const struct settings *s, const struct status *st)
 	return CT_OK;
 }
 
-/* The entry's path, DIR/NAME, or NULL when the cache is not open. */
-static char *
-entry_path(const struct settings *s, const struct cache *c)
-{
-	char	*p;
-	size_t	 n;
-
-	if (c->dirfd == -1 || s->cache_dir == NULL)
-		return NULL;
-	n = strlen(s->cache_dir) + sizeof(c->name) + 2;
-	if ((p = xmalloc(n)) != NULL)
-		snprintf(p, n, "%s/%s", s->cache_dir, c->name);
-	return p;
-}
-
 /*
  * Print the status of the configuration s and its open cache c on
  * standard output.  Returns CT_OK when a token with at least --min-ttl
@@ -189,7 +174,7 @@ status_print(const struct settings *s, struct cache *c)
 		output_expiry(st.tok, st.epoch, st.rfc3339);
 		st.fresh = st.left >= SET_NUM(s, MIN_TTL);
 	}
-	st.entry = entry_path(s, c);
+	st.entry = cache_entry_path(c);
 	if (SET_NUM(s, FORMAT) == FORMAT_JSON)
 		rc = print_json(s, &st);
 	else
