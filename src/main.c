@@ -68,7 +68,7 @@ fetch(struct settings *s, struct token **tok)
 	    (rc = retry_fetch(s, &resp)) != CT_OK)
 		goto out;
 	secret_credentials(s, creds, sizeof(creds));
-	rc = token_from_response(&resp, creds, tok);
+	rc = token_from_response(&resp, s->token_url, creds, tok);
 	if (s->verbose)
 		show_response(s, &resp, *tok);
 out:
