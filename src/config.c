@@ -763,6 +763,7 @@ resolve_secret(const struct cli *c, struct settings *s)
 	if ((rc = find_secret(c, s, &src)) != CT_OK)
 		return rc;
 	s->secret_from = src.from;	/* NULL: none, a prompt */
+	s->secret_file = src.file;
 	s->secret_aside = src.aside;
 	s->secret_kind = src.command != NULL ? SECRET_COMMAND :
 	    src.n == 0 ? SECRET_PROMPT : SECRET_LITERAL;
