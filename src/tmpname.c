@@ -49,7 +49,7 @@ make_name(char *buf, size_t size, const char *name, long pid, size_t *len)
 	n += snprintf(buf + n, size - (size_t)n, "%ld.", pid);
 	for (i = 0; i < (int)sizeof(rnd) && (size_t)n + 3 <= size; i++)
 		n += snprintf(buf + n, size - (size_t)n, "%02x", rnd[i]);
-	return (size_t)n + 1 < size ? 0 : -1;
+	return i == (int)sizeof(rnd) ? 0 : -1;	/* every digit fitted */
 }
 
 /*
