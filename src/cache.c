@@ -13,12 +13,10 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +96,6 @@ make_ctx(const struct settings *s, int kind, struct seal_ctx *ctx)
  * and every other cache call does nothing.  Returns CT_ERR_INTERNAL
  * only when out of memory.
  */
-
 enum ct_err
 cache_open(const struct settings *s, struct cache *c)
 {

@@ -253,7 +253,7 @@ enum ct_err
 child_shell(const char *cmd, const char *what, int *out, pid_t *pid)
 {
 	char	**env;
-	int	 fds[2];
+	int	 fds[2] = { -1, -1 };
 
 	if ((env = child_environ()) == NULL)
 		return CT_ERR_INTERNAL;
@@ -262,6 +262,10 @@ child_shell(const char *cmd, const char *what, int *out, pid_t *pid)
 		warnmsg("%s: cannot run the command: %s", what,
 		    strerror(errno));
 		free(env);
+		if (fds[0] != -1) {
+			close(fds[0]);
+			close(fds[1]);
+		}
 		return CT_ERR_INTERNAL;
 	}
 	if (*pid == 0) {

@@ -118,7 +118,7 @@ secret_from_command(const char *cmd, const char *what, struct secret *out)
 	int	 fd, status;
 	ssize_t	 n;
 	pid_t	 pid;
-	enum ct_err rc;
+	enum ct_err	 rc;
 
 	if ((rc = child_shell(cmd, what, &fd, &pid)) != CT_OK)
 		return rc;

@@ -288,6 +288,26 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 	refute_output "$a"
 }
 
+# Review of the src/ restructure (issue 21 item 12): in a buffer a few
+# bytes short, tmp_name() returned a name with fewer random digits, which
+# the sweeper, counting 12, would never remove.
+@test "tmp_name: .NAME.PID. and 12 random hex digits within the size, or a failure" {
+	local size names=0
+	for size in $(seq 1 40); do
+		run "$UNIT" tmpname token "$size"
+		if [ "$status" -eq 1 ]; then
+			assert_output ''
+			continue
+		fi
+		assert_success
+		[[ $output =~ ^\.token\.[1-9][0-9]*\.[0-9a-f]{12}$ ]] ||
+			fail "size $size: $output"
+		((${#output} < size)) || fail "size $size: ${#output} bytes"
+		names=$((names + 1))
+	done
+	((names > 0))
+}
+
 @test "compat_random: a large request is filled, not left partly zero" {
 	run "$UNIT" random 1000000
 	assert_success
