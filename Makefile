@@ -59,7 +59,8 @@ LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
 		  src/output.c src/cache.c src/cachekey.c src/fresh.c \
 		  src/safedir.c src/tmpname.c src/seal.c src/libcurl.c \
 		  src/retry.c src/signals.c src/children.c src/profile.c \
-		  src/secret.c src/util.c src/watch.c src/compat.c
+		  src/secret.c src/util.c src/watch.c src/status.c \
+		  src/compat.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 HDRS		= src/extern.h src/compat.h src/libcurl.h src/cache_priv.h
 OBJS		= src/main.o $(LIB_OBJS)

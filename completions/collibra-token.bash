@@ -14,6 +14,7 @@ _collibra_token_opts=(
 	'--config            -   file'
 	'--profile           -p  profile'
 	'--show-config       -   none'
+	'--status            -   none'
 	'--scope             -   ?'
 	'--auth-method       -   basic post'
 	'--format            -f  raw json shell fish header github dotenv'

@@ -59,6 +59,7 @@ complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l client-se
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l config -r -F -d 'Config file'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -s p -l profile -x -a '(__collibra_token_profiles)' -d 'Profile of the config file'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l show-config -d 'Print the settings and their sources, exit'
+complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l status -d 'Show the cached token and the settings, fetch nothing'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l scope -x -d 'Request this space-separated scope'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l auth-method -x -a 'basic post' -d 'Client authentication'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -s f -l format -x -a 'raw json shell fish header github dotenv' -d 'Output format'

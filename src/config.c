@@ -797,6 +797,7 @@ resolve_secret(const struct cli *c, struct settings *s)
 	if ((rc = find_secret(c, s, &src)) != CT_OK)
 		return rc;
 	s->secret_from = src.from;	/* NULL: none, a prompt */
+	s->secret_file = src.file;
 	s->secret_aside = src.aside;
 	s->secret_kind = src.command != NULL ? SECRET_COMMAND :
 	    src.n == 0 ? SECRET_PROMPT : SECRET_LITERAL;
@@ -813,9 +814,6 @@ resolve_secret(const struct cli *c, struct settings *s)
 		rc = secret_literal(&src, &sec);
 	else
 		rc = secret_from_file(src.file, src.from, &sec);
-	/* --watch reads it again at each refresh (a rotation in place) */
-	if (src.file != NULL && strcmp(src.file, "-") != 0)
-		s->secret_file = src.file;
 	s->secret = sec.value;
 	s->secret_len = sec.len;
 	s->secret_size = sec.size;

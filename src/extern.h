@@ -46,6 +46,7 @@ enum ct_err {
 	CT_ERR_NOEXEC,			/* COMMAND cannot be run */
 	CT_ERR_NOTFOUND,		/* COMMAND not found */
 	CT_ERR_SIGNAL,			/* SIGINT or SIGTERM caught */
+	CT_ERR_NOT_CACHED,		/* --status: no token fresh enough */
 	CT_ERR__MAX
 };
 
@@ -69,11 +70,16 @@ struct secret {
 	size_t		 size;
 };
 
-/* NAME, NAME_TYPE, NAME_EXPIRES_AT and their values, for one token. */
+/*
+ * NAME, NAME_TYPE, NAME_EXPIRES_AT (Unix seconds) and
+ * NAME_EXPIRES_AT_RFC3339 and their values, for one token.
+ */
+#define TOKEN_VARS	4
 struct token_vars {
-	char		 name[3][MAX_VAR + 16];
-	const char	*value[3];
+	char		 name[TOKEN_VARS][MAX_VAR + 24];
+	const char	*value[TOKEN_VARS];
 	char		 expires_at[24];
+	char		 expires_rfc3339[32];
 };
 
 enum cache_mode {
@@ -112,6 +118,7 @@ enum set_id {
 	SET_CONFIG,
 	SET_PROFILE,
 	SET_SHOW_CONFIG,
+	SET_STATUS,
 	SET_SCOPE,
 	SET_AUTH_METHOD,
 	SET_FORMAT,
@@ -245,6 +252,7 @@ struct settings {
 	size_t		 secret_len;
 	size_t		 secret_size;	/* of the buffer, for the wipe */
 	const char	*secret_from;
+	const char	*secret_file;	/* the secret file's name, or NULL */
 	const char	*secret_aside;	/* a secret variable -p outranked */
 	enum secret_kind secret_kind;
 	const char	*secret_command; /* SECRET_COMMAND: borrowed */
@@ -259,7 +267,6 @@ struct settings {
 	const char	*exec_path;	/* $PATH, or execvp(3)'s default */
 	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
 	char		*notify_socket;	/* owned; NOTIFY_SOCKET, now unset */
-	const char	*secret_file;	/* a file read again by --watch */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
 	long long	 deadline_ms;	/* monotonic; start + timeout */
@@ -288,6 +295,12 @@ struct watch_dir {
  * so that no text of the answer shows one (sanitize_hidden()).
  */
 #define HIDE_FORMS	3
+/*
+ * A secret (or form of it) shorter than this is hidden only where it is
+ * a whole value: searched for in free text, it would match inside other
+ * words ("text/html" holds "x").
+ */
+#define HIDE_MIN_FREE	8
 #define MAX_FIELD	512		/* a header or -v line, in bytes */
 struct http_response {
 	char		*hide[HIDE_FORMS];	/* owned, wiped; may be NULL */
@@ -298,7 +311,7 @@ struct http_response {
 	char		*location;	/* owned, sanitized, or NULL */
 	char		*retry_after;	/* owned, sanitized, or NULL */
 	int		 retryable;	/* a failed transfer may succeed */
-	char		 error[300];	/* what failed, when it did */
+	char		 error[1024];	/* what failed, when it did */
 	char		*headers;	/* owned; verbose only, or NULL */
 	size_t		 headers_len;
 	time_t		 received_at;
@@ -346,6 +359,7 @@ size_t		 secret_parse(char *, size_t);
 enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
 enum ct_err	 secret_load(struct settings *);
 enum ct_err	 secret_reload(struct settings *, int *);
+void		 secret_credentials(const struct settings *, char *, size_t);
 
 /* safedir.c */
 #define SAFEDIR_MAKE	1	/* make the directory and its parents */
@@ -369,6 +383,8 @@ enum ct_err	 cache_shared_error(struct cache *);
 void		 cache_store(struct cache *, const struct token *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
+struct token	*cache_peek(struct cache *, long long *, const char **);
+char		*cache_entry_path(const struct cache *);
 void		 cache_free(struct cache *);
 
 /* http.c */
@@ -398,8 +414,9 @@ enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
 
 /* token.c */
 enum ct_err	 token_from_response(const struct http_response *,
-		    const char *, struct token **);
+		    const char *, const char *, struct token **);
 enum ct_err	 token_parse(const char *, size_t, struct token **);
+long long	 token_expires_at(const struct token *);
 const char	*token_from_object(json_t *, struct token **);
 void		 token_free(struct token *);
 
@@ -412,8 +429,12 @@ enum ct_err	 watch_run(struct settings *, struct watch_dir *,
 		    struct token **, char **, watch_fetch, void *, int *);
 void		 watch_failed(const struct settings *);
 
+/* status.c */
+enum ct_err	 status_print(const struct settings *, struct cache *);
+
 /* output.c */
 char		*shell_quote(const char *);
+void		 output_expiry(const struct token *, char[24], char[32]);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);
@@ -465,6 +486,8 @@ size_t		 trim_end(const char *, size_t);
 char		*redact_userinfo(const char *, size_t);
 char		*sanitize_hidden(const char *, size_t, const char *const *,
 		    size_t, size_t);
+int		 hidden_whole(const char *, size_t, const char *const *,
+		    size_t);
 void		 jansson_setup(void);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));

@@ -3,6 +3,7 @@
  * client_credentials grant and print it.  main() runs the pipeline in
  * order and is the only place that turns errors into exit codes.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +29,7 @@ static const int exit_codes[CT_ERR__MAX] = {
 	[CT_ERR_NOEXEC] = 126,
 	[CT_ERR_NOTFOUND] = 127,
 	[CT_ERR_SIGNAL] = 128,		/* main() re-raises the signal */
+	[CT_ERR_NOT_CACHED] = 7,
 };
 
 /* -v: what the server said, with the token shown only as its length. */
@@ -58,13 +60,15 @@ static enum ct_err
 fetch(struct settings *s, struct token **tok)
 {
 	struct http_response	 resp = { 0 };
+	char			 creds[2 * PATH_MAX];
 	enum ct_err		 rc;
 
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
 	if ((rc = http_check_url(s)) != CT_OK ||
 	    (rc = retry_fetch(s, &resp)) != CT_OK)
 		goto out;
-	rc = token_from_response(&resp, s->token_url, tok);
+	secret_credentials(s, creds, sizeof(creds));
+	rc = token_from_response(&resp, s->token_url, creds, tok);
 	if (s->verbose)
 		show_response(s, &resp, *tok);
 out:
@@ -184,6 +188,10 @@ main(int argc, char *argv[])
 		config_print(stderr, &set);
 	if ((rc = cache_open(&set, cache)) != CT_OK)
 		goto out;
+	if (SET_NUM(&set, STATUS)) {
+		rc = status_print(&set, cache);
+		goto out;
+	}
 	/* where --watch puts a command's token file, before any request */
 	if (SET_NUM(&set, WATCH) && command != NULL &&
 	    (rc = watch_dir_open(&set, cache, &wdir)) != CT_OK)

@@ -93,6 +93,24 @@ rfc3339(time_t t, char *buf, size_t size)
 }
 
 /*
+ * Both forms of t's expiry: Unix seconds into epoch, RFC 3339 UTC into
+ * rfc; both "" when the server gave no lifetime.  Every output that
+ * shows the expiry takes it from here.
+ */
+void
+output_expiry(const struct token *t, char epoch[24], char rfc[32])
+{
+	long long	 at;
+
+	epoch[0] = rfc[0] = '\0';
+	if (!t->has_expiry)
+		return;
+	at = token_expires_at(t);
+	snprintf(epoch, 24, "%lld", at);
+	rfc3339((time_t)at, rfc, 32);
+}
+
+/*
  * Printing: each print_*() writes to `out` and returns CT_OK, or an
  * error it has reported.  A failed write is not reported here: the
  * caller sees it in ferror(out) after the flush.
@@ -102,15 +120,17 @@ static enum ct_err
 print_json(const struct token *t)
 {
 	json_t	*o;
-	char	 at[32];
+	char	 epoch[24], at[32];
 
-	rfc3339(t->received_at + (time_t)t->expires_in, at, sizeof(at));
-	o = json_pack("{s:s, s:s, s:o, s:o}",
+	output_expiry(t, epoch, at);
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o}",
 	    "access_token", t->access_token,
 	    "token_type", t->token_type,
 	    "expires_in", t->has_expiry ?
 	    json_integer(t->expires_in) : json_null(),
-	    "expires_at", t->has_expiry ? json_string(at) : json_null());
+	    "expires_at", t->has_expiry ? json_string(at) : json_null(),
+	    "expires_at_epoch", t->has_expiry ?
+	    json_integer((json_int_t)token_expires_at(t)) : json_null());
 	if (o == NULL || (t->scope != NULL &&
 	    json_object_set_new(o, "scope", json_string(t->scope)) == -1)) {
 		json_decref(o);
@@ -124,24 +144,27 @@ print_json(const struct token *t)
 }
 
 /*
- * The three variables that carry a token: NAME, NAME_TYPE and
- * NAME_EXPIRES_AT (Unix seconds, empty without an expiry), for the
- * shell-like formats and for a command's environment.  Values point into
- * t or into v; nothing is allocated.
+ * The variables that carry a token: NAME, NAME_TYPE, NAME_EXPIRES_AT
+ * (Unix seconds) and NAME_EXPIRES_AT_RFC3339 (both empty without an
+ * expiry), for the shell-like formats and for a command's environment.
+ * Values point into t or into v; nothing is allocated.
  */
 void
 output_vars(const struct token *t, const char *var, struct token_vars *v)
 {
-	snprintf(v->name[0], sizeof(v->name[0]), "%s", var);
-	snprintf(v->name[1], sizeof(v->name[1]), "%s_TYPE", var);
-	snprintf(v->name[2], sizeof(v->name[2]), "%s_EXPIRES_AT", var);
-	v->expires_at[0] = '\0';
-	if (t->has_expiry)
-		snprintf(v->expires_at, sizeof(v->expires_at), "%lld",
-		    (long long)t->received_at + t->expires_in);
+	static const char *const suffix[TOKEN_VARS] = {
+		"", "_TYPE", "_EXPIRES_AT", "_EXPIRES_AT_RFC3339"
+	};
+	int	 i;
+
+	for (i = 0; i < TOKEN_VARS; i++)
+		snprintf(v->name[i], sizeof(v->name[i]), "%s%s", var,
+		    suffix[i]);
+	output_expiry(t, v->expires_at, v->expires_rfc3339);
 	v->value[0] = t->access_token;
 	v->value[1] = t->token_type;
 	v->value[2] = v->expires_at;
+	v->value[3] = v->expires_rfc3339;
 }
 
 /*
@@ -202,12 +225,12 @@ print_vars(const struct token *t, const struct settings *s)
 {
 	enum format	 format = (enum format)SET_NUM(s, FORMAT);
 	struct token_vars v = { 0 };
-	char		*q[3] = { NULL, NULL, NULL };
+	char		*q[TOKEN_VARS] = { NULL };
 	int		 i, refused = 0;
 	enum ct_err	 rc = CT_OK;
 
 	output_vars(t, SET_STR(s, VAR), &v);
-	for (i = 0; i < 3 && rc == CT_OK; i++) {
+	for (i = 0; i < TOKEN_VARS && rc == CT_OK; i++) {
 		q[i] = format == FORMAT_SHELL ? shell_quote(v.value[i]) :
 		    format == FORMAT_FISH ? fish_quote(v.value[i]) :
 		    dotenv_quote(v.value[i], &refused);
@@ -220,7 +243,7 @@ print_vars(const struct token *t, const struct settings *s)
 		} else if (q[i] == NULL)
 			rc = CT_ERR_INTERNAL;	/* out of memory, reported */
 	}
-	for (i = 0; i < 3 && rc == CT_OK; i++) {
+	for (i = 0; i < TOKEN_VARS && rc == CT_OK; i++) {
 		if (format == FORMAT_SHELL)
 			fprintf(out, "export %s=%s\n", v.name[i], q[i]);
 		else if (format == FORMAT_FISH)
@@ -228,7 +251,7 @@ print_vars(const struct token *t, const struct settings *s)
 		else
 			fprintf(out, "%s=%s\n", v.name[i], q[i]);
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TOKEN_VARS; i++)
 		wipe_free_str(q[i]);
 	return rc;
 }
@@ -282,7 +305,7 @@ append_github_env(const struct token *t, const struct settings *s)
 		return CT_ERR_INTERNAL;
 	}
 	output_vars(t, SET_STR(s, VAR), &v);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TOKEN_VARS; i++)
 		if (fprintf(f, "%s<<%s\n%s\n%s\n", v.name[i], delim,
 		    v.value[i], delim) < 0)
 			bad = 1;

@@ -1,8 +1,8 @@
 /*
  * The one opener of directories that hold our files (the cache, the
- * cache key's directory, the token directory of --watch): checked once
- * (owner, mode, parent) and then used through the descriptor it
- * returns, its last component never followed as a symlink.
+ * cache key's directory, the base of --watch's token directory): each
+ * is checked once (owner, mode, parent) and then used through the
+ * descriptor it returns, its last component never followed as a symlink.
  */
 #include <sys/stat.h>
 

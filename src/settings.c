@@ -70,6 +70,12 @@ const struct setting_row settings_table[SET__MAX] = {
 		.name = "show-config", .kind = KIND_FLAG,
 		.help = "print the settings and their sources, exit",
 	},
+	[SET_STATUS] = {
+		.name = "status", .kind = KIND_FLAG,
+		.help = "show the cached token (never itself) and the\n"
+		    "settings, fetch nothing; exit 7 without one\n"
+		    "of --min-ttl",
+	},
 	[SET_SCOPE] = {
 		.name = "scope", .arg = "SCOPE", .var = "COLLIBRA_SCOPE",
 		.key = "scope", .kind = KIND_STRING, .chars = CHARS_SCOPE,
