@@ -20,6 +20,7 @@ _collibra_token_opts=(
 	'--format            -f  raw json shell fish header github dotenv'
 	'--var               -   ?'
 	'--output            -o  file'
+	'--file-mode         -   0600 0640 0660 0440'
 	'--watch             -   none'
 	'--timeout           -   ?'
 	'--connect-timeout   -   ?'

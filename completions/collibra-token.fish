@@ -65,6 +65,7 @@ complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l auth-meth
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -s f -l format -x -a 'raw json shell fish header github dotenv' -d 'Output format'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l var -x -d 'Variable name for the token (default COLLIBRA_TOKEN)'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -s o -l output -r -F -d 'Write the token to FILE instead of stdout'
+complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l file-mode -x -a '0600 0640 0660 0440' -d 'Mode of -o FILE (default 0600)'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l watch -d 'Keep running and keep the token fresh'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l timeout -x -d 'Time limit of the exchange (seconds)'
 complete -c collibra-token -n 'not __collibra_token_after_dashdash' -l connect-timeout -x -d 'Connection time limit (seconds)'

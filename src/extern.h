@@ -124,6 +124,7 @@ enum set_id {
 	SET_FORMAT,
 	SET_VAR,
 	SET_OUTPUT,
+	SET_FILE_MODE,
 	SET_WATCH,
 	SET_TIMEOUT,
 	SET_CONNECT_TIMEOUT,
@@ -148,6 +149,7 @@ enum set_kind {
 	KIND_PATH,			/* a file or directory name */
 	KIND_SECRET,			/* text that is never shown */
 	KIND_NUMBER,			/* decimal integer in [min, max] */
+	KIND_MODE,			/* octal file mode within max */
 	KIND_ENUM,			/* one of choices[]: num is the index */
 	KIND_BOOL,			/* a flag, 0/1 or true/false words */
 	KIND_FLAG,			/* a flag without argument, counted */
@@ -162,6 +164,9 @@ enum set_chars {
 	CHARS_SCOPE,			/* RFC 6749 3.3 scope-tokens */
 	CHARS_NAME			/* a shell variable name */
 };
+
+/* NOTIFY_SOCKET's length: sizeof(sun_path) on Linux, less elsewhere */
+#define MAX_NOTIFY_SOCKET	104
 
 /* https_proxy HTTPS_PROXY all_proxy ALL_PROXY */
 #define MAX_AMBIENT	4
@@ -261,6 +266,7 @@ struct settings {
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
 	const char	*exec_path;	/* $PATH, or execvp(3)'s default */
 	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
+	char		*notify_socket;	/* owned; NOTIFY_SOCKET, now unset */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
 	long long	 deadline_ms;	/* monotonic; start + timeout */
@@ -352,6 +358,7 @@ void		 profile_free(struct profile *);
 size_t		 secret_parse(char *, size_t);
 enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
 enum ct_err	 secret_load(struct settings *);
+enum ct_err	 secret_reload(struct settings *, int *);
 void		 secret_credentials(const struct settings *, char *, size_t);
 
 /* safedir.c */
@@ -420,6 +427,7 @@ enum ct_err	 watch_dir_open(const struct settings *, const struct cache *,
 void		 watch_dir_close(struct watch_dir *);
 enum ct_err	 watch_run(struct settings *, struct watch_dir *,
 		    struct token **, char **, watch_fetch, void *, int *);
+void		 watch_failed(const struct settings *);
 
 /* status.c */
 enum ct_err	 status_print(const struct settings *, struct cache *);
@@ -433,7 +441,7 @@ enum ct_err	 output_token(const struct token *, const struct settings *);
 enum ct_err	 output_file(const struct token *, const struct settings *,
 		    const char *);
 enum ct_err	 output_file_at(const struct token *, const struct settings *,
-		    int, const char *, const char *);
+		    int, const char *, const char *, mode_t);
 
 /* signals.c */
 enum ct_err	 process_init(void);

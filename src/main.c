@@ -112,13 +112,15 @@ struct pipeline {
 
 /*
  * --watch's fetch: a new token from the server, then cached; a secret
- * command runs again for it.
+ * command runs again for it, and a secret file is read again (one that
+ * cannot be read leaves the secret read before, said with -v).
  */
 static enum ct_err
 refetch(void *arg, struct token **tok)
 {
 	struct pipeline	*p = arg;
 	struct settings	*s = p->set;
+	int		 changed;
 
 	if (s->cache == CACHE_ON)
 		s->cache = CACHE_REFRESH;
@@ -127,6 +129,12 @@ refetch(void *arg, struct token **tok)
 		wipe_free(s->secret, s->secret_size);
 		s->secret = NULL;
 	}
+	if (secret_reload(s, &changed) != CT_OK)
+		verbosef(s, "watch: %s; the secret read before is kept",
+		    last_message());
+	else if (changed)
+		verbosef(s, "watch: the secret in %s changed; the new one "
+		    "is used", s->secret_file);
 	/* the lock wait of this refresh gets its own --timeout */
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
 	return get_token(s, p->cache, tok);
@@ -192,6 +200,8 @@ main(int argc, char *argv[])
 		rc = cache_clear(cache);
 	else if ((rc = get_token(&set, cache, &tok)) == CT_OK)
 		rc = deliver(&set, cache, &wdir, &tok, command, &status);
+	else if (SET_NUM(&set, WATCH))
+		watch_failed(&set);	/* for a service manager's status */
 out:
 	watch_dir_close(&wdir);
 	token_free(tok);

@@ -403,19 +403,50 @@ write_synced(int fd, const struct token *t, const struct settings *s)
 }
 
 /*
+ * Give the new file fd mode, and, when its group may read it, the group
+ * of its directory dirfd: a setgid directory (a Kubernetes emptyDir
+ * with an fsGroup) gives it already, elsewhere the file would get our
+ * group, and so whoever else is in it.  0, or -1 after a message.
+ */
+static int
+set_mode(int fd, int dirfd, mode_t mode, const char *shown)
+{
+	struct stat	 dst, fst;
+
+	if ((mode & 070) != 0 && (fstat(dirfd, &dst) == -1 ||
+	    fstat(fd, &fst) == -1)) {
+		warnmsg("-o: %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	if ((mode & 070) != 0 && fst.st_gid != dst.st_gid &&
+	    fchown(fd, (uid_t)-1, dst.st_gid) == -1) {
+		warnmsg("-o: cannot give %s the group of its directory "
+		    "(gid %lu): %s", shown, (unsigned long)dst.st_gid,
+		    strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, mode) == -1) {
+		warnmsg("-o: cannot make %s mode %04o: %s", shown,
+		    (unsigned)mode, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Write t in the format of s to name in dirfd (shown: its name in
- * messages), so that a reader never sees a partial token and a crash
- * leaves no copy: into an unnamed file where the system has them
- * (compat_tmpfile()), else a new 0600 file ".NAME.PID.XXXXXX", synced,
- * then renamed over name.  A symlink at name is replaced, not
- * followed; what a dead process left under our temporary names is
- * removed first.  Returns CT_OK, CT_ERR_RESPONSE when the format cannot
- * carry the token, or CT_ERR_INTERNAL after a message naming the file;
- * the old file then stays.
+ * messages) with the given mode (set_mode()), so that a reader never
+ * sees a partial token and a crash leaves no copy: into an unnamed file
+ * where the system has them (compat_tmpfile()), else a new 0600 file
+ * ".NAME.PID.XXXXXX", synced, then renamed over name.  A symlink at
+ * name is replaced, not followed; what a dead process left under our
+ * temporary names is removed first.  Returns CT_OK, CT_ERR_RESPONSE
+ * when the format cannot carry the token, or CT_ERR_INTERNAL after a
+ * message naming the file; the old file then stays.
  */
 enum ct_err
 output_file_at(const struct token *t, const struct settings *s, int dirfd,
-    const char *name, const char *shown)
+    const char *name, const char *shown, mode_t mode)
 {
 	char		 tmp[NAME_MAX + 1];
 	int		 fd, linked = 0, anon;
@@ -434,6 +465,12 @@ output_file_at(const struct token *t, const struct settings *s, int dirfd,
 		return CT_ERR_INTERNAL;
 	}
 	linked = !anon;
+	if (set_mode(fd, dirfd, mode, shown) == -1) {
+		close(fd);
+		if (linked)
+			(void)unlinkat(dirfd, tmp, 0);
+		return CT_ERR_INTERNAL;
+	}
 	errno = 0;
 	if ((rc = write_synced(fd, t, s)) == CT_OK &&
 	    ((anon && !(linked = compat_link_tmpfile(fd, dirfd, tmp) ==
@@ -449,8 +486,9 @@ output_file_at(const struct token *t, const struct settings *s, int dirfd,
 }
 
 /*
- * Write t in the format of s to path through its directory (see
- * output_file_at()).  Returns CT_OK, or an error after a message.
+ * Write t in the format of s to path through its directory, with the
+ * mode of --file-mode (see output_file_at()).  Returns CT_OK, or an
+ * error after a message.
  */
 enum ct_err
 output_file(const struct token *t, const struct settings *s,
@@ -474,7 +512,8 @@ output_file(const struct token *t, const struct settings *s,
 		free(dir);
 		return CT_ERR_INTERNAL;
 	}
-	rc = output_file_at(t, s, dirfd, name, path);
+	rc = output_file_at(t, s, dirfd, name, path,
+	    (mode_t)SET_NUM(s, FILE_MODE));
 	close(dirfd);
 	free(dir);
 	return rc;

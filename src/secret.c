@@ -315,3 +315,36 @@ secret_load(struct settings *s)
 	secret_warn(s);
 	return CT_OK;
 }
+
+/*
+ * --watch: read the secret file of s again (s->secret_file, unless it is
+ * standard input), as a Kubernetes Secret or a credential is replaced in
+ * place at a rotation.  *changed says whether it differs from the one
+ * held, which it replaces (wiped).  On failure the one held stays and
+ * the error is returned, its message kept (warnmsg()).
+ */
+enum ct_err
+secret_reload(struct settings *s, int *changed)
+{
+	struct secret	 sec = { 0 };
+	unsigned char	 diff = 0;
+	size_t		 i;
+	enum ct_err	 rc;
+
+	*changed = 0;
+	if (s->secret_file == NULL || strcmp(s->secret_file, "-") == 0)
+		return CT_OK;
+	if ((rc = secret_from_file(s->secret_file, s->secret_from, &sec)) !=
+	    CT_OK)
+		return rc;
+	if (s->secret == NULL || sec.len != s->secret_len)
+		diff = 1;
+	for (i = 0; diff == 0 && i < sec.len; i++)
+		diff |= (unsigned char)(sec.value[i] ^ s->secret[i]);
+	*changed = diff != 0;
+	wipe_free(s->secret, s->secret_size);
+	s->secret = sec.value;
+	s->secret_len = sec.len;
+	s->secret_size = sec.size;
+	return CT_OK;
+}
