@@ -188,16 +188,26 @@ store(struct reader *r, struct profile_value *v, const char *value)
 	return v->value != NULL && v->from != NULL;
 }
 
-/* r->error for the unknown key, with the key it likely mistypes. */
+/*
+ * r->error for the unknown key, with the key it likely mistypes.  Only
+ * its first word is shown: a line without '=' before a value's own ':'
+ * or '=' ("client_secret abc:def") makes a key of the value's start.
+ */
 static void
 unknown_key(struct reader *r, const char *key)
 {
 	const char	*near;
-	char		 hint[64] = "";
+	char		 hint[128];
+	size_t		 w = strcspn(key, " \t");
+	int		 more = key[w] != '\0';
 
-	if ((near = setting_near_key(key, strlen(key))) != NULL)
-		snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
-	shown_error(r, "unknown key ", key, strlen(key), hint);
+	snprintf(hint, sizeof(hint), "%s", more ?
+	    " (a key is one word: is '=' missing?)" : "");
+	if ((near = setting_near_key(key, w)) != NULL &&
+	    (strlen(near) != w || strncmp(near, key, w) != 0))
+		snprintf(hint + strlen(hint), sizeof(hint) - strlen(hint),
+		    "; did you mean '%s'?", near);
+	shown_error(r, "unknown key ", key, w, hint);
 }
 
 /*
@@ -240,6 +250,7 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 		unknown_key(r, key);
 		/* a mistyped client_secret's value: libinih's line buffer */
 		compat_wipe((char *)value, strlen(value));
+		compat_wipe((char *)key, strlen(key));
 		return 0;
 	}
 	if (i == SET_SECRET)

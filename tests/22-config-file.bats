@@ -799,6 +799,19 @@ cfg_with_command() {
 	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'colour'"
 }
 
+# review of issue 23 (rev2), finding 1: a line without '=' before the
+# secret's own ':' or '=' made "KEY SECRET" the key, which the message
+# quoted whole
+@test "a key followed by more words shows its first word only, never the rest" {
+	printf '[default]\nclientsecret s3cr3tPart:rest\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'clientsecret' (a key is one word: is '=' missing?); did you mean 'client_secret'?"
+	printf '[default]\nclient_secret\ts3cr3tPart = rest\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'client_secret' (a key is one word: is '=' missing?)"
+	[[ $stderr != *s3cr3t* ]] || fail "the secret's part shown: $stderr"
+}
+
 @test "a section without 'profile ' gets [profile NAME] suggested; a mistyped [default] too" {
 	printf '[prod]\nscope = a\n' | ct_write_config
 	run -2 --separate-stderr "$CT"
