@@ -212,19 +212,24 @@ unknown_key(struct reader *r, const char *key)
 
 /*
  * Strip one pair of matching quotes (" or ') around value (n bytes, in
- * libinih's line buffer) in place.  A value that opens a quote and does
- * not close it is an error (r->error, without the value): 0.
+ * libinih's line buffer) in place, when no quote of that kind stands
+ * between them: in '"/opt/my tool/get" "prod"' (a command) the quotes
+ * are the value's own.  A value that opens a quote and never closes it
+ * is an error (r->error, without the value): 0.
  */
 static int
 unquote(struct reader *r, const char *key, char *value, size_t n)
 {
 	if (n == 0 || (value[0] != '"' && value[0] != '\''))
 		return 1;
-	if (n < 2 || value[n - 1] != value[0]) {
+	if (n < 2 || memchr(value + 1, value[0], n - 1) == NULL) {
 		shown_error(r, "unclosed quote in the value of ", key,
 		    strlen(key), "");
 		return 0;
 	}
+	if (value[n - 1] != value[0] ||
+	    memchr(value + 1, value[0], n - 2) != NULL)
+		return 1;
 	memmove(value, value + 1, n - 2);
 	value[n - 2] = '\0';
 	return 1;

@@ -710,15 +710,48 @@ cfg_with_command() {
 	run -0 --separate-stderr "$CT"
 	assert_output "$MOCK_TOKEN"
 	assert_equal "$(mock_last_field auth_ok)" true
-	# quotes inside the pair are part of the value
-	mock_add_creds "$COLLIBRA_CLIENT_ID" "'a\"b'c\""
+	# quotes of the other kind inside the pair are part of the value
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "a'b'c"
 	ct_write_config <<-EOF
 		[default]
-		client_secret = "'a"b'c""
+		client_secret = "a'b'c"
 	EOF
 	run -0 --separate-stderr "$CT"
 	assert_equal "$(mock_last_field auth_ok)" true
 	refute_leak
+}
+
+# review of issue 23 (rev2), finding 4: '"/opt/my tool/get" "prod"' lost
+# its first and last quotes and ran /opt/my with the rest as arguments
+@test "a value with a quote of the same kind inside keeps all its quotes (a command)" {
+	local tool=$BATS_TEST_TMPDIR/my\ tool
+	unset COLLIBRA_CLIENT_SECRET
+	mkdir -p "$tool"
+	printf '#!/bin/sh\nprintf %%s "$1"\n' >"$tool/get"
+	chmod +x "$tool/get"
+	mock_add_creds "$COLLIBRA_CLIENT_ID" prod-secret-value
+	ct_write_config <<-EOF
+		[default]
+		client_secret_command = "$tool/get" "prod-secret-value"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(mock_last_field auth_ok)" true
+	# a quote closed inside the value is not an unclosed one
+	ct_write_config <<-EOF
+		[default]
+		client_secret_command = "$tool/get" prod-secret-value
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field auth_ok)" true
+	# the same for a secret: its quotes are its own
+	mock_add_creds "$COLLIBRA_CLIENT_ID" '"a"b"'
+	ct_write_config <<-EOF
+		[default]
+		client_secret = "a"b"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field auth_ok)" true
 }
 
 @test "a value that opens a quote and does not close it is refused at its line, without the value" {
