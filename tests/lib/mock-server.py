@@ -657,6 +657,8 @@ BODIES = {
                            b' "expires_in": 3600}'),
     "nested": lambda t: token_json(t, access_token={"a": 1}),
     "scope-granted": lambda t: token_json(t, scope="read write"),
+    # a granted scope with text that reorders a line and a C1 control
+    "scope-bidi": lambda t: token_json(t, scope="read\u202ewrite\u009b2J"),
     "extra-fields": lambda t: token_json(t, refresh_token=None, id_token=None,
                                          extra={"a": [1, 2, {"b": None}]}),
     "error-in-200": lambda t: b'{"error": "invalid_client"}',
