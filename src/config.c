@@ -641,9 +641,14 @@ resolve_trust(struct settings *s)
 		warnmsg("%s: %s is not a directory", dir->from, dir->str);
 		return CT_ERR_USAGE;
 	}
+	/* named when not the flag: an exported variable goes unnoticed */
 	if (SET_NUM(s, INSECURE))
-		warnmsg("warning: --insecure: the server certificate is not "
-		    "verified; anyone on the path can read the secret");
+		warnmsg("warning: --insecure%s%s%s: the server certificate is "
+		    "not verified; anyone on the path can read the secret",
+		    s->val[SET_INSECURE].level == LEVEL_FLAG ? "" : " (",
+		    s->val[SET_INSECURE].level == LEVEL_FLAG ? "" :
+		    SET_FROM(s, INSECURE),
+		    s->val[SET_INSECURE].level == LEVEL_FLAG ? "" : ")");
 	return CT_OK;
 }
 

@@ -188,33 +188,48 @@ store(struct reader *r, struct profile_value *v, const char *value)
 	return v->value != NULL && v->from != NULL;
 }
 
-/* r->error for the unknown key, with the key it likely mistypes. */
+/*
+ * r->error for the unknown key, with the key it likely mistypes.  Only
+ * its first word is shown: a line without '=' before a value's own ':'
+ * or '=' ("client_secret abc:def") makes a key of the value's start.
+ */
 static void
 unknown_key(struct reader *r, const char *key)
 {
 	const char	*near;
-	char		 hint[64] = "";
+	char		 hint[128];
+	size_t		 w = strcspn(key, " \t");
+	int		 more = key[w] != '\0';
 
-	if ((near = setting_near_key(key, strlen(key))) != NULL)
-		snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
-	shown_error(r, "unknown key ", key, strlen(key), hint);
+	snprintf(hint, sizeof(hint), "%s", more ?
+	    " (a key is one word: is '=' missing?)" : "");
+	if ((near = setting_near_key(key, w)) != NULL &&
+	    (strlen(near) != w || strncmp(near, key, w) != 0))
+		snprintf(hint + strlen(hint), sizeof(hint) - strlen(hint),
+		    "; did you mean '%s'?", near);
+	shown_error(r, "unknown key ", key, w, hint);
 }
 
 /*
  * Strip one pair of matching quotes (" or ') around value (n bytes, in
- * libinih's line buffer) in place.  A value that opens a quote and does
- * not close it is an error (r->error, without the value): 0.
+ * libinih's line buffer) in place, when no quote of that kind stands
+ * between them: in '"/opt/my tool/get" "prod"' (a command) the quotes
+ * are the value's own.  A value that opens a quote and never closes it
+ * is an error (r->error, without the value): 0.
  */
 static int
 unquote(struct reader *r, const char *key, char *value, size_t n)
 {
 	if (n == 0 || (value[0] != '"' && value[0] != '\''))
 		return 1;
-	if (n < 2 || value[n - 1] != value[0]) {
+	if (n < 2 || memchr(value + 1, value[0], n - 1) == NULL) {
 		shown_error(r, "unclosed quote in the value of ", key,
 		    strlen(key), "");
 		return 0;
 	}
+	if (value[n - 1] != value[0] ||
+	    memchr(value + 1, value[0], n - 2) != NULL)
+		return 1;
 	memmove(value, value + 1, n - 2);
 	value[n - 2] = '\0';
 	return 1;
@@ -240,6 +255,7 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 		unknown_key(r, key);
 		/* a mistyped client_secret's value: libinih's line buffer */
 		compat_wipe((char *)value, strlen(value));
+		compat_wipe((char *)key, strlen(key));
 		return 0;
 	}
 	if (i == SET_SECRET)

@@ -109,9 +109,10 @@ sources(const struct settings *s)
 }
 
 /*
- * The JSON form: one object, the same facts as the text.  Strings that
- * are not valid UTF-8 (a path, a client ID) make json_string() fail:
- * they are sanitized first.  Returns CT_OK or CT_ERR_INTERNAL.
+ * The JSON form: one object, the same facts as the text, in ASCII.
+ * Strings that are not valid UTF-8 (a path, a client ID) make
+ * json_string() fail: then nothing is printed.  Returns CT_OK or
+ * CT_ERR_INTERNAL.
  */
 static enum ct_err
 print_json(const struct settings *s, const struct status *st)
@@ -143,8 +144,9 @@ print_json(const struct settings *s, const struct status *st)
 	    set_str(o, "cache", modes[s->cache]) |
 	    set_str(o, "cache_entry", st->entry) |
 	    json_object_set_new(o, "sources", src);
+	/* \u escapes: the server's scope may reorder a terminal's line */
 	if (bad == 0 && json_dumpf(o, stdout, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER) == 0)
+	    JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) == 0)
 		putchar('\n');
 	json_decref(o);
 	if (bad != 0) {

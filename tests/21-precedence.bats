@@ -492,7 +492,9 @@ dev_profile() {
 	SSL_CERT_FILE=$CT_PKI/wrong.pem COLLIBRA_INSECURE=yes \
 		run -0 --separate-stderr "$CT"
 	assert_output "$MOCK_TOKEN"
-	assert_regex "$stderr" 'warning: --insecure'
+	# review of issue 23 (rev2), finding 2: the warning names the
+	# variable, which a user may not know is exported
+	assert_regex "$stderr" 'warning: --insecure \(COLLIBRA_INSECURE\): '
 	SSL_CERT_FILE=$CT_PKI/wrong.pem COLLIBRA_INSECURE=1 \
 		run -0 --separate-stderr "$CT" --show-config
 	assert_equal "$(show 'certificate verification')" \

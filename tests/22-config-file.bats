@@ -710,15 +710,48 @@ cfg_with_command() {
 	run -0 --separate-stderr "$CT"
 	assert_output "$MOCK_TOKEN"
 	assert_equal "$(mock_last_field auth_ok)" true
-	# quotes inside the pair are part of the value
-	mock_add_creds "$COLLIBRA_CLIENT_ID" "'a\"b'c\""
+	# quotes of the other kind inside the pair are part of the value
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "a'b'c"
 	ct_write_config <<-EOF
 		[default]
-		client_secret = "'a"b'c""
+		client_secret = "a'b'c"
 	EOF
 	run -0 --separate-stderr "$CT"
 	assert_equal "$(mock_last_field auth_ok)" true
 	refute_leak
+}
+
+# review of issue 23 (rev2), finding 4: '"/opt/my tool/get" "prod"' lost
+# its first and last quotes and ran /opt/my with the rest as arguments
+@test "a value with a quote of the same kind inside keeps all its quotes (a command)" {
+	local tool=$BATS_TEST_TMPDIR/my\ tool
+	unset COLLIBRA_CLIENT_SECRET
+	mkdir -p "$tool"
+	printf '#!/bin/sh\nprintf %%s "$1"\n' >"$tool/get"
+	chmod +x "$tool/get"
+	mock_add_creds "$COLLIBRA_CLIENT_ID" prod-secret-value
+	ct_write_config <<-EOF
+		[default]
+		client_secret_command = "$tool/get" "prod-secret-value"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(mock_last_field auth_ok)" true
+	# a quote closed inside the value is not an unclosed one
+	ct_write_config <<-EOF
+		[default]
+		client_secret_command = "$tool/get" prod-secret-value
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field auth_ok)" true
+	# the same for a secret: its quotes are its own
+	mock_add_creds "$COLLIBRA_CLIENT_ID" '"a"b"'
+	ct_write_config <<-EOF
+		[default]
+		client_secret = "a"b"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field auth_ok)" true
 }
 
 @test "a value that opens a quote and does not close it is refused at its line, without the value" {
@@ -797,6 +830,19 @@ cfg_with_command() {
 	printf '[default]\ncolour = blue\n' | ct_write_config
 	run -2 --separate-stderr "$CT"
 	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'colour'"
+}
+
+# review of issue 23 (rev2), finding 1: a line without '=' before the
+# secret's own ':' or '=' made "KEY SECRET" the key, which the message
+# quoted whole
+@test "a key followed by more words shows its first word only, never the rest" {
+	printf '[default]\nclientsecret s3cr3tPart:rest\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'clientsecret' (a key is one word: is '=' missing?); did you mean 'client_secret'?"
+	printf '[default]\nclient_secret\ts3cr3tPart = rest\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'client_secret' (a key is one word: is '=' missing?)"
+	[[ $stderr != *s3cr3t* ]] || fail "the secret's part shown: $stderr"
 }
 
 @test "a section without 'profile ' gets [profile NAME] suggested; a mistyped [default] too" {

@@ -179,7 +179,7 @@ fails_with() {
 	run --separate-stderr env -u SSL_CERT_FILE "$CT" -k
 	assert_success
 	assert_output "$MOCK_TOKEN"
-	assert_regex "$stderr" 'warning: --insecure'
+	assert_regex "$stderr" 'warning: --insecure: the server certificate'
 }
 
 @test "--cacert and --capath trust the given CAs" {

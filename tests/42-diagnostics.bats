@@ -227,6 +227,19 @@ short_client() {
 	refute_regex "$stderr" ': test '
 }
 
+# review of issue 23 (rev2), finding 3: nothing failed when -v showed a
+# response header whose value is a short secret whole
+@test "-v: a response header whose value is a short secret whole is hidden" {
+	short_client test
+	run --separate-stderr "$CT" -v --url "$MOCK_URL/echo-secret/header-whole"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_regex "$stderr" '< X-Echo: <redacted>'
+	refute_regex "$stderr" 'X-Echo: test'
+	# a header that merely holds the short secret inside a word reads as sent
+	assert_regex "$stderr" '< Content-Type: application/json'
+}
+
 @test "a secret of 8 bytes is still hidden inside other words, without a warning" {
 	short_client abcdefgh
 	run --separate-stderr "$CT" --url "$MOCK_URL/echo-secret/desc/3"

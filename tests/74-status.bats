@@ -104,6 +104,21 @@ no_token() {
 	no_token
 }
 
+# review of issue 23 (rev2), finding 5: -f json wrote the server's scope
+# with its bidi override and C1 control as raw UTF-8 to the terminal
+@test "--status -f json escapes what the server's scope holds beyond ASCII" {
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/body/scope-bidi"
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/body/scope-bidi" \
+		-f json --status
+	[[ ${output,,} == *'"scope":"read\u202ewrite\u009b2j"'* ]] ||
+		fail "scope not escaped: $output"
+	LC_ALL=C assert_equal "$(LC_ALL=C tr -d '\0-\177' <<<"$output" | wc -c)" 0
+	assert_equal "$(json_get scope)" $'read\u202ewrite\u009b2J'
+	# the text form sanitizes it
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/body/scope-bidi" --status
+	refute_output --partial $'\u202e'
+}
+
 @test "--status never runs the secret command nor prompts" {
 	local mark=$BATS_TEST_TMPDIR/ran
 	unset COLLIBRA_CLIENT_SECRET
