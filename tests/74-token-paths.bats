@@ -98,7 +98,8 @@ HOLD='printf "%s\n" "$COLLIBRA_TOKEN_FILE" >"$C/file.tmp"; mv "$C/file.tmp" "$C/
 # 0700) and me/run, me/tmp, me/cache (ours, 0700): the setting of
 # finding 1, /srv/shared/me.
 shared() {
-	mkdir -p -m 700 "$T/shared/me/run" "$T/shared/me/tmp" "$T/shared/me/cache"
+	(umask 077 && mkdir -p "$T/shared/me/run" "$T/shared/me/tmp" \
+	    "$T/shared/me/cache")
 	chmod 755 "$T/shared"
 	chown nobody "$T/shared"
 }
@@ -153,7 +154,7 @@ shared() {
 # security review 3, finding 1
 @test "watch: on the way up, a directory others may write (unless root's and sticky) or another user's symlink is refused; root's are not" {
 	need_root "chown to nobody"
-	mkdir -p -m 700 "$T/gw/me/run" "$T/sticky/me/run" "$T/real/run"
+	(umask 077 && mkdir -p "$T/gw/me/run" "$T/sticky/me/run" "$T/real/run")
 	# group-writable, root's, not sticky: refused
 	chmod 775 "$T/gw"
 	XDG_RUNTIME_DIR=$T/gw/me/run run --separate-stderr "$CT" --no-cache \

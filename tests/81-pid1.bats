@@ -47,7 +47,8 @@ as_pid1() {
 reap() {
 	status=0
 	wait "$NS_PID" || status=$?
-	NS_PID= CT_PID=
+	NS_PID=
+	CT_PID=
 }
 
 @test "PID 1: the tool runs as PID 1 of the namespace" {
