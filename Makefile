@@ -50,11 +50,14 @@ override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
 override LDFLAGS += $(HARDEN_LD)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
-LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c \
-		  src/output.c src/cache.c src/seal.c src/libcurl.c src/retry.c \
-		  src/process.c src/profile.c src/secret.c \
-		  src/util.c src/watch.c src/compat.c
+LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
+		  src/http.c src/url.c src/httpview.c src/token.c \
+		  src/output.c src/cache.c src/cachekey.c src/fresh.c \
+		  src/safedir.c src/tmpname.c src/seal.c src/libcurl.c \
+		  src/retry.c src/signals.c src/children.c src/profile.c \
+		  src/secret.c src/util.c src/watch.c src/compat.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
+HDRS		= src/extern.h src/compat.h src/libcurl.h src/cache_priv.h
 OBJS		= src/main.o $(LIB_OBJS)
 UNIT		= tests/ct-unit
 ASAN		= collibra-token-asan
@@ -72,7 +75,7 @@ all: collibra-token
 collibra-token: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJS) tests/unit.o: src/extern.h src/compat.h src/libcurl.h Makefile
+$(OBJS) tests/unit.o: $(HDRS) Makefile
 
 $(UNIT): tests/unit.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.o $(LIB_OBJS) $(LDLIBS)
@@ -84,13 +87,12 @@ tests/unit.o: CPPFLAGS += -Isrc
 # (-DCOMPAT_FALLBACK in ASAN_FLAGS): the suites run once against the
 # system's primitives (release build) and once against the fallbacks
 # (this one), so that both fit in the time of make check.
-$(ASAN): src/main.c $(LIB_SRCS) src/extern.h src/compat.h src/libcurl.h
+$(ASAN): src/main.c $(LIB_SRCS) $(HDRS)
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    src/main.c $(LIB_SRCS) $(LDLIBS)
 
-$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h \
-		    src/libcurl.h
+$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) $(HDRS)
 	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)
@@ -102,8 +104,8 @@ $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h \
 check:
 	@MAKE='$(MAKE)' tests/run --check
 
-# The inner loop: the release build and every bats suite but memcheck,
-# in parallel.
+# The inner loop: the release build and every bats suite but the mock's
+# own, memcheck and the release suites, in parallel.
 test:
 	@MAKE='$(MAKE)' tests/run --test
 
@@ -258,7 +260,7 @@ deb:
 # The SHA-256 of the release's .debs ($(DISTDIR), one per architecture
 # in ACTION_ARCHES) into the action's scripts/action/SHA256SUMS, which the
 # action installs a .deb against: run it after make deb, before the
-# release commit is tagged (README, "Releasing").
+# release commit is tagged (docs/install.md, "Releasing").
 ACTION_ARCHES	?= amd64 arm64
 action-pin:
 	scripts/action-pin scripts/action/SHA256SUMS $(VERSION) $(DISTDIR) \
