@@ -318,7 +318,8 @@ shared() {
 # security review 3, finding 3
 @test "-o: a character device (as /dev/null is) is written into, never replaced" {
 	need_root "mknod"
-	mknod -m 666 "$T/out/null" c 1 3
+	mknod -m 666 "$T/out/null" c 1 3 2>/dev/null ||
+	    skip "mknod is not allowed here"
 	run --separate-stderr "$CT" --no-cache -o "$T/out/null"
 	assert_success
 	[[ -c $T/out/null ]] || fail "$(ls -l "$T/out/null")"
