@@ -483,6 +483,7 @@ replace_file(const struct token *t, const struct settings *s, int dirfd,
 
 	if ((fd = compat_tmpfile(dirfd)) != -1) {
 		tmp_hold(fd);
+		errno = 0;
 		if ((rc = write_synced(fd, t, s)) != CT_OK) {
 			close(fd);
 			goto out;
@@ -502,9 +503,9 @@ replace_file(const struct token *t, const struct settings *s, int dirfd,
 			return CT_ERR_INTERNAL;
 		}
 		linked = 1;
+		errno = 0;
 		rc = write_synced(fd, t, s);
 	}
-	errno = 0;
 	if (rc == CT_OK && renameat(dirfd, tmp, dirfd, name) == -1)
 		rc = CT_ERR_INTERNAL;
 	close(fd);

@@ -395,6 +395,7 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/out/sock"
 # security review 3, finding 8
 @test "-o and --watch -- COMMAND work without /proc (a chroot, a sandbox)" {
 	need_root "a mount namespace"
+	[[ $CT != *-asan ]] || skip "AddressSanitizer itself needs /proc"
 	unshare -m --propagation private true 2>/dev/null ||
 	    skip "unshare -m does not work here"
 	run --separate-stderr unshare -m --propagation private sh -c \
