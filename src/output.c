@@ -439,6 +439,9 @@ open_special(int dirfd, const char *name, const char *shown, int *fd)
 		if (!safe)
 			bad = "a symbolic link to a device, a FIFO or a "
 			    "descriptor in a directory others can write";
+		else if (desc == -1 && !S_ISCHR(st.st_mode) &&
+		    !S_ISFIFO(st.st_mode))
+			bad = "a symbolic link to a socket or a block device";
 	} else if (!S_ISCHR(lst.st_mode) && !S_ISFIFO(lst.st_mode))
 		bad = S_ISSOCK(lst.st_mode) ? "a socket" : "a block device";
 	else if (!safe && lst.st_uid != geteuid() && lst.st_uid != 0)
@@ -453,8 +456,10 @@ open_special(int dirfd, const char *name, const char *shown, int *fd)
 	else
 		*fd = openat(dirfd, name, O_WRONLY | O_NOCTTY | O_CLOEXEC |
 		    (S_ISLNK(lst.st_mode) ? 0 : O_NOFOLLOW));
-	if (*fd != -1 && fstat(*fd, &st) == 0 && !S_ISREG(st.st_mode) &&
-	    !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+	/* a descriptor may be a file or a socket (systemd's stdout) */
+	if (*fd != -1 && fstat(*fd, &st) == 0 && !S_ISCHR(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode) && (desc == -1 || (!S_ISREG(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode)))) {
 		close(*fd);
 		*fd = -1;
 		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
