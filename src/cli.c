@@ -18,8 +18,9 @@ static const char usage_head[] =
 "Get an OAuth 2.0 access token from Collibra (client_credentials grant)\n"
 "and print it on standard output, or run COMMAND with it in $COLLIBRA_TOKEN.\n"
 "\n"
-"Options (flags win over COLLIBRA_* variables, which win over the config\n"
-"file, which wins over generic variables such as SSL_CERT_FILE):\n";
+"Options (each setting from the first source that gives it: its flag, the\n"
+"profile named by -p, its COLLIBRA_* variable, the config file, a generic\n"
+"variable such as SSL_CERT_FILE, its default):\n";
 
 static const char exit_text[] =
 "\n"
@@ -123,11 +124,13 @@ option_id(int ch)
 
 /*
  * The message for the unknown or ambiguous long option of arg (its
- * first k bytes, without "=VALUE"), with the options it may abbreviate.
+ * first k bytes, without "=VALUE"), with the options it may abbreviate
+ * or the one it likely mistypes.
  */
 static void
 unknown_long(const char *arg, size_t k, const struct option *longopts)
 {
+	const char	*near;
 	char		 list[256] = "";
 	size_t		 n = 0;
 	int		 i, matches = 0;
@@ -143,6 +146,9 @@ unknown_long(const char *arg, size_t k, const struct option *longopts)
 	if (matches > 1)
 		warnmsg("option '%.*s' is ambiguous; possibilities:%s",
 		    (int)k, arg, list);
+	else if (k > 2 && (near = setting_near_name(arg + 2, k - 2)) != NULL)
+		warnmsg("unrecognized option '%.*s'; did you mean '--%s'?",
+		    (int)k, arg, near);
 	else
 		warnmsg("unrecognized option '%.*s'", (int)k, arg);
 }
@@ -189,8 +195,9 @@ store(struct cli *c, enum set_id id, char *arg)
 
 /*
  * The options that go together: a command after "--" with no option
- * that prints (--format only with --watch, for the file it keeps), and
- * --watch with somewhere to keep the token.
+ * that prints (--format only with --watch, for the file it keeps).
+ * Whether --watch has somewhere to keep the token depends on
+ * COLLIBRA_OUTPUT too: config.c checks it.
  */
 static void
 check_combinations(struct cli *c)
@@ -207,10 +214,6 @@ check_combinations(struct cli *c)
 		    (watch && printing[i] == SET_FORMAT))
 			continue;
 		warnmsg("%s takes no command", setting_flag(printing[i]));
-		usage(2);
-	}
-	if (watch && c->command == NULL && c->count[SET_OUTPUT] == 0) {
-		warnmsg("--watch needs -o FILE or a command after '--'");
 		usage(2);
 	}
 	if (watch && (c->count[SET_SHOW_CONFIG] || c->count[SET_CLEAR_CACHE])) {

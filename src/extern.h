@@ -192,6 +192,7 @@ struct value {
 	const char	*str;		/* as given, borrowed; NULL: none */
 	long long	 num;		/* NUMBER, ENUM index, BOOL, FLAG */
 	const char	*from;		/* "--flag", "VAR", FILE:LINE... */
+	const char	*aside;		/* our variable that -p outranked */
 	enum set_level	 level;
 };
 
@@ -216,6 +217,7 @@ struct profile {
 	int		 loaded;	/* the file was read */
 	int		 found;		/* the profile's section exists */
 	int		 holds_secret;	/* client_secret in any section */
+	char		*names;		/* owned: "dev|prod", or NULL */
 	struct profile_value def[SET__MAX];
 	struct profile_value sel[SET__MAX];
 };
@@ -231,11 +233,14 @@ struct settings {
 	const char	*url;		/* as given: the URL or the token URL */
 	char		*token_url;	/* owned: --token-url, or --url+path */
 	const char	*token_url_from;
+	char		 token_url_aside[48];	/* variables -p outranked */
+	int		 url_is_endpoint; /* --url ended in TOKEN_PATH */
 	int		 url_is_base;	/* from --url: no query allowed */
 	char		*secret;	/* owned, wiped on free */
 	size_t		 secret_len;
 	size_t		 secret_size;	/* of the buffer, for the wipe */
 	const char	*secret_from;
+	const char	*secret_aside;	/* a secret variable -p outranked */
 	enum secret_kind secret_kind;
 	const char	*secret_command; /* SECRET_COMMAND: borrowed */
 	char		*key_file;	/* owned; the user's cache key */
@@ -251,6 +256,7 @@ struct settings {
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
 	long long	 deadline_ms;	/* monotonic; start + timeout */
+	char		 profile_hint[256]; /* " (or choose ...: -p a|b)" */
 };
 
 /* The string, number or source of a resolved setting. */
@@ -311,6 +317,8 @@ extern const struct setting_row settings_table[SET__MAX];
 const char	*setting_flag(enum set_id);
 enum set_id	 setting_by_key(const char *);
 int		 setting_is_secret_var(const char *, size_t);
+const char	*setting_near_key(const char *, size_t);
+const char	*setting_near_name(const char *, size_t);
 void		 settings_help(FILE *);
 
 /* cli.c */
@@ -390,7 +398,7 @@ enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
 
 /* token.c */
 enum ct_err	 token_from_response(const struct http_response *,
-		    struct token **);
+		    const char *, struct token **);
 enum ct_err	 token_parse(const char *, size_t, struct token **);
 const char	*token_from_object(json_t *, struct token **);
 void		 token_free(struct token *);
@@ -466,5 +474,6 @@ const char	*last_message(void);
 void		 warn_defer(int);
 long long	 now_ms(void);
 long long	 wall_ns(void);
+const char	*near_word(const char *, size_t, const char *const *);
 
 #endif /* !EXTERN_H */

@@ -64,7 +64,7 @@ fetch(struct settings *s, struct token **tok)
 	if ((rc = http_check_url(s)) != CT_OK ||
 	    (rc = retry_fetch(s, &resp)) != CT_OK)
 		goto out;
-	rc = token_from_response(&resp, tok);
+	rc = token_from_response(&resp, s->token_url, tok);
 	if (s->verbose)
 		show_response(s, &resp, *tok);
 out:

@@ -229,7 +229,8 @@ secret_load(struct settings *s)
 		    "--client-secret-file, --client-secret-command, "
 		    "COLLIBRA_CLIENT_SECRET, COLLIBRA_CLIENT_SECRET_FILE, "
 		    "COLLIBRA_CLIENT_SECRET_COMMAND and the config file; "
-		    "standard input is not a terminal to prompt on");
+		    "standard input is not a terminal to prompt on%s",
+		    s->profile_hint);
 		return CT_ERR_USAGE;
 	}
 	if (rc != CT_OK)

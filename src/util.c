@@ -505,3 +505,75 @@ trim_end(const char *p, size_t n)
 		n--;
 	return n;
 }
+
+#define NEAR_MAX	64	/* longer words are never "near" */
+
+/* Byte c for comparing names: case folded, '-' as '_'. */
+static int
+fold(char c)
+{
+	if (c == '-')
+		return '_';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	return (unsigned char)c;
+}
+
+/*
+ * The number of one-byte insertions, deletions, substitutions and swaps
+ * of neighbours that turn a (n bytes) into b (m bytes), case and '-'
+ * against '_' aside; both at most NEAR_MAX bytes.
+ */
+static size_t
+distance(const char *a, size_t n, const char *b, size_t m)
+{
+	size_t	 d[3][NEAR_MAX + 1], i, j, v, *row, *prev, *prev2;
+
+	for (j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++) {
+		row = d[i % 3];
+		prev = d[(i + 2) % 3];
+		prev2 = d[(i + 1) % 3];
+		row[0] = i;
+		for (j = 1; j <= m; j++) {
+			v = prev[j - 1] + (fold(a[i - 1]) != fold(b[j - 1]));
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    fold(a[i - 1]) == fold(b[j - 2]) &&
+			    fold(a[i - 2]) == fold(b[j - 1]) &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			row[j] = v;
+		}
+	}
+	return d[n % 3][m];
+}
+
+/*
+ * The word of words (NULL-terminated) that the n bytes at word most
+ * likely mistype: the nearest, when it is within one edit for a word
+ * of up to 4 bytes, two up to 8 and three beyond; the first of equals.
+ * NULL when none is that near.  Borrowed from words.
+ */
+const char *
+near_word(const char *word, size_t n, const char *const *words)
+{
+	const char	*best = NULL;
+	size_t		 i, d, m, over = n <= 4 ? 2 : n <= 8 ? 3 : 4;
+
+	if (n == 0 || n > NEAR_MAX)
+		return NULL;
+	for (i = 0; words[i] != NULL; i++) {
+		if ((m = strlen(words[i])) > NEAR_MAX)
+			continue;
+		if ((d = distance(word, n, words[i], m)) < over && d < n) {
+			best = words[i];
+			over = d;
+		}
+	}
+	return best;
+}

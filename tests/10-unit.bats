@@ -338,3 +338,42 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 		assert_output "a${c}b"
 	done
 }
+
+# --- near_word(): "did you mean" (issue 23 item 8) ----------------------------
+
+@test "near_word: one slip in a short word, two up to 8 bytes, three beyond" {
+	run -0 "$UNIT" near clientid client_id client_secret url
+	assert_output client_id
+	run -0 "$UNIT" near client-secert client_id client_secret
+	assert_output client_secret
+	run -0 "$UNIT" near vebrose verbose version
+	assert_output verbose
+	run -0 "$UNIT" near urk url
+	assert_output url
+	run -0 "$UNIT" near urkk url
+	assert_equal "$output" -
+	run -0 "$UNIT" near tmout timeout
+	assert_output timeout
+	run -0 "$UNIT" near tmot timeout
+	assert_equal "$output" -
+	run -0 "$UNIT" near clnt-secrt client_secret
+	assert_output client_secret
+	run -0 "$UNIT" near clnt-scrt client_secret
+	assert_equal "$output" -
+}
+
+@test "near_word: case and '-' against '_' are no slips; the nearest, the first of equals" {
+	run -0 "$UNIT" near CLIENT-ID client_id
+	assert_output client_id
+	run -0 "$UNIT" near scopes scope scopes2
+	assert_output scope
+	run -0 "$UNIT" near cat car cap
+	assert_output car
+	# nothing near, nothing at all, or a word past 64 bytes
+	run -0 "$UNIT" near colour scope cacert cache
+	assert_equal "$output" -
+	run -0 "$UNIT" near ''  a
+	assert_equal "$output" -
+	run -0 "$UNIT" near "$(printf 'a%.0s' {1..65})" "$(printf 'a%.0s' {1..65})"
+	assert_equal "$output" -
+}

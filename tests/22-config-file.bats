@@ -205,10 +205,10 @@ setup() {
 	run --separate-stderr "$CT" -p nope
 	assert_equal "$status" 2
 	assert_output ''
-	assert_equal "$stderr" "collibra-token: profile 'nope' not found in $CFG"
+	assert_equal "$stderr" "collibra-token: profile 'nope' not found in $CFG; it has -p a"
 	COLLIBRA_PROFILE=gone run --separate-stderr "$CT"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "collibra-token: profile 'gone' not found in $CFG"
+	assert_equal "$stderr" "collibra-token: profile 'gone' not found in $CFG; it has -p a"
 	assert_equal "$(requests_since "$n")" 0
 	run --separate-stderr "$CT" -p a
 	assert_success
@@ -250,7 +250,7 @@ setup() {
 	EOF
 	run --separate-stderr "$CT" -p p
 	assert_equal "$status" 2
-	assert_equal "$stderr" "collibra-token: $CFG:4: unknown key 'client-id'"
+	assert_equal "$stderr" "collibra-token: $CFG:4: unknown key 'client-id'; did you mean 'client_id'?"
 }
 
 @test "an unknown section is exit 2 with FILE:LINE" {
@@ -263,7 +263,7 @@ setup() {
 	EOF
 	run --separate-stderr "$CT"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "collibra-token: $CFG:4: unknown section 'bogus'"
+	assert_equal "$stderr" "collibra-token: $CFG:4: unknown section 'bogus'; did you mean '[profile bogus]'?"
 	sed -i 's/^\[bogus\]$/[profile bogus]/' "$CFG"
 	run --separate-stderr "$CT"
 	assert_success
@@ -273,7 +273,7 @@ setup() {
 	printf '[default]\nscope = x\n[empty]\n' | ct_write_config
 	run --separate-stderr "$CT"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "collibra-token: $CFG:3: unknown section 'empty'"
+	assert_equal "$stderr" "collibra-token: $CFG:3: unknown section 'empty'; did you mean '[profile empty]'?"
 }
 
 @test "a line that is not key = value or [section] is a syntax error with its line" {
@@ -676,4 +676,138 @@ cfg_with_command() {
 	run --separate-stderr "$CT"
 	assert_success
 	assert_equal "$(mock_last_field path)" /expires/501/rest/oauth/v2/token
+}
+
+# --- values and names as people type them (issue 23: items 3, 7, 8) --------
+# Quoted values, the profiles listed when one is missing or not found, and
+# "did you mean" for keys and sections (never with a value).
+
+@test "a config value in one pair of matching quotes is taken without them" {
+	unset COLLIBRA_URL
+	ct_write_config <<-EOF
+		[default]
+		url = "$MOCK_URL/scope"
+		scope = 'read write'
+		format = "json"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field path)" /scope/rest/oauth/v2/token
+	assert_equal "$(mock_last_field scope)" 'read write'
+	assert_regex "$output" "^\{\"access_token\":\"$MOCK_TOKEN\""
+	run -0 --separate-stderr "$CT" --show-config
+	assert_equal "$(show 'token URL')" \
+		"token URL: $MOCK_URL/scope/rest/oauth/v2/token ($CFG:2)"
+	assert_equal "$(show scope)" "scope: read write ($CFG:3)"
+}
+
+@test "a quoted client_secret loses its quotes; one of another kind stays" {
+	local secret=$COLLIBRA_CLIENT_SECRET
+	unset COLLIBRA_CLIENT_SECRET
+	ct_write_config <<-EOF
+		[default]
+		client_secret = "$secret"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(mock_last_field auth_ok)" true
+	# quotes inside the pair are part of the value
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "'a\"b'c\""
+	ct_write_config <<-EOF
+		[default]
+		client_secret = "'a"b'c""
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field auth_ok)" true
+	refute_leak
+}
+
+@test "a value that opens a quote and does not close it is refused at its line, without the value" {
+	unset COLLIBRA_URL
+	ct_write_config <<-EOF
+		[default]
+		url = "$MOCK_URL
+		client_secret = 'quoted-secret-value
+	EOF
+	run -2 --separate-stderr "$CT"
+	assert_output ''
+	assert_regex "$stderr" "^collibra-token: $CFG:2: .*quote.*url"
+	ct_write_config <<-EOF
+		[default]
+		client_secret = 'quoted-secret-value
+	EOF
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "^collibra-token: $CFG:2: .*quote.*client_secret"
+	[[ $stderr != *quoted-secret-value* ]] || fail "the value is shown"
+}
+
+@test "with profiles in the config file and none chosen, a missing setting lists them" {
+	unset COLLIBRA_URL
+	ct_write_config <<-EOF
+		[default]
+		retries = 1
+		[profile dev]
+		url = $MOCK_URL
+		[profile prod]
+		url = $MOCK_URL/expires/90
+	EOF
+	run -2 --separate-stderr "$CT"
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+	assert_regex "$stderr" 'URL'
+	[[ $stderr == *'-p dev|prod'* ]] || fail "no profile list in: $stderr"
+	# the secret alone missing, found at the fetch: the same list
+	export COLLIBRA_URL=$MOCK_URL
+	unset COLLIBRA_CLIENT_SECRET
+	run -2 --separate-stderr "$CT" </dev/null
+	assert_regex "$stderr" 'no client secret'
+	[[ $stderr == *'-p dev|prod'* ]] || fail "no profile list in: $stderr"
+	# a chosen profile: no list
+	run -2 --separate-stderr "$CT" -p dev </dev/null
+	[[ $stderr != *'-p dev|prod'* ]] || fail "a list in: $stderr"
+}
+
+@test "a profile that is not found lists those that exist" {
+	ct_write_config <<-EOF
+		[default]
+		retries = 1
+		[profile dev]
+		scope = a
+		[profile prod]
+		scope = b
+	EOF
+	run -2 --separate-stderr "$CT" -p nope
+	assert_regex "$stderr" "^collibra-token: profile 'nope' not found in $CFG"
+	[[ $stderr == *'-p dev|prod'* ]] || fail "no profile list in: $stderr"
+	printf '[default]\nretries = 1\n' | ct_write_config
+	run -2 --separate-stderr "$CT" -p nope
+	assert_regex "$stderr" 'no \[profile'
+}
+
+@test "a mistyped config key gets a suggestion, never its value" {
+	printf '[default]\nclientid = value-not-shown\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" \
+		"collibra-token: $CFG:2: unknown key 'clientid'; did you mean 'client_id'?"
+	printf '[default]\nclient-secret = value-not-shown\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "unknown key 'client-secret'; did you mean 'client_secret'\?$"
+	printf '[default]\ntimout = 5\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "did you mean 'timeout'\?$"
+	# nothing close: no guess
+	printf '[default]\ncolour = blue\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'colour'"
+}
+
+@test "a section without 'profile ' gets [profile NAME] suggested; a mistyped [default] too" {
+	printf '[prod]\nscope = a\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" \
+		"collibra-token: $CFG:1: unknown section 'prod'; did you mean '[profile prod]'?"
+	printf '[defualt]\nscope = a\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "unknown section 'defualt'; did you mean '\[default\]'\?$"
+	printf '[profiles dev]\nscope = a\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "did you mean '\[profile dev\]'\?$"
 }

@@ -54,23 +54,23 @@ fails_with() {
 
 @test "400 and 401 without an OAuth body map to invalid_request and invalid_client" {
 	fails_with 10 status/400
-	assert_equal "$stderr" 'collibra-token: invalid_request: HTTP 400 without an OAuth error (Content-Type text/html)'
+	assert_equal "$stderr" "collibra-token: invalid_request: HTTP 400 from $MOCK_URL/status/400/rest/oauth/v2/token without an OAuth error (Content-Type text/html)"
 	fails_with 11 empty/401
-	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (no Content-Type)'
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/empty/401/rest/oauth/v2/token without an OAuth error (no Content-Type)"
 }
 
 @test "5xx and 429 are server errors (5)" {
 	local s
 	for s in 500 502 503 504 429; do
 		fails_with 5 "status/$s"
-		assert_equal "$stderr" "collibra-token: server error: HTTP $s"
+		assert_equal "$stderr" "collibra-token: server error: HTTP $s from $MOCK_URL/status/$s/rest/oauth/v2/token"
 	done
 	fails_with 5 empty/502
 }
 
 @test "another status without an OAuth body is a server error (5)" {
 	fails_with 5 status/403
-	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403 (Content-Type text/html)'
+	assert_equal "$stderr" "collibra-token: server error: unexpected HTTP 403 from $MOCK_URL/status/403/rest/oauth/v2/token (Content-Type text/html)"
 	fails_with 5 status/204
 	fails_with 5 status/201
 }
@@ -85,7 +85,7 @@ fails_with() {
 	local s
 	for s in 301 302 303 307 308; do
 		fails_with 5 "redirect/$s"
-		assert_equal "$stderr" "collibra-token: server error: HTTP $s redirect to https://elsewhere.invalid/rest/oauth/v2/token not followed"
+		assert_equal "$stderr" "collibra-token: server error: HTTP $s from $MOCK_URL/redirect/$s/rest/oauth/v2/token: redirect to https://elsewhere.invalid/rest/oauth/v2/token not followed"
 	done
 }
 
@@ -272,26 +272,27 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/400/title"
 	assert_equal "$status" 10
 	assert_equal "$stderr" 'collibra-token: badRequest: Bad request (HTTP 400)'
+	# a status that is not the client's own error names the URL (issue 23)
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/403/user"
 	assert_equal "$status" 5
-	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 403)'
+	assert_equal "$stderr" "collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 403 from $MOCK_URL/collibra/403/user/rest/oauth/v2/token)"
 	# neither message: as without a body
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/401/none"
 	assert_equal "$status" 11
-	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (Content-Type application/json)'
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/collibra/401/none/rest/oauth/v2/token without an OAuth error (Content-Type application/json)"
 }
 
 # issue 11, item 3
 @test "an HTML error page is never printed; the line names the status and Content-Type" {
 	run --separate-stderr "$CT" --url "$MOCK_URL/html/401"
 	assert_equal "$status" 11
-	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (Content-Type text/html; charset="utf-8")'
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/html/401/rest/oauth/v2/token without an OAuth error (Content-Type text/html; charset=\"utf-8\")"
 	run --separate-stderr "$CT" --url "$MOCK_URL/html/400"
 	assert_equal "$status" 10
-	assert_equal "$stderr" 'collibra-token: invalid_request: HTTP 400 without an OAuth error (Content-Type text/html; charset="utf-8")'
+	assert_equal "$stderr" "collibra-token: invalid_request: HTTP 400 from $MOCK_URL/html/400/rest/oauth/v2/token without an OAuth error (Content-Type text/html; charset=\"utf-8\")"
 	run --separate-stderr "$CT" --url "$MOCK_URL/html/403"
 	assert_equal "$status" 5
-	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403 (Content-Type text/html; charset="utf-8")'
+	assert_equal "$stderr" "collibra-token: server error: unexpected HTTP 403 from $MOCK_URL/html/403/rest/oauth/v2/token (Content-Type text/html; charset=\"utf-8\")"
 	[[ $stderr != *SECRET-PAGE* ]]
 }
 
@@ -334,4 +335,30 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 		assert_equal "$status" 11
 		refute_secret "$stderr" $((300 - pad < 8 ? 300 - pad : 8))
 	done
+}
+
+# --- the URL in an unexpected status (issue 23 item 2) ----------------------
+
+@test "an unexpected status names the URL that was asked" {
+	local url=$MOCK_URL/nope/rest/oauth/v2/token s
+	# 404 (an HTML page), as a mistyped path gives
+	run -5 --separate-stderr "$CT" --retries 0 -u "$MOCK_URL/nope"
+	assert_output ''
+	assert_regex "$stderr" 'unexpected HTTP 404'
+	[[ $stderr == *"$url"* ]] || fail "no URL in: $stderr"
+	# 5xx, 429, a redirect, 401 and 403 without an OAuth error, and
+	# Collibra's error envelope of a 404
+	for s in status/503 status/429 redirect/302 status/401 status/403 \
+	    collibra/404/user; do
+		url=$MOCK_URL/$s/rest/oauth/v2/token
+		run --separate-stderr "$CT" --retries 0 -u "$MOCK_URL/$s"
+		[[ $status -eq 5 || $status -eq 11 ]] ||
+			fail "$s: exit $status: $stderr"
+		[[ $stderr == *"$url"* ]] || fail "$s: no URL in: $stderr"
+		refute_leak
+	done
+	# an OAuth error is expected: the server's own words, no URL
+	run -11 --separate-stderr "$CT" --retries 0 \
+		-u "$MOCK_URL/oauth/invalid_client"
+	[[ $stderr != *"$MOCK_URL"* ]] || fail "URL in: $stderr"
 }

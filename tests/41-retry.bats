@@ -35,7 +35,7 @@ print("%.2f" % (b - a))'
 	n=$(mock_requests)
 	run --separate-stderr "$CT" --url "$MOCK_URL/status/503"
 	assert_equal "$status" 5
-	assert_equal "$stderr" 'collibra-token: server error: HTTP 503'
+	assert_equal "$stderr" "collibra-token: server error: HTTP 503 from $MOCK_URL/status/503/rest/oauth/v2/token"
 	assert_equal "$(requests_since "$n")" 3
 	n=$(mock_requests)
 	run --separate-stderr "$CT" --url "$MOCK_URL/status/502" --retries 0

@@ -126,7 +126,8 @@ entry() {
 	COLLIBRA_TOKEN_CACHE=0 run --separate-stderr "$CT"
 	assert_success
 	assert_equal "$(requests_since "$n")" 4
-	COLLIBRA_TOKEN_CACHE=yes run --separate-stderr "$CT"
+	# a word that is no boolean (yes/no and the others are: issue 23)
+	COLLIBRA_TOKEN_CACHE=maybe run --separate-stderr "$CT"
 	assert_equal "$status" 2
 }
 
@@ -311,7 +312,7 @@ entry() {
 	wait
 	assert_equal "$(requests_since "$n")" 1
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/rc.* | sort -u)" 5
-	assert_equal "$(cat "$BATS_TEST_TMPDIR"/err.* | sort -u)" 'collibra-token: server error: HTTP 503'
+	assert_equal "$(cat "$BATS_TEST_TMPDIR"/err.* | sort -u)" "collibra-token: server error: HTTP 503 from $MOCK_URL/slow/2/status/503/rest/oauth/v2/token"
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/out.*)" ''
 	# a later call tries again
 	run --separate-stderr "$CT" --retries 0 --url "$MOCK_URL/slow/2/status/503"

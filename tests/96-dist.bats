@@ -51,7 +51,9 @@ clone() {
 	assert_line --index 0 --regexp "^collibra-token $VERSION \\("
 	run sed -n '1s/^collibra-token (\([^)]*\)-[0-9][^)-]*) .*/\1/p' "$ROOT/debian/changelog"
 	assert_output "$VERSION"
-	run grep -m1 '^## ' "$ROOT/NEWS.md"
+	# the first release heading; an "Unreleased" section may stand above it
+	run awk '/^## / && $0 != "## Unreleased" { print; exit }' "$ROOT/NEWS.md"
+	assert_success
 	assert_output --regexp "^## $VERSION( |$)"
 	if [ -d "$DIST" ]; then
 		[ -f "$DIST/collibra-token-$VERSION.tar.gz" ] || fail "no collibra-token-$VERSION.tar.gz"

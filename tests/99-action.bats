@@ -103,7 +103,15 @@ wf["jobs"]["token"]["env"] = {
     "COLLIBRA_URL": "https://127.0.0.1:9",
     "COLLIBRA_TOKEN_URL": "https://127.0.0.1:9/token",
     "COLLIBRA_CLIENT_SECRET_FILE": "/nonexistent/secret",
-    "COLLIBRA_TOKEN_FORMAT": "json"}
+    "COLLIBRA_TOKEN_FORMAT": "json",
+    # the settings that containers set by environment (issue 23 item 12)
+    "COLLIBRA_CACERT": "/nonexistent/ca.pem",
+    "COLLIBRA_CAPATH": "/nonexistent",
+    "COLLIBRA_TIMEOUT": "0",
+    "COLLIBRA_CONNECT_TIMEOUT": "0",
+    "COLLIBRA_INSECURE": "maybe",
+    "COLLIBRA_PROXY": "http://127.0.0.1:9",
+    "COLLIBRA_OUTPUT": "/nonexistent/token"}
 yaml.safe_dump(wf, open(sys.argv[2], "w"))
 PY
 	run --separate-stderr runner "$ROOT" "$wf"

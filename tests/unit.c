@@ -12,6 +12,9 @@
  *   ct-unit number STRING MIN MAX
  *                               parse_number()
  *   ct-unit parse FILE          token_parse() of FILE's bytes
+ *   ct-unit near WORD [WORDS...]
+ *                               near_word(): the WORDS entry WORD likely
+ *                               mistypes, or "-"
  *   ct-unit compat              compat_choice()
  *   ct-unit random N            N bytes of compat_random(), in hex
  *   ct-unit wipe                compat_wipe() checks; prints "ok"
@@ -338,6 +341,16 @@ entry(int ac, char **av)
 	return rc == CT_OK ? 0 : 1;
 }
 
+/* The word of words (argv, NULL-terminated) that word mistypes, or "-". */
+static int
+near(const char *word, char **words)
+{
+	const char	*w = near_word(word, strlen(word),
+			    (const char *const *)words);
+
+	return puts(w != NULL ? w : "-") == EOF;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -360,6 +373,8 @@ main(int argc, char *argv[])
 		return parse(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "name") == 0)
 		return name(argv[2], argc - 3, argv + 3);
+	if (argc >= 3 && strcmp(argv[1], "near") == 0)
+		return near(argv[2], argv + 3);
 
 	if (argc == 2 && strcmp(argv[1], "compat") == 0)
 		return puts(compat_choice()) == EOF;
@@ -378,7 +393,7 @@ main(int argc, char *argv[])
 	if (argc >= 6 && strcmp(argv[1], "entry") == 0)
 		return entry(argc - 2, argv + 2);
 	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|hidden|number|"
-	    "parse|name|compat|random|wipe|alloc|nodump|boot|lookup|entry "
+	    "parse|name|near|compat|random|wipe|alloc|nodump|boot|lookup|entry "
 	    "ARGS\n");
 	return 2;
 }
