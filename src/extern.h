@@ -274,7 +274,7 @@ struct watch_dir {
 	char		*path;		/* owned: the token file's path */
 	char		 name[48];	/* our directory's name in the base */
 	int		 pidfd;		/* its pid file, held locked, or -1 */
-	int		 topfd;		/* TMPDIR, when we made the base, or -1 */
+	int		 topfd;		/* TMPDIR, if we made the base, or -1 */
 	char		 top[64];	/* the base we made there */
 };
 #define WATCH_DIR_INIT	{ -1, -1, NULL, "", -1, -1, "" }

@@ -213,11 +213,11 @@ walk(const char *path, int make, int *fd, size_t *at)
  * path is taken from the working directory, whose own path is checked
  * too.  With SAFEDIR_SHARED, path itself is only checked as the
  * directories above it are (TMPDIR: root's and sticky passes), and sub
- * is not used.  With SAFEDIR_MAKE, path is made 0700 (with its missing parents)
- * when it is missing; path/sub is always made when missing.  Returns
- * NULL with *fd open, or why not with *fd -1 and *sep joining path and
- * why in a message (": ", " is ", ": its parent is "; NULL: out of
- * memory, already reported).  A why naming a directory above the
+ * is not used.  With SAFEDIR_MAKE, path is made 0700 (with its missing
+ * parents) when it is missing; path/sub is always made when missing.
+ * Returns NULL with *fd open, or why not with *fd -1 and *sep joining
+ * path and why in a message (": ", " is ", ": its parent is "; NULL: out
+ * of memory, already reported).  A why naming a directory above the
  * parent stays valid until the next call.
  */
 const char *
