@@ -8,6 +8,10 @@ DATADIR		?= $(PREFIX)/share
 BASHCOMPDIR	?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR	?= $(DATADIR)/zsh/site-functions
 FISHCOMPDIR	?= $(DATADIR)/fish/vendor_completions.d
+# collibra-token@.service and its system user (sysusers.d); systemd reads
+# both under /usr/local/lib too
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 PKG_CONFIG	?= pkg-config
 INSTALL		?= install
 
@@ -55,7 +59,8 @@ LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
 		  src/output.c src/cache.c src/cachekey.c src/fresh.c \
 		  src/safedir.c src/tmpname.c src/seal.c src/libcurl.c \
 		  src/retry.c src/signals.c src/children.c src/profile.c \
-		  src/secret.c src/util.c src/watch.c src/compat.c
+		  src/secret.c src/util.c src/watch.c src/status.c \
+		  src/compat.c
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 HDRS		= src/extern.h src/compat.h src/libcurl.h src/cache_priv.h
 OBJS		= src/main.o $(LIB_OBJS)
@@ -179,8 +184,8 @@ bench: collibra-token
 # The container image (Dockerfile), with podman and no image registry:
 # make image builds $(IMAGE):$(VERSION) and :latest (scripts/image/image
 # makes debian:12-slim from Debian's packages first when it is missing);
-# make image-test runs tests/98-image.bats against it, failing where make
-# check would skip.  scripts/deps image installs podman, runc and
+# make image-test runs tests/98-image.bats, tests/98-kubernetes.bats and
+# tests/94-systemd.bats against it, failing where make check would skip.  scripts/deps image installs podman, runc and
 # mmdebstrap for these two only.
 IMAGE		?= localhost/collibra-token
 
@@ -188,10 +193,20 @@ image:
 	scripts/deps image
 	scripts/image/image build $(IMAGE) $(VERSION)
 
+# image-test also runs the Kubernetes manifests (podman kube play) and
+# the systemd unit under a real systemd, in a container of its own image
+# (tests/lib/systemd.Containerfile, built here from debian:12-slim).
+SYSTEMD_TEST_IMAGE = localhost/collibra-token-systemd-test:12
+
 image-test:
 	scripts/deps image
+	scripts/image/image base
+	CONTAINERS_CONF=$(CURDIR)/scripts/image/containers.conf \
+	    podman build --pull=never --network=host --layers -q \
+	    -t $(SYSTEMD_TEST_IMAGE) -f tests/lib/systemd.Containerfile tests/lib
 	CT_IMAGE=$(IMAGE):$(VERSION) CT_IMAGE_REQUIRED=1 \
-	    tests/run tests/98-image.bats
+	    tests/run tests/98-image.bats tests/98-kubernetes.bats \
+	    tests/94-systemd.bats
 
 deps:
 	scripts/deps all
@@ -202,7 +217,8 @@ deps-build:
 install: collibra-token
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-	    $(DESTDIR)$(FISHCOMPDIR)
+	    $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 0755 collibra-token $(DESTDIR)$(BINDIR)/collibra-token
 	$(INSTALL) -m 0644 man/collibra-token.1 \
 	    $(DESTDIR)$(MANDIR)/man1/collibra-token.1
@@ -212,13 +228,20 @@ install: collibra-token
 	    $(DESTDIR)$(ZSHCOMPDIR)/_collibra-token
 	$(INSTALL) -m 0644 completions/collibra-token.fish \
 	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
+	sed 's|@BINDIR@|$(BINDIR)|g' deploy/systemd/collibra-token@.service.in \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/collibra-token@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/collibra-token@.service
+	$(INSTALL) -m 0644 deploy/systemd/collibra-token.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/collibra-token.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/collibra-token \
 	    $(DESTDIR)$(MANDIR)/man1/collibra-token.1 \
 	    $(DESTDIR)$(BASHCOMPDIR)/collibra-token \
 	    $(DESTDIR)$(ZSHCOMPDIR)/_collibra-token \
-	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
+	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/collibra-token@.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/collibra-token.conf
 
 clean:
 	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT) \

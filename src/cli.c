@@ -32,6 +32,7 @@ static const char exit_text[] =
 "   4  TLS error (untrusted certificate, name mismatch, handshake)\n"
 "   5  server error (5xx, 429, redirect, unexpected status)\n"
 "   6  bad response (200 without a usable token)\n"
+"   7  --status: no token with --min-ttl left is cached\n"
 "  10  invalid_request       11  invalid_client        12  invalid_grant\n"
 "  13  unauthorized_client   14  unsupported_grant_type\n"
 "  15  invalid_scope         16  other OAuth error\n"
@@ -56,14 +57,18 @@ usage(int status)
 	exit(2);
 }
 
-/* Print the version with those of libcurl and jansson, and exit 0. */
+/*
+ * Print the version with those of libcurl and jansson, and exit 0;
+ * without libcurl, say that it is missing (http_version() said why and
+ * what to install): a cache hit still works, a fetch does not.
+ */
 static void
 version(void)
 {
 	const char	*v;
 
 	if ((v = http_version()) == NULL)
-		exit(1);
+		v = "libcurl missing";
 	printf("%s %s (%s; jansson/%s)\n", PROGNAME, VERSION, v,
 	    jansson_version_str());
 	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
@@ -194,7 +199,8 @@ store(struct cli *c, enum set_id id, char *arg)
 }
 
 /*
- * The options that go together: a command after "--" with no option
+ * The options that go together: --status only looks (no fetch, no
+ * command, no other action), a command after "--" with no option
  * that prints (--format only with --watch, for the file it keeps).
  * Whether --watch has somewhere to keep the token depends on
  * COLLIBRA_OUTPUT too: config.c checks it.
@@ -207,6 +213,14 @@ check_combinations(struct cli *c)
 	};
 	int	 watch = c->count[SET_WATCH] > 0;
 	size_t	 i;
+
+	if (c->count[SET_STATUS] > 0 && (c->command != NULL ||
+	    c->count[SET_REFRESH] > 0 || watch ||
+	    c->count[SET_CLEAR_CACHE] > 0 || c->count[SET_SHOW_CONFIG] > 0)) {
+		warnmsg("--status goes with neither --refresh, --watch, "
+		    "--clear-cache, --show-config nor a command");
+		usage(2);
+	}
 
 	for (i = 0; c->command != NULL &&
 	    i < sizeof(printing) / sizeof(printing[0]); i++) {

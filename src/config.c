@@ -138,6 +138,33 @@ check_number(const struct setting_row *d, struct value *v)
 	return CT_ERR_USAGE;
 }
 
+/*
+ * A file mode: three or four octal digits, readable by the owner, with
+ * no bit outside max (d->max: no world or execute bit, no setuid).
+ */
+static enum ct_err
+check_mode(const struct setting_row *d, struct value *v)
+{
+	const char	*p;
+	long long	 mode = 0;
+
+	for (p = v->str; *p >= '0' && *p <= '7' && p - v->str < 4; p++)
+		mode = mode * 8 + (*p - '0');
+	if (*p != '\0' || p - v->str < 3) {
+		warnmsg("%s: %s must be octal, such as 0640", v->from,
+		    d->label);
+		return CT_ERR_USAGE;
+	}
+	if ((mode & ~d->max) != 0 || (mode & 0400) == 0) {
+		warnmsg("%s: %s %04llo: only the owner's and the group's "
+		    "read and write bits, the owner's read among them "
+		    "(0600, 0640, 0660, 0440)", v->from, d->label, mode);
+		return CT_ERR_USAGE;
+	}
+	v->num = mode;
+	return CT_OK;
+}
+
 /* An enum setting: one of its words. */
 static enum ct_err
 check_enum(const struct setting_row *d, struct value *v)
@@ -273,6 +300,8 @@ resolve(const struct cli *c, struct settings *s, enum set_id id)
 	switch (d->kind) {
 	case KIND_NUMBER:
 		return check_number(d, v);
+	case KIND_MODE:
+		return check_mode(d, v);
 	case KIND_ENUM:
 		return check_enum(d, v);
 	case KIND_BOOL:
@@ -502,7 +531,7 @@ require_settings(const struct settings *s)
 /*
  * Where the token goes: -o FILE, else COLLIBRA_OUTPUT, which a command
  * after "--" sets aside (it gets the token in its environment); --watch
- * needs one of them.
+ * needs one of them, and the --file-mode flag a file.
  */
 static enum ct_err
 resolve_output(const struct cli *c, struct settings *s)
@@ -514,6 +543,11 @@ resolve_output(const struct cli *c, struct settings *s)
 		    LEVEL_DEFAULT);
 	if (SET_NUM(s, WATCH) && c->command == NULL && v->str == NULL) {
 		warnmsg("--watch needs -o FILE or a command after '--'");
+		return CT_ERR_USAGE;
+	}
+	/* a command's own file stays private: the flag needs a file */
+	if (c->count[SET_FILE_MODE] > 0 && v->str == NULL) {
+		warnmsg("--file-mode goes with -o FILE");
 		return CT_ERR_USAGE;
 	}
 	return CT_OK;
@@ -763,6 +797,7 @@ resolve_secret(const struct cli *c, struct settings *s)
 	if ((rc = find_secret(c, s, &src)) != CT_OK)
 		return rc;
 	s->secret_from = src.from;	/* NULL: none, a prompt */
+	s->secret_file = src.file;
 	s->secret_aside = src.aside;
 	s->secret_kind = src.command != NULL ? SECRET_COMMAND :
 	    src.n == 0 ? SECRET_PROMPT : SECRET_LITERAL;
@@ -802,6 +837,31 @@ resolve_keylog(struct settings *s)
 		return CT_ERR_INTERNAL;
 	if (unsetenv("SSLKEYLOGFILE") == -1) {
 		warnmsg("cannot unset SSLKEYLOGFILE: %s", strerror(errno));
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
+
+/*
+ * NOTIFY_SOCKET, with --watch only: where a service manager (systemd)
+ * listens for the watch's readiness and status (sd_notify(3)): a path,
+ * or "@NAME" in Linux's abstract namespace.  Kept, and unset so that no
+ * child (a secret command, the watch's command) speaks in our name; one
+ * that cannot be a socket address is ignored.  Without --watch it stays
+ * for the command that exec mode becomes.
+ */
+static enum ct_err
+resolve_notify(struct settings *s)
+{
+	const char	*v;
+
+	if (!SET_NUM(s, WATCH) || (v = env("NOTIFY_SOCKET")) == NULL)
+		return CT_OK;
+	if ((v[0] == '/' || v[0] == '@') && strlen(v) < MAX_NOTIFY_SOCKET &&
+	    (s->notify_socket = xstrdup(v)) == NULL)
+		return CT_ERR_INTERNAL;
+	if (unsetenv("NOTIFY_SOCKET") == -1) {
+		warnmsg("cannot unset NOTIFY_SOCKET: %s", strerror(errno));
 		return CT_ERR_INTERNAL;
 	}
 	return CT_OK;
@@ -853,7 +913,8 @@ config_resolve(const struct cli *c, struct settings *s)
 	    (rc = resolve_output(c, s)) != CT_OK ||
 	    (rc = resolve_cache(s)) != CT_OK ||
 	    (rc = resolve_cache_dir(s)) != CT_OK ||
-	    (rc = resolve_trust(s)) != CT_OK)
+	    (rc = resolve_trust(s)) != CT_OK ||
+	    (rc = resolve_notify(s)) != CT_OK)
 		return rc;
 	if (SET_NUM(s, FORMAT) == FORMAT_GITHUB &&
 	    (SET_STR(s, OUTPUT) != NULL || SET_NUM(s, WATCH))) {
@@ -889,5 +950,6 @@ config_free(struct settings *s)
 	free(s->cache_dir);
 	free(s->key_file);
 	free(s->keylog);
+	free(s->notify_socket);
 	memset(s, 0, sizeof(*s));
 }

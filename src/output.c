@@ -93,6 +93,24 @@ rfc3339(time_t t, char *buf, size_t size)
 }
 
 /*
+ * Both forms of t's expiry: Unix seconds into epoch, RFC 3339 UTC into
+ * rfc; both "" when the server gave no lifetime.  Every output that
+ * shows the expiry takes it from here.
+ */
+void
+output_expiry(const struct token *t, char epoch[24], char rfc[32])
+{
+	long long	 at;
+
+	epoch[0] = rfc[0] = '\0';
+	if (!t->has_expiry)
+		return;
+	at = token_expires_at(t);
+	snprintf(epoch, 24, "%lld", at);
+	rfc3339((time_t)at, rfc, 32);
+}
+
+/*
  * Printing: each print_*() writes to `out` and returns CT_OK, or an
  * error it has reported.  A failed write is not reported here: the
  * caller sees it in ferror(out) after the flush.
@@ -102,15 +120,17 @@ static enum ct_err
 print_json(const struct token *t)
 {
 	json_t	*o;
-	char	 at[32];
+	char	 epoch[24], at[32];
 
-	rfc3339(t->received_at + (time_t)t->expires_in, at, sizeof(at));
-	o = json_pack("{s:s, s:s, s:o, s:o}",
+	output_expiry(t, epoch, at);
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o}",
 	    "access_token", t->access_token,
 	    "token_type", t->token_type,
 	    "expires_in", t->has_expiry ?
 	    json_integer(t->expires_in) : json_null(),
-	    "expires_at", t->has_expiry ? json_string(at) : json_null());
+	    "expires_at", t->has_expiry ? json_string(at) : json_null(),
+	    "expires_at_epoch", t->has_expiry ?
+	    json_integer((json_int_t)token_expires_at(t)) : json_null());
 	if (o == NULL || (t->scope != NULL &&
 	    json_object_set_new(o, "scope", json_string(t->scope)) == -1)) {
 		json_decref(o);
@@ -124,24 +144,27 @@ print_json(const struct token *t)
 }
 
 /*
- * The three variables that carry a token: NAME, NAME_TYPE and
- * NAME_EXPIRES_AT (Unix seconds, empty without an expiry), for the
- * shell-like formats and for a command's environment.  Values point into
- * t or into v; nothing is allocated.
+ * The variables that carry a token: NAME, NAME_TYPE, NAME_EXPIRES_AT
+ * (Unix seconds) and NAME_EXPIRES_AT_RFC3339 (both empty without an
+ * expiry), for the shell-like formats and for a command's environment.
+ * Values point into t or into v; nothing is allocated.
  */
 void
 output_vars(const struct token *t, const char *var, struct token_vars *v)
 {
-	snprintf(v->name[0], sizeof(v->name[0]), "%s", var);
-	snprintf(v->name[1], sizeof(v->name[1]), "%s_TYPE", var);
-	snprintf(v->name[2], sizeof(v->name[2]), "%s_EXPIRES_AT", var);
-	v->expires_at[0] = '\0';
-	if (t->has_expiry)
-		snprintf(v->expires_at, sizeof(v->expires_at), "%lld",
-		    (long long)t->received_at + t->expires_in);
+	static const char *const suffix[TOKEN_VARS] = {
+		"", "_TYPE", "_EXPIRES_AT", "_EXPIRES_AT_RFC3339"
+	};
+	int	 i;
+
+	for (i = 0; i < TOKEN_VARS; i++)
+		snprintf(v->name[i], sizeof(v->name[i]), "%s%s", var,
+		    suffix[i]);
+	output_expiry(t, v->expires_at, v->expires_rfc3339);
 	v->value[0] = t->access_token;
 	v->value[1] = t->token_type;
 	v->value[2] = v->expires_at;
+	v->value[3] = v->expires_rfc3339;
 }
 
 /*
@@ -202,12 +225,12 @@ print_vars(const struct token *t, const struct settings *s)
 {
 	enum format	 format = (enum format)SET_NUM(s, FORMAT);
 	struct token_vars v = { 0 };
-	char		*q[3] = { NULL, NULL, NULL };
+	char		*q[TOKEN_VARS] = { NULL };
 	int		 i, refused = 0;
 	enum ct_err	 rc = CT_OK;
 
 	output_vars(t, SET_STR(s, VAR), &v);
-	for (i = 0; i < 3 && rc == CT_OK; i++) {
+	for (i = 0; i < TOKEN_VARS && rc == CT_OK; i++) {
 		q[i] = format == FORMAT_SHELL ? shell_quote(v.value[i]) :
 		    format == FORMAT_FISH ? fish_quote(v.value[i]) :
 		    dotenv_quote(v.value[i], &refused);
@@ -220,7 +243,7 @@ print_vars(const struct token *t, const struct settings *s)
 		} else if (q[i] == NULL)
 			rc = CT_ERR_INTERNAL;	/* out of memory, reported */
 	}
-	for (i = 0; i < 3 && rc == CT_OK; i++) {
+	for (i = 0; i < TOKEN_VARS && rc == CT_OK; i++) {
 		if (format == FORMAT_SHELL)
 			fprintf(out, "export %s=%s\n", v.name[i], q[i]);
 		else if (format == FORMAT_FISH)
@@ -228,7 +251,7 @@ print_vars(const struct token *t, const struct settings *s)
 		else
 			fprintf(out, "%s=%s\n", v.name[i], q[i]);
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TOKEN_VARS; i++)
 		wipe_free_str(q[i]);
 	return rc;
 }
@@ -282,7 +305,7 @@ append_github_env(const struct token *t, const struct settings *s)
 		return CT_ERR_INTERNAL;
 	}
 	output_vars(t, SET_STR(s, VAR), &v);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TOKEN_VARS; i++)
 		if (fprintf(f, "%s<<%s\n%s\n%s\n", v.name[i], delim,
 		    v.value[i], delim) < 0)
 			bad = 1;
@@ -384,6 +407,37 @@ write_synced(int fd, const struct token *t, const struct settings *s)
 }
 
 /*
+ * Give the new file fd mode, and, when its group may read it, the group
+ * of its directory dirfd: a setgid directory (a Kubernetes emptyDir
+ * with an fsGroup) gives it already, elsewhere the file would get our
+ * group, and so whoever else is in it.  0, or -1 after a message.
+ */
+static int
+set_mode(int fd, int dirfd, mode_t mode, const char *shown)
+{
+	struct stat	 dst, fst;
+
+	if ((mode & 070) != 0 && (fstat(dirfd, &dst) == -1 ||
+	    fstat(fd, &fst) == -1)) {
+		warnmsg("-o: %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	if ((mode & 070) != 0 && fst.st_gid != dst.st_gid &&
+	    fchown(fd, (uid_t)-1, dst.st_gid) == -1) {
+		warnmsg("-o: cannot give %s the group of its directory "
+		    "(gid %lu): %s", shown, (unsigned long)dst.st_gid,
+		    strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, mode) == -1) {
+		warnmsg("-o: cannot make %s mode %04o: %s", shown,
+		    (unsigned)mode, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The descriptor that the symlink text link names, as /dev/stdout's
  * does ("/proc/self/fd/N" or "/dev/fd/N"), or -1.
  */
@@ -476,11 +530,11 @@ open_special(int dirfd, const char *name, const char *shown, int *fd)
  * name: an unnamed file linked as ".NAME.PID.RANDOM" where the system
  * has them (compat_tmpfile()), else, or when the link fails (as it does
  * without /proc), a new 0600 file of that name; held (tmp_hold()) and
- * synced.  Returns as output_file_at().
+ * synced, with mode (set_mode()).  Returns as output_file_at().
  */
 static enum ct_err
 replace_file(const struct token *t, const struct settings *s, int dirfd,
-    const char *name, const char *shown)
+    const char *name, const char *shown, mode_t mode)
 {
 	char		 tmp[NAME_MAX + 1];
 	int		 fd, linked = 0;
@@ -488,6 +542,10 @@ replace_file(const struct token *t, const struct settings *s, int dirfd,
 
 	if ((fd = compat_tmpfile(dirfd)) != -1) {
 		tmp_hold(fd);
+		if (set_mode(fd, dirfd, mode, shown) == -1) {
+			close(fd);
+			return CT_ERR_INTERNAL;
+		}
 		errno = 0;
 		if ((rc = write_synced(fd, t, s)) != CT_OK) {
 			close(fd);
@@ -508,6 +566,11 @@ replace_file(const struct token *t, const struct settings *s, int dirfd,
 			return CT_ERR_INTERNAL;
 		}
 		linked = 1;
+		if (set_mode(fd, dirfd, mode, shown) == -1) {
+			close(fd);
+			(void)unlinkat(dirfd, tmp, 0);
+			return CT_ERR_INTERNAL;
+		}
 		errno = 0;
 		rc = write_synced(fd, t, s);
 	}
@@ -526,8 +589,8 @@ out:
 /*
  * Write t in the format of s to name in dirfd (shown: its name in
  * messages), so that a reader never sees a partial token and a crash
- * leaves no copy: a regular file at name (or none) is replaced
- * (replace_file()); a symlink there to a regular file is replaced, not
+ * leaves no copy: a regular file at name (or none) is replaced by a new
+ * one of the given mode (replace_file(), set_mode()); a symlink there to a regular file is replaced, not
  * followed.  A character device or a FIFO, or a symlink to one or to a
  * descriptor such as /dev/stdout, gets the token written into it, and
  * stays (open_special() says which); other files are refused.  What a
@@ -538,7 +601,7 @@ out:
  */
 enum ct_err
 output_file_at(const struct token *t, const struct settings *s, int dirfd,
-    const char *name, const char *shown)
+    const char *name, const char *shown, mode_t mode)
 {
 	enum ct_err	 rc;
 	int		 fd;
@@ -547,7 +610,7 @@ output_file_at(const struct token *t, const struct settings *s, int dirfd,
 		return rc;
 	if (fd == -1) {
 		tmp_sweep(dirfd, name);
-		return replace_file(t, s, dirfd, name, shown);
+		return replace_file(t, s, dirfd, name, shown, mode);
 	}
 	errno = 0;
 	if ((rc = write_synced(fd, t, s)) == CT_ERR_INTERNAL)
@@ -558,8 +621,9 @@ output_file_at(const struct token *t, const struct settings *s, int dirfd,
 }
 
 /*
- * Write t in the format of s to path through its directory (see
- * output_file_at()).  Returns CT_OK, or an error after a message.
+ * Write t in the format of s to path through its directory, with the
+ * mode of --file-mode (see output_file_at()).  Returns CT_OK, or an
+ * error after a message.
  */
 enum ct_err
 output_file(const struct token *t, const struct settings *s,
@@ -583,7 +647,8 @@ output_file(const struct token *t, const struct settings *s,
 		free(dir);
 		return CT_ERR_INTERNAL;
 	}
-	rc = output_file_at(t, s, dirfd, name, path);
+	rc = output_file_at(t, s, dirfd, name, path,
+	    (mode_t)SET_NUM(s, FILE_MODE));
 	close(dirfd);
 	free(dir);
 	return rc;

@@ -1,10 +1,11 @@
 /*
  * The one opener of directories that hold our files (the cache, the
- * cache key's directory, the token directory of --watch): checked once
- * and then used through the descriptor it returns.  Every directory on
- * the way from / is checked, and every symlink followed on the way:
- * another user who could rename a directory above ours could put a tree
- * of theirs at our path.  The last component is never followed.
+ * cache key's directory, the base of --watch's token directory): each
+ * is checked once and then used through the descriptor it returns.
+ * Every directory on the way from / is checked, and every symlink
+ * followed on the way: another user who could rename a directory above
+ * ours could put a tree of theirs at our path.  The last component is
+ * never followed.
  */
 #include <sys/stat.h>
 

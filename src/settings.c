@@ -70,6 +70,12 @@ const struct setting_row settings_table[SET__MAX] = {
 		.name = "show-config", .kind = KIND_FLAG,
 		.help = "print the settings and their sources, exit",
 	},
+	[SET_STATUS] = {
+		.name = "status", .kind = KIND_FLAG,
+		.help = "show the cached token (never itself) and the\n"
+		    "settings, fetch nothing; exit 7 without one\n"
+		    "of --min-ttl",
+	},
 	[SET_SCOPE] = {
 		.name = "scope", .arg = "SCOPE", .var = "COLLIBRA_SCOPE",
 		.key = "scope", .kind = KIND_STRING, .chars = CHARS_SCOPE,
@@ -103,8 +109,16 @@ const struct setting_row settings_table[SET__MAX] = {
 		.name = "output", .flag = 'o', .arg = "FILE",
 		.var = "COLLIBRA_OUTPUT", .kind = KIND_PATH,
 		.label = "output file",
-		.help = "write the token to FILE (mode 0600, replaced\n"
-		    "atomically) instead of standard output",
+		.help = "write the token to FILE (replaced atomically)\n"
+		    "instead of standard output",
+	},
+	[SET_FILE_MODE] = {
+		.name = "file-mode", .arg = "MODE",
+		.var = "COLLIBRA_TOKEN_FILE_MODE", .key = "file_mode",
+		.kind = KIND_MODE, .max = 0660, .def = "0600",
+		.label = "file mode",
+		.help = "mode of -o FILE: 0600 (default), 0640, 0660 or\n"
+		    "0440; the group is its directory's",
 	},
 	[SET_WATCH] = {
 		.name = "watch", .kind = KIND_FLAG,

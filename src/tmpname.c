@@ -3,7 +3,8 @@
  * written is first ".NAME.PID.RANDOM" beside NAME (12 random hex
  * digits), then renamed or linked over NAME: -o's file, --watch's token
  * file, the cache's entries and error records, the cache key.  A later
- * write removes what a process now dead left under that name.  Whether
+ * write of the same file (for the cache, of any entry) removes what a
+ * process now dead left; the key, made once, is not swept.  Whether
  * a writer (or a watch holding a token directory) is alive is decided
  * in one place, owner_dead(): by its pid, and by the lock it holds on
  * its file for as long as it lives, which other PID namespaces and
@@ -51,7 +52,7 @@ make_name(char *buf, size_t size, const char *name, long pid, size_t *len)
 	n += snprintf(buf + n, size - (size_t)n, "%ld.", pid);
 	for (i = 0; i < (int)sizeof(rnd) && (size_t)n + 3 <= size; i++)
 		n += snprintf(buf + n, size - (size_t)n, "%02x", rnd[i]);
-	return (size_t)n + 1 < size ? 0 : -1;
+	return i == (int)sizeof(rnd) ? 0 : -1;	/* every digit fitted */
 }
 
 /*
@@ -119,22 +120,15 @@ tmp_create(int dirfd, const char *name, char *tmp, size_t size)
 }
 
 /*
- * The pid of the temporary name d (".NAME.PID.RANDOM"; NAME any when
- * len is 0, else d's first len bytes were checked), or -1.
+ * The pid of the temporary name d (".NAME.PID.RANDOM", d's first len
+ * bytes ".NAME." already checked), or -1.
  */
 static long
 name_pid(const char *d, size_t len)
 {
-	const char	*p;
 	char		*end;
 	long		 pid;
 
-	if (len == 0) {
-		if (d[0] != '.' || (p = strchr(d + 1, '.')) == NULL ||
-		    p == d + 1)
-			return -1;
-		len = (size_t)(p - d) + 1;
-	}
 	if (d[len] < '1' || d[len] > '9')
 		return -1;
 	errno = 0;
@@ -154,6 +148,22 @@ is_hex(const char *p, size_t n)
 		    (p[i] >= 'a' && p[i] <= 'f')))
 			return 0;
 	return 1;
+}
+
+/*
+ * The length of ".NAME." at the start of d when NAME is a cache entry's
+ * or error record's name (32 hex digits, optionally ".err"), else 0.
+ */
+static size_t
+cache_prefix(const char *d)
+{
+	size_t	 n = 1 + 32;
+
+	if (d[0] != '.' || !is_hex(d + 1, 32))
+		return 0;
+	if (strncmp(d + n, ".err", 4) == 0)
+		n += 4;
+	return d[n] == '.' ? n + 1 : 0;
 }
 
 /*
@@ -177,9 +187,10 @@ old_cache_tmp(const char *d)
 /*
  * Remove, in dirfd, the temporary files that a process now dead left
  * (killed between creating one and renaming it): regular files of ours
- * named ".NAME.PID.RANDOM" whose PID has ended, for name, or for any
- * NAME when name is NULL (a cache directory, where the temporaries of
- * an earlier release, "HEX32[.err].tmp.HEX16", an hour old, go too).
+ * named ".NAME.PID.RANDOM" whose PID has ended, for name, or when name
+ * is NULL (a cache directory) for the NAME of any entry or error record
+ * (cache_prefix()); there the temporaries of an earlier release,
+ * "HEX32[.err].tmp.HEX16", go too once an hour old.
  */
 void
 tmp_sweep(int dirfd, const char *name)
@@ -198,7 +209,10 @@ tmp_sweep(int dirfd, const char *name)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		old = name == NULL && old_cache_tmp(e->d_name);
-		if (!old && (strncmp(e->d_name, prefix, len) != 0 ||
+		if (name == NULL)
+			len = cache_prefix(e->d_name);
+		if (!old && (len == 0 || (name != NULL &&
+		    strncmp(e->d_name, prefix, len) != 0) ||
 		    (pid = name_pid(e->d_name, len)) == -1 ||
 		    !owner_dead(pid, -1)))
 			continue;

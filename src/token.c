@@ -221,13 +221,26 @@ server_text(const struct http_response *r, json_t *str, size_t max)
 	    (const char *const *)r->hide, HIDE_FORMS, max);
 }
 
+/* "; hint" after an invalid_client message, else "". */
+static const char *
+client_sep(enum ct_err rc, const char *hint)
+{
+	return rc == CT_ERR_INVALID_CLIENT && hint != NULL ? "; " : "";
+}
+
+static const char *
+client_hint(enum ct_err rc, const char *hint)
+{
+	return rc == CT_ERR_INVALID_CLIENT && hint != NULL ? hint : "";
+}
+
 /*
  * If r's body is an RFC 6749 5.2 error object, print
- * "code: description (HTTP status)" and return its class; else return
- * CT_OK and print nothing.
+ * "code: description (HTTP status)" (and "; hint" for invalid_client)
+ * and return its class; else return CT_OK and print nothing.
  */
 static enum ct_err
-oauth_error(const struct http_response *r)
+oauth_error(const struct http_response *r, const char *hint)
 {
 	json_t		*root, *e, *d;
 	const char	*why;
@@ -249,9 +262,11 @@ oauth_error(const struct http_response *r)
 	if (code == NULL)
 		rc = CT_ERR_INTERNAL;
 	else if (desc != NULL && *desc != '\0')
-		warnmsg("%s: %s (HTTP %ld)", code, desc, r->status);
+		warnmsg("%s: %s (HTTP %ld)%s%s", code, desc, r->status,
+		    client_sep(rc, hint), client_hint(rc, hint));
 	else
-		warnmsg("%s (HTTP %ld)", code, r->status);
+		warnmsg("%s (HTTP %ld)%s%s", code, r->status,
+		    client_sep(rc, hint), client_hint(rc, hint));
 	free(code);
 	free(desc);
 	json_decref(root);
@@ -277,7 +292,7 @@ nonempty_string(json_t *o, const char *key)
  */
 static int
 collibra_error(const struct http_response *r, const char *what,
-    const char *url)
+    const char *url, const char *hint)
 {
 	json_t		*root, *m, *c;
 	const char	*why;
@@ -292,9 +307,10 @@ collibra_error(const struct http_response *r, const char *what,
 	if (m != NULL && (msg = server_text(r, m, MAX_DESC)) != NULL &&
 	    *msg != '\0' &&
 	    (c == NULL || (code = server_text(r, c, 64)) != NULL)) {
-		warnmsg("%s: %s (HTTP %ld%s%s)", code != NULL &&
+		warnmsg("%s: %s (HTTP %ld%s%s)%s%s", code != NULL &&
 		    *code != '\0' ? code : what, msg, r->status,
-		    url != NULL ? " from " : "", url != NULL ? url : "");
+		    url != NULL ? " from " : "", url != NULL ? url : "",
+		    hint != NULL ? "; " : "", hint != NULL ? hint : "");
 		shown = 1;
 	}
 	free(msg);
@@ -311,11 +327,14 @@ collibra_error(const struct http_response *r, const char *what,
  * described by Collibra's error envelope when the body is one, else by
  * the status and Content-Type (a body that is neither is never shown).
  * Prints one line on failure, naming url when the server's body does
- * not explain the status; no text of the server's shows the secret
- * (r->hide; the headers were hidden when they came, http.c).
+ * not explain the status, and ending for invalid_client in "; hint"
+ * (where the credentials came from; may be NULL); no text of the
+ * server's shows the secret (r->hide; the headers were hidden when they
+ * came, http.c).
  */
 enum ct_err
 token_from_response(const struct http_response *r, const char *url,
+    const char *hint,
     struct token **out)
 {
 	enum ct_err	 rc;
@@ -334,29 +353,41 @@ token_from_response(const struct http_response *r, const char *url,
 		return CT_ERR_SERVER;
 	}
 	if (r->status == 429 || r->status >= 500) {
-		if (oauth_error(r) == CT_OK)
+		if (oauth_error(r, NULL) == CT_OK)
 			warnmsg("server error: HTTP %ld from %s", r->status,
 			    url);
 		return CT_ERR_SERVER;
 	}
-	if ((rc = oauth_error(r)) != CT_OK)
+	if ((rc = oauth_error(r, hint)) != CT_OK)
 		return rc;
 	rc = r->status == 400 ? CT_ERR_INVALID_REQUEST :
 	    r->status == 401 ? CT_ERR_INVALID_CLIENT : CT_ERR_SERVER;
 	what = r->status == 400 ? "invalid_request" :
 	    r->status == 401 ? "invalid_client" : "server error";
 	/* the URL where the status is not the client's own error */
-	if (collibra_error(r, what, rc == CT_ERR_SERVER ? url : NULL))
+	if (collibra_error(r, what, rc == CT_ERR_SERVER ? url : NULL,
+	    rc == CT_ERR_INVALID_CLIENT ? hint : NULL))
 		return rc;
 	if (rc != CT_ERR_SERVER)
-		warnmsg("%s: HTTP %ld from %s without an OAuth error (%s%s)",
+		warnmsg("%s: HTTP %ld from %s without an OAuth error (%s%s)%s%s",
 		    what, r->status, url, ct != NULL ? "Content-Type " :
-		    "no Content-Type", ct != NULL ? ct : "");
+		    "no Content-Type", ct != NULL ? ct : "",
+		    client_sep(rc, hint), client_hint(rc, hint));
 	else
 		warnmsg("server error: unexpected HTTP %ld from %s (%s%s)",
 		    r->status, url, ct != NULL ? "Content-Type " :
 		    "no Content-Type", ct != NULL ? ct : "");
 	return rc;
+}
+
+/*
+ * When t expires, in Unix seconds (meaningful only when t->has_expiry):
+ * the one place of this arithmetic, for every form of the expiry.
+ */
+long long
+token_expires_at(const struct token *t)
+{
+	return (long long)t->received_at + t->expires_in;
 }
 
 /* Wipe the token and free t.  Accepts NULL. */

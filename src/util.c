@@ -281,11 +281,13 @@ hidden_at(const char *s, size_t len, const char *const *hide,
 
 /*
  * Copy len bytes at s with every occurrence of the n (at most MAX_HIDE)
- * strings of hide[] (NULL or "" entries are skipped) replaced by
- * "<redacted>", the longest where two start at one place.  Returns an
- * owned string of *outlen bytes and a NUL, or NULL when out of memory.
- * Redact before cutting: a cut through a secret leaves a part that no
- * longer matches.
+ * strings of hide[] replaced by "<redacted>", the longest where two
+ * start at one place.  Strings shorter than HIDE_MIN_FREE (NULL and ""
+ * too) are not searched for: they would match inside other words, and
+ * sanitize_hidden() hides them where they are the whole value.  Returns
+ * an owned string of *outlen bytes and a NUL, or NULL when out of
+ * memory.  Redact before cutting: a cut through a secret leaves a part
+ * that no longer matches.
  */
 static char *
 redact(const char *s, size_t len, const char *const *hide, size_t n,
@@ -296,8 +298,11 @@ redact(const char *s, size_t len, const char *const *hide, size_t n,
 
 	if (n > MAX_HIDE)
 		n = MAX_HIDE;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		klen[i] = hide[i] != NULL ? strlen(hide[i]) : 0;
+		if (klen[i] < HIDE_MIN_FREE)
+			klen[i] = 0;		/* whole values only */
+	}
 	for (pass = 0; pass < 2; pass++) {
 		for (i = o = 0; i < len; ) {
 			k = hidden_at(s + i, len - i, hide, klen, n);
@@ -323,22 +328,47 @@ redact(const char *s, size_t len, const char *const *hide, size_t n,
 }
 
 /*
- * Untrusted text that may echo a secret, made safe to show: the strings
- * of hide[] hidden (redact()) in the text as it is and again once it
- * is sanitized whole (so that control bytes inside an echo do not
- * hide it), then cut to max bytes like sanitize().  Owned, or NULL when
- * out of memory.
+ * True if the len bytes at s are exactly one of the n strings of hide[]
+ * (NULL and "" entries never match).
+ */
+int
+hidden_whole(const char *s, size_t len, const char *const *hide, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (hide[i] != NULL && hide[i][0] != '\0' &&
+		    strlen(hide[i]) == len && memcmp(s, hide[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Untrusted text that may echo a secret, made safe to show: "<redacted>"
+ * when it is one of the strings of hide[] whole, else those strings
+ * hidden (redact(): every occurrence of the ones of HIDE_MIN_FREE bytes
+ * or more) in the text as it is and again once it is sanitized whole
+ * (so that control bytes inside an echo do not hide it), then cut to
+ * max bytes like sanitize().  Owned, or NULL when out of memory.
  */
 char *
 sanitize_hidden(const char *s, size_t len, const char *const *hide, size_t n,
     size_t max)
 {
+	static const char gone[] = "<redacted>";
 	char	*r, *whole = NULL, *again = NULL, *safe = NULL;
 	size_t	 rlen, alen;
 
+	if (hidden_whole(s, len, hide, n))
+		return sanitize(gone, sizeof(gone) - 1, max);
 	if ((r = redact(s, len, hide, n, &rlen)) == NULL ||
-	    (whole = sanitize(r, rlen, rlen)) == NULL ||
-	    (again = redact(whole, strlen(whole), hide, n, &alen)) == NULL)
+	    (whole = sanitize(r, rlen, rlen)) == NULL)
+		goto out;
+	if (hidden_whole(whole, strlen(whole), hide, n)) {
+		safe = sanitize(gone, sizeof(gone) - 1, max);
+		goto out;
+	}
+	if ((again = redact(whole, strlen(whole), hide, n, &alen)) == NULL)
 		goto out;
 	safe = sanitize(again, alen, max);
 out:
@@ -358,7 +388,7 @@ jansson_setup(void)
 	json_set_alloc_funcs(wipe_malloc, wipe_free_any);
 }
 
-static char	 last_msg[512];
+static char	 last_msg[1024];
 static int	 deferred;
 
 /*

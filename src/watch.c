@@ -6,15 +6,21 @@
  * lifetime is left.  Times are on the clock of now_ms(), which counts
  * suspend, and an idle watch sleeps until something is due.  Transient
  * failures are retried with backoff: with -o while the token in the
- * file is valid, with a command for as long as it runs.
+ * file is valid, with a command for as long as it runs.  Under a service
+ * manager ($NOTIFY_SOCKET) the watch says when the first token is in
+ * place, and how each refresh went (sd_notify(3)'s datagrams).
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +56,73 @@ struct watch {
 	ino_t		 ino;
 	int		 expired;	/* said that the file's token expired */
 };
+
+/*
+ * Send msg, lines of sd_notify(3)'s protocol, to the service manager at
+ * s->notify_socket (config.c) in one datagram: to a path or, for
+ * "@NAME", to Linux's abstract namespace.  No manager, no message; one
+ * that cannot be sent is shown with -v only: the watch goes on.
+ */
+static void
+notify_send(const struct settings *s, const char *msg)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t		 n;
+	int		 fd;
+
+	if (s->notify_socket == NULL)
+		return;
+	/* config.c: shorter than sun_path everywhere */
+	n = strlen(s->notify_socket);
+	memcpy(sa.sun_path, s->notify_socket, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) == -1)
+		verbosef(s, "watch: cannot notify %s: %s", s->notify_socket,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+}
+
+static void	notify(const struct settings *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Tell the service manager "STATUS=" and the text of fmt, its control
+ * bytes made '?' so that it stays one line; after "READY=1" if ready.
+ */
+static void
+notify(const struct settings *s, int ready, const char *fmt, ...)
+{
+	char		 msg[1024], *p;
+	va_list		 ap;
+	int		 n;
+
+	if (s->notify_socket == NULL)
+		return;
+	n = snprintf(msg, sizeof(msg), "%sSTATUS=", ready ? "READY=1\n" :
+	    "");
+	va_start(ap, fmt);
+	(void)vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	for (p = msg + n; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	notify_send(s, msg);
+}
+
+/*
+ * Tell the service manager, if any, why --watch ends before its first
+ * token (the message shown last), so that systemctl status shows it.
+ */
+void
+watch_failed(const struct settings *s)
+{
+	notify(s, 0, "%s", last_message());
+}
 
 /*
  * How long to keep t before fetching the next one: until --min-ttl is
@@ -367,8 +440,9 @@ keep(struct watch *w)
 	const struct token *t = *w->tok;
 	enum ct_err	 rc;
 
+	/* a command's own file is private whatever --file-mode says */
 	rc = w->dir != NULL ? output_file_at(t, w->set, w->dir->fd,
-	    TOKEN_FILE, w->path) : output_file(t, w->set, w->path);
+	    TOKEN_FILE, w->path, 0600) : output_file(t, w->set, w->path);
 	if (rc != CT_OK)
 		return rc;
 	if (w->dir == NULL)
@@ -518,9 +592,12 @@ retry_later(struct watch *w, enum ct_err rc, long long *next)
 	left = w->expires_ms < 0 ? BACKOFF_MAX_MS : w->expires_ms - now_ms();
 	if (left <= 0 && w->child == -1) {
 		warnmsg("%s", last_message());
+		notify(w->set, 0, "%s", last_message());
 		return rc;
 	}
 	*next = left > 0 && left < w->backoff_ms ? left : w->backoff_ms;
+	notify(w->set, 0, "refresh failed: %s; retrying in %lld s",
+	    last_message(), (*next + 999) / 1000);
 	if (left > 0)
 		warnmsg("watch: %s; retrying in %lld s, the token in the "
 		    "file is valid for %lld s more", last_message(),
@@ -567,6 +644,8 @@ refresh(struct watch *w, long long *next)
 		*next = refresh_delay_ms(t, SET_NUM(w->set, MIN_TTL));
 		verbosef(w->set, "watch: new token in %s; next in %lld s",
 		    w->path, *next / 1000);
+		notify(w->set, 0, "token refreshed; next refresh in %lld s",
+		    *next / 1000);
 		return CT_OK;
 	}
 	if (rc == CT_ERR_SIGNAL && w->child != -1) {
@@ -578,6 +657,7 @@ refresh(struct watch *w, long long *next)
 	if (wrote || may_recover(rc))
 		return retry_later(w, rc, next);
 	warnmsg("%s", last_message());
+	notify(w->set, 0, "%s", last_message());
 	return rc;
 }
 
@@ -591,6 +671,7 @@ finish(struct watch *w)
 {
 	long long	 until = now_ms() + GRACE_MS;
 
+	notify_send(w->set, "STOPPING=1");
 	if (w->child != -1) {
 		(void)kill(-w->child, SIGTERM);
 		(void)kill(-w->child, SIGCONT);
@@ -646,6 +727,13 @@ watch_run(struct settings *s, struct watch_dir *d, struct token **tok,
 		rc = child_spawn(command, &cs, &w.child);
 	}
 	next = refresh_delay_ms(*tok, SET_NUM(s, MIN_TTL));
+	/* ready: the first token is in the file (and the command runs) */
+	if (rc == CT_OK)
+		notify(s, 1, "token in %s; next refresh in %lld s",
+		    command != NULL ? "$COLLIBRA_TOKEN_FILE" : w.path,
+		    next / 1000);
+	else if (rc != CT_ERR_SIGNAL)
+		watch_failed(s);
 	while (rc == CT_OK && !done &&
 	    (rc = wait_until(&w, now_ms() + next, &done)) == CT_OK && !done)
 		rc = refresh(&w, &next);

@@ -92,14 +92,30 @@ UNIT=$CT_UNIT
 }
 
 @test "redaction hides every occurrence of each secret, the longest first" {
-	run "$UNIT" hidden 'a S3cr S3cr%2F b S3cr' 100 S3cr 'S3cr%2F'
+	run -0 "$UNIT" hidden 'a S3cr3tXY S3cr3tXY%2F b S3cr3tXY' 100 S3cr3tXY 'S3cr3tXY%2F'
 	assert_output 'a <redacted> <redacted> b <redacted>'
-	run "$UNIT" hidden 'dXNlcjpTM2Ny' 100 '' dXNlcjpTM2Ny
+	run -0 "$UNIT" hidden 'dXNlcjpTM2Ny' 100 '' dXNlcjpTM2Ny
 	assert_output '<redacted>'
-	run "$UNIT" hidden 'nothing here' 100 S3cr
+	run -0 "$UNIT" hidden 'nothing here' 100 S3cr3tXY
 	assert_output 'nothing here'
-	run "$UNIT" hidden 'no list' 100
+	run -0 "$UNIT" hidden 'no list' 100
 	assert_output 'no list'
+}
+
+# issue 23, item 10: a secret shorter than 8 bytes would match inside
+# ordinary words ("text/html" holds "x"): hidden only as a whole value
+@test "redaction: a secret under 8 bytes is hidden only where it is the whole text" {
+	run -0 "$UNIT" hidden 'Content-Type text/html' 100 x
+	assert_output 'Content-Type text/html'
+	run -0 "$UNIT" hidden 'x' 100 x
+	assert_output '<redacted>'
+	run -0 "$UNIT" hidden $'tes\x01t' 100 test
+	assert_output '<redacted>'
+	run -0 "$UNIT" hidden 'a test b' 100 test
+	assert_output 'a test b'
+	# 8 bytes: everywhere again
+	run -0 "$UNIT" hidden 'a testtest b' 100 testtest
+	assert_output 'a <redacted> b'
 }
 
 @test "redaction comes before the cut, so that no part of a secret survives it" {
@@ -110,9 +126,9 @@ UNIT=$CT_UNIT
 }
 
 @test "redaction sees a secret through control bytes, and sanitizes the rest" {
-	run "$UNIT" hidden $'x S3\x01cr3t \e[31my' 100 S3cr3t
+	run -0 "$UNIT" hidden $'x S3\x01cr3tXY \e[31my' 100 S3cr3tXY
 	assert_output 'x <redacted> [31my'
-	run "$UNIT" hidden $'tab\tS3cr3t' 100 $'tab\tS3cr3t'
+	run -0 "$UNIT" hidden $'tab\tS3cr3t' 100 $'tab\tS3cr3t'
 	assert_output '<redacted>'
 }
 
@@ -270,6 +286,26 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 	run "$UNIT" random 32
 	assert_regex "$output" '^[0-9a-f]{64}$'
 	refute_output "$a"
+}
+
+# Review of the src/ restructure (issue 21 item 12): in a buffer a few
+# bytes short, tmp_name() returned a name with fewer random digits, which
+# the sweeper, counting 12, would never remove.
+@test "tmp_name: .NAME.PID. and 12 random hex digits within the size, or a failure" {
+	local size names=0
+	for size in $(seq 1 40); do
+		run "$UNIT" tmpname token "$size"
+		if [ "$status" -eq 1 ]; then
+			assert_output ''
+			continue
+		fi
+		assert_success
+		[[ $output =~ ^\.token\.[1-9][0-9]*\.[0-9a-f]{12}$ ]] ||
+			fail "size $size: $output"
+		((${#output} < size)) || fail "size $size: ${#output} bytes"
+		names=$((names + 1))
+	done
+	((names > 0))
 }
 
 @test "compat_random: a large request is filled, not left partly zero" {

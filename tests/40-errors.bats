@@ -31,12 +31,13 @@ fails_with() {
 		[unauthorized_client]=13 [unsupported_grant_type]=14
 		[invalid_scope]=15 [access_denied]=16 [made_up_error]=16
 	)
-	local code http
+	local code http sources
 	for code in "${!codes[@]}"; do
-		http=400
-		[[ $code == invalid_client ]] && http=401
+		http=400 sources=
+		# invalid_client names the credentials' sources (issue 23, item 6)
+		[[ $code == invalid_client ]] && http=401 sources='; client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET'
 		fails_with "${codes[$code]}" "oauth/$code"
-		assert_equal "$stderr" "collibra-token: $code: mock says $code (HTTP $http)"
+		assert_equal "$stderr" "collibra-token: $code: mock says $code (HTTP $http)$sources"
 	done
 }
 
@@ -56,7 +57,7 @@ fails_with() {
 	fails_with 10 status/400
 	assert_equal "$stderr" "collibra-token: invalid_request: HTTP 400 from $MOCK_URL/status/400/rest/oauth/v2/token without an OAuth error (Content-Type text/html)"
 	fails_with 11 empty/401
-	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/empty/401/rest/oauth/v2/token without an OAuth error (no Content-Type)"
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/empty/401/rest/oauth/v2/token without an OAuth error (no Content-Type); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET"
 }
 
 @test "5xx and 429 are server errors (5)" {
@@ -268,7 +269,7 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 @test "Collibra's error envelope: userMessage, else titleMessage, sanitised, with the status" {
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/401/user"
 	assert_equal "$status" 11
-	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 401)'
+	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 401); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET'
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/400/title"
 	assert_equal "$status" 10
 	assert_equal "$stderr" 'collibra-token: badRequest: Bad request (HTTP 400)'
@@ -279,14 +280,14 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	# neither message: as without a body
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/401/none"
 	assert_equal "$status" 11
-	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/collibra/401/none/rest/oauth/v2/token without an OAuth error (Content-Type application/json)"
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/collibra/401/none/rest/oauth/v2/token without an OAuth error (Content-Type application/json); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET"
 }
 
 # issue 11, item 3
 @test "an HTML error page is never printed; the line names the status and Content-Type" {
 	run --separate-stderr "$CT" --url "$MOCK_URL/html/401"
 	assert_equal "$status" 11
-	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/html/401/rest/oauth/v2/token without an OAuth error (Content-Type text/html; charset=\"utf-8\")"
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/html/401/rest/oauth/v2/token without an OAuth error (Content-Type text/html; charset=\"utf-8\"); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET"
 	run --separate-stderr "$CT" --url "$MOCK_URL/html/400"
 	assert_equal "$status" 10
 	assert_equal "$stderr" "collibra-token: invalid_request: HTTP 400 from $MOCK_URL/html/400/rest/oauth/v2/token without an OAuth error (Content-Type text/html; charset=\"utf-8\")"

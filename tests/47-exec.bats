@@ -38,6 +38,8 @@ env_lacks() {
 	at=$(printf '%s\n' "$output" | sed -n 's/^COLLIBRA_TOKEN_EXPIRES_AT=//p')
 	assert_regex "$at" '^[0-9]+$'
 	((at >= before + 3600 && at <= after + 3600))
+	# the same moment in RFC 3339 (issue 23, item 13)
+	env_has "COLLIBRA_TOKEN_EXPIRES_AT_RFC3339=$(date -u -d "@$at" +%Y-%m-%dT%H:%M:%SZ)"
 	refute_leak
 }
 

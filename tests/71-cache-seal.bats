@@ -364,6 +364,28 @@ v1_name() {
 	[ -e "$CACHE/notes.tmp.1" ] && [ -e "$e.tmp.0123456789abcdefX" ]
 }
 
+# Review of the src/ restructure (issue 21 item 12): the one sweeper missed
+# an error record's temporaries (.NAME.err.PID.RANDOM) and removed any
+# .NAME.PID.RANDOM in the cache directory, names of other programs too.
+@test "temporaries a dead writer left: the entry's and the error record's go, other names stay" {
+	local e dead
+	run -0 --separate-stderr "$CT"
+	e=$(find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*')
+	e=${e##*/}
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	: >"$CACHE/.$e.$dead.0123456789ab"
+	: >"$CACHE/.$e.err.$dead.0123456789ab"
+	: >"$CACHE/.$e.$$.0123456789ab"
+	: >"$CACHE/.notes.$dead.0123456789ab"
+	: >"$CACHE/.$e.x.$dead.0123456789ab"
+	run -0 --separate-stderr "$CT" --refresh
+	assert_equal "$(find "$CACHE" -maxdepth 1 -name '.?*' -printf '%f\n' |
+		sort | tr '\n' ' ')" \
+		".$e.$$.0123456789ab .$e.x.$dead.0123456789ab .notes.$dead.0123456789ab "
+}
+
 # --- signals while waiting -------------------------------------------------------
 
 # wait_signal SIG STATUS: a run waiting on a held lock ends at once on SIG.

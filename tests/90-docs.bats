@@ -318,9 +318,11 @@ profile_config() {
 @test "docs' configuration table has one row per option, none stale" {
 	same_set "long options: --help vs docs Configuration column 1" \
 	    "$(help_longs)" "$(doc_column Configuration 1 | long_opts)"
-	# less other tools' options: brew --repository, sha256sum --ignore-missing
+	# less other tools' options: brew --repository, sha256sum
+	# --ignore-missing, kubectl --from-file, systemctl --now
 	subset "long options anywhere in README and docs/ vs --help" \
-	    "$(doc_files | xargs cat | grep -vE '(brew|sha256sum) [^`]*--' |
+	    "$(doc_files | xargs cat |
+	    grep -vE '(brew|sha256sum|kubectl|systemctl) [^`]*--' |
 	    long_opts)" "$(help_longs)"
 }
 

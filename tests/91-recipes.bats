@@ -265,6 +265,32 @@ EOF
 	assert_output ''
 }
 
+# ---- docs/cache.md: --status before a fetch (issue 23, item 11) ---------------
+
+@test "cache-status: a fetch only when no fresh token is cached; a wrong secret ends it with 11" {
+	local n
+	recipe_block "$DOCS/cache.md" cache-status >"$WORK/recipe.sh"
+	# shellcheck disable=SC2016 # expanded by the recipe's shell
+	printf 'printf "%%s\\n" "$TOKEN"\n' >>"$WORK/recipe.sh"
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$WORK/cache
+	n=$(mock_requests)
+	run --separate-stderr sh "$WORK/recipe.sh"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(token_calls "$n")" 1
+	# a fresh token is cached now: --status says so, no request
+	run --separate-stderr sh "$WORK/recipe.sh"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(token_calls "$n")" 1
+	export COLLIBRA_CLIENT_SECRET=$WRONG
+	run --separate-stderr sh "$WORK/recipe.sh"
+	[ "$status" -eq 11 ] || fail "exit $status, not 11: $stderr"
+	assert_output ''
+	assert_equal "$(token_calls "$n")" 2
+}
+
 # ---- README: the GitLab job ------------------------------------------------------
 
 # gitlab_job RECIPE OUT: the job's variables (exported) and script lines

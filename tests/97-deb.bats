@@ -67,12 +67,14 @@ cc_lines() {
 	    grep -E '^(cc|gcc|clang|\$\(CC\)|[^ ]*-gcc) '
 }
 
-@test "the package installs the binary, man page and completions where Debian looks" {
+@test "the package installs the binary, man page, completions, systemd unit and sysusers.d file where Debian looks" {
 	need_deb
 	run bash -c "dpkg-deb -c '$DEB' | awk '{ print \$6 }' | grep -v '/\$' | LC_ALL=C sort"
 	assert_success
 	assert_output "$(printf '%s\n' \
+	    ./lib/systemd/system/collibra-token@.service \
 	    ./usr/bin/collibra-token \
+	    ./usr/lib/sysusers.d/collibra-token.conf \
 	    ./usr/share/bash-completion/completions/collibra-token \
 	    ./usr/share/doc/collibra-token/changelog.Debian.gz \
 	    ./usr/share/doc/collibra-token/changelog.gz \
@@ -83,6 +85,24 @@ cc_lines() {
 	# the upstream changelog is NEWS.md
 	run bash -c "dpkg-deb --fsys-tarfile '$DEB' | tar -xOf - ./usr/share/doc/collibra-token/changelog.gz | gzip -dc"
 	assert_output "$(cat "$ROOT/NEWS.md")"
+}
+
+@test "the package's unit runs /usr/bin/collibra-token; its postinst makes the user with systemd-sysusers" {
+	need_deb
+	command -v systemd-sysusers >/dev/null || skip "no systemd-sysusers"
+	local root=$BATS_TEST_TMPDIR/root
+	mkdir -p "$root/etc"
+	dpkg-deb -x "$DEB" "$root"
+	run -0 grep -c '^ExecStart=/usr/bin/collibra-token ' \
+	    "$root/lib/systemd/system/collibra-token@.service"
+	dpkg-deb -e "$DEB" "$BATS_TEST_TMPDIR/control"
+	run -0 env DPKG_ROOT="$root" sh "$BATS_TEST_TMPDIR/control/postinst" configure
+	run -0 grep -c '^collibra-token:x:[0-9]*:[0-9]*:.*:/nonexistent:/usr/sbin/nologin$' \
+	    "$root/etc/passwd"
+	run -0 grep -c '^collibra-token:x:' "$root/etc/group"
+	# where systemd is not, the postinst does nothing and succeeds
+	run -0 env PATH=/nonexistent DPKG_ROOT="$root" /bin/sh \
+	    "$BATS_TEST_TMPDIR/control/postinst" configure
 }
 
 @test "the package's version is the Makefile's, and Depends names libcurl4 (>= 7.85.0), which dlopen hides from dh_shlibdeps" {

@@ -15,27 +15,8 @@ load helpers
 
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-90}
 
-ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-VERSION=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$ROOT/Makefile")
-IMAGE=${CT_IMAGE:-localhost/collibra-token:$VERSION}
-export CONTAINERS_CONF=$ROOT/scripts/image/containers.conf
-
-# image_unusable: why the image tests cannot run here, or nothing.
-image_unusable() {
-	local want have
-	command -v podman >/dev/null 2>&1 ||
-	    { echo "podman is not installed (make image installs it)"; return; }
-	podman image exists "$IMAGE" 2>/dev/null ||
-	    { echo "no image $IMAGE: make image builds it"; return; }
-	want=$("$ROOT/scripts/image/image" inputs)
-	have=$(podman image inspect --format \
-	    '{{index .Labels "collibra-token.inputs"}}' "$IMAGE")
-	[[ $want == "$have" ]] ||
-	    { echo "$IMAGE is older than the working tree: make image"; return; }
-	podman run --rm --network=none --entrypoint /bin/true "$IMAGE" \
-	    >/dev/null 2>&1 ||
-	    echo "podman cannot run a container here"
-}
+# shellcheck source=lib/image.bash
+source "$BATS_TEST_DIRNAME/lib/image.bash"
 
 setup_file() {
 	CT_IMAGE_SKIP=$(image_unusable)
