@@ -289,7 +289,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	[[ $output == "$TMPDIR/"* ]]
 	assert_equal "$(ls -A "$XDG_RUNTIME_DIR")" ''
 	# a TMPDIR fallback another user made first is not used: a fresh
-	# one beside it is (tests/74-token-paths.bats)
+	# one beside it is (tests/73-token-paths.bats)
 	[[ -d $TMPDIR/collibra-token-$(id -u) ]] ||
 		mkdir -m 700 "$TMPDIR/collibra-token-$(id -u)"
 	chown nobody "$TMPDIR/collibra-token-$(id -u)"
