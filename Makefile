@@ -73,7 +73,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
 	uninstall bench fuzz portcheck lint image image-test actionlint \
-	dist distcheck distclean deb deb-chroot
+	dist distcheck distclean deb deb-chroot action-pin
 
 all: collibra-token
 
@@ -279,6 +279,15 @@ distcheck: dist
 deb:
 	$(PKG_DEPS) pkg
 	scripts/deb $(VERSION) $(DISTDIR)
+
+# The SHA-256 of the release's .debs ($(DISTDIR), one per architecture
+# in ACTION_ARCHES) into the action's scripts/action/SHA256SUMS, which the
+# action installs a .deb against: run it after make deb, before the
+# release commit is tagged (docs/install.md, "Releasing").
+ACTION_ARCHES	?= amd64 arm64
+action-pin:
+	scripts/action-pin scripts/action/SHA256SUMS $(VERSION) $(DISTDIR) \
+	    $(ACTION_ARCHES)
 
 # The package built in a clean Debian 12 chroot (mmdebstrap buildd and
 # the Build-Depends) as a non-root user; the .deb and the build log in

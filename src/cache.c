@@ -503,15 +503,13 @@ write_entry(struct cache *c, const char *name, char kind, json_t *o)
 	    (plain = json_dumps(o, JSON_COMPACT)) == NULL)
 		return -1;
 	plen = strlen(plain);
-	if (seal(c->key, &c->ctx, kind, plain, plen, &e, &elen) == -1 ||
-	    tmp_name(tmp, sizeof(tmp), name) == -1) {
+	if (seal(c->key, &c->ctx, kind, plain, plen, &e, &elen) == -1) {
 		wipe_free_any(plain);
 		free(e);
 		return -1;
 	}
 	wipe_free_any(plain);
-	if ((fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
+	if ((fd = tmp_create(c->dirfd, name, tmp, sizeof(tmp))) != -1) {
 		if (write(fd, e, elen) == (ssize_t)elen && close(fd) == 0)
 			rc = renameat(c->dirfd, tmp, c->dirfd, name);
 		else

@@ -287,7 +287,11 @@ struct watch_dir {
 	int		 fd;		/* our directory in it, or -1 */
 	char		*path;		/* owned: the token file's path */
 	char		 name[48];	/* our directory's name in the base */
+	int		 pidfd;		/* its pid file, held locked, or -1 */
+	int		 topfd;		/* TMPDIR, if we made the base, or -1 */
+	char		 top[64];	/* the base we made there */
 };
+#define WATCH_DIR_INIT	{ -1, -1, NULL, "", -1, -1, "" }
 
 /*
  * What came back from the token endpoint.  hide[] holds the forms of
@@ -363,14 +367,18 @@ void		 secret_credentials(const struct settings *, char *, size_t);
 
 /* safedir.c */
 #define SAFEDIR_MAKE	1	/* make the directory and its parents */
+#define SAFEDIR_SHARED	2	/* a directory others share, as TMPDIR */
 const char	*safedir_open(const char *, const char *, int, int *,
 		    const char **);
 int		 safedir_cache(const char *, const char *);
+int		 safedir_mkrandom(int, const char *, char *, size_t);
 
 /* tmpname.c */
 int		 tmp_name(char *, size_t, const char *);
+int		 tmp_create(int, const char *, char *, size_t);
+void		 tmp_hold(int);
 void		 tmp_sweep(int, const char *);
-int		 owner_dead(long);
+int		 owner_dead(long, int);
 
 /* cache.c */
 struct cache	*cache_new(void);
@@ -477,6 +485,7 @@ int		 child_wait(pid_t);
 void		*xmalloc(size_t);
 DIR		*dir_entries(int);
 char		*xstrdup(const char *);
+char		*path_absolute(const char *);
 void		 wipe_free(char *, size_t);
 void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,

@@ -160,7 +160,7 @@ main(int argc, char *argv[])
 	struct cli		 cli;
 	struct settings		 set = { 0 };
 	struct cache		*cache;
-	struct watch_dir	 wdir = { -1, -1, NULL, "" };
+	struct watch_dir	 wdir = WATCH_DIR_INIT;
 	struct token		*tok = NULL;
 	char			**command;
 	enum ct_err		 rc;

@@ -6,8 +6,11 @@
  * write of the same file (for the cache, of any entry) removes what a
  * process now dead left; the key, made once, is not swept.  Whether
  * a writer (or a watch holding a token directory) is alive is decided
- * in one place, owner_dead().
+ * in one place, owner_dead(): by its pid, and by the lock it holds on
+ * its file for as long as it lives, which other PID namespaces and
+ * hosts sharing the directory see too.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -65,14 +68,55 @@ tmp_name(char *buf, size_t size, const char *name)
 }
 
 /*
+ * Hold fd, a temporary file or a watch's pid file that we have just
+ * made, locked for as long as it is open, so that owner_dead() sees us
+ * alive from any PID namespace or host.  Where the file system has no
+ * locks, the pid alone tells.
+ */
+void
+tmp_hold(int fd)
+{
+	(void)flock(fd, LOCK_EX | LOCK_NB);
+}
+
+/*
  * True if the process pid, which wrote a temporary file or holds a
- * token directory, has ended: not us, and kill(pid, 0) finds none.
+ * token directory, has ended: not us, kill(pid, 0) finds no such
+ * process, and nobody holds the lock of tmp_hold() on fd (that file,
+ * open; -1: none to test).  A pid from another PID namespace or host
+ * looks dead to kill(); the lock it holds does not.  When true, fd is
+ * left locked by us until it is closed.
  */
 int
-owner_dead(long pid)
+owner_dead(long pid, int fd)
 {
-	return pid > 0 && pid != (long)getpid() && pid <= INT_MAX &&
-	    kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+	if (pid <= 0 || pid == (long)getpid() || pid > INT_MAX ||
+	    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	if (fd == -1 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	/* no locks on this file system: the pid decides */
+	return errno != EWOULDBLOCK && errno != EINTR;
+}
+
+/*
+ * A new temporary file for name in dirfd: its name (tmp_name()) in tmp,
+ * made 0600 with O_EXCL and held (tmp_hold()).  Returns the descriptor,
+ * or -1 with errno set (ENAMETOOLONG when the name did not fit).
+ */
+int
+tmp_create(int dirfd, const char *name, char *tmp, size_t size)
+{
+	int	 fd;
+
+	if (tmp_name(tmp, size, name) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1)
+		tmp_hold(fd);
+	return fd;
 }
 
 /*
@@ -158,7 +202,7 @@ tmp_sweep(int dirfd, const char *name)
 	long		 pid;
 	DIR		*d;
 	time_t		 now = time(NULL);
-	int		 old;
+	int		 old, fd;
 
 	if ((name != NULL && make_name(prefix, sizeof(prefix), name, -1,
 	    &len) == -1) || (d = dir_entries(dirfd)) == NULL)
@@ -170,12 +214,23 @@ tmp_sweep(int dirfd, const char *name)
 		if (!old && (len == 0 || (name != NULL &&
 		    strncmp(e->d_name, prefix, len) != 0) ||
 		    (pid = name_pid(e->d_name, len)) == -1 ||
-		    !owner_dead(pid)))
+		    !owner_dead(pid, -1)))
 			continue;
-		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode) && (old ? now - st.st_mtime >=
-		    OLD_STALE_SEC : st.st_uid == geteuid()))
+		if (old) {
+			if (fstatat(dirfd, e->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+			    now - st.st_mtime >= OLD_STALE_SEC)
+				(void)unlinkat(dirfd, e->d_name, 0);
+			continue;
+		}
+		/* dead here; and not held from another PID namespace */
+		if ((fd = openat(dirfd, e->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) == -1)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid() && owner_dead(pid, fd))
 			(void)unlinkat(dirfd, e->d_name, 0);
+		close(fd);
 	}
 	closedir(d);
 }

@@ -46,6 +46,27 @@ xstrdup(const char *s)
 	return p;
 }
 
+/*
+ * path as an absolute path, owned by the caller: a relative one joined
+ * to the working directory (getcwd(3)).  NULL after a message when
+ * memory ran out; a working directory that cannot be named leaves path
+ * as it is.
+ */
+char *
+path_absolute(const char *path)
+{
+	char	 cwd[PATH_MAX], *p;
+	size_t	 n;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	n = strlen(cwd) + strlen(path) + 2;
+	if ((p = xmalloc(n)) != NULL)
+		snprintf(p, n, "%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" :
+		    "/", path);
+	return p;
+}
+
 /* Overwrite n bytes of p, then free it.  Accepts NULL. */
 void
 wipe_free(char *p, size_t n)

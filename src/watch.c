@@ -34,7 +34,8 @@
 #define BACKOFF_MIN_MS	1000LL
 #define BACKOFF_MAX_MS	30000LL
 #define GRACE_MS	10000LL		/* for a command told to stop */
-#define DIR_PREFIX	"collibra-token-watch."
+#define DIR_PREFIX_NAME	"collibra-token-watch"
+#define DIR_PREFIX	DIR_PREFIX_NAME "."
 #define PID_FILE	"pid"
 #define TOKEN_FILE	"token"
 
@@ -50,7 +51,9 @@ struct watch {
 	int		 status;	/* the child's, as a shell reports it */
 	long long	 expires_ms;	/* now_ms() clock; -1: no expiry */
 	long long	 backoff_ms;
-	int		 written;	/* the file is ours to remove */
+	int		 written;	/* the file is ours to remove: */
+	dev_t		 dev;		/* the regular file we put there */
+	ino_t		 ino;
 	int		 expired;	/* said that the file's token expired */
 };
 
@@ -155,7 +158,12 @@ open_base(const char *path, const char *sub, int *fd)
 	return safedir_open(path, sub, 0, fd, &sep);
 }
 
-/* True if the directory name in basefd is ours and its watch is dead. */
+/*
+ * True if the directory name in basefd is ours and its watch is dead:
+ * the pid in it has ended here, and nobody holds its pid file locked
+ * (make_ours()), as a live watch in another PID namespace or on another
+ * host does.  A pid file still empty is a watch being born.
+ */
 static int
 is_stale(int basefd, const char *name)
 {
@@ -164,7 +172,7 @@ is_stale(int basefd, const char *name)
 	char		 buf[24];
 	long long	 pid;
 	ssize_t		 n = -1;
-	int		 fd, pfd;
+	int		 fd, pfd = -1, dead;
 
 	fd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
@@ -172,17 +180,20 @@ is_stale(int basefd, const char *name)
 		return 0;
 	if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
 	    (pfd = openat(fd, PID_FILE, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) != -1) {
+	    O_NONBLOCK | O_CLOEXEC)) != -1)
 		n = read(pfd, buf, sizeof(buf) - 1);
-		close(pfd);
-	}
 	close(fd);
-	if (n <= 0)
+	if (n <= 0) {
+		if (pfd != -1)
+			close(pfd);
 		return 0;
+	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	return parse_number(buf, 1, 1LL << 30, &pid, &why) == 0 &&
-	    owner_dead((long)pid);
+	dead = parse_number(buf, 1, 1LL << 30, &pid, &why) == 0 &&
+	    owner_dead((long)pid, pfd);
+	close(pfd);
+	return dead;
 }
 
 /* Empty the directory name in basefd (entries only), then remove it. */
@@ -229,19 +240,49 @@ remove_stale(const struct settings *s, int basefd)
 }
 
 /*
+ * A new directory "sub.RANDOM" (0700) in tmp, made and opened through
+ * tmp's checked descriptor, for when tmp/sub is not ours to use.
+ * Returns NULL with *fd open on it, d->topfd on tmp and d->top its
+ * name; else why not.
+ */
+static const char *
+open_fresh(const char *tmp, const char *sub, struct watch_dir *d, int *fd)
+{
+	const char	*why, *sep;
+
+	if ((why = safedir_open(tmp, NULL, SAFEDIR_SHARED, &d->topfd,
+	    &sep)) != NULL)
+		return why;
+	if (safedir_mkrandom(d->topfd, sub, d->top, sizeof(d->top)) == -1 ||
+	    (*fd = openat(d->topfd, d->top, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		why = strerror(errno);
+		if (d->top[0] != '\0')
+			(void)unlinkat(d->topfd, d->top, AT_REMOVEDIR);
+		d->top[0] = '\0';
+		close(d->topfd);
+		d->topfd = -1;
+		return why;
+	}
+	return NULL;
+}
+
+/*
  * Choose the base of the token directory: XDG_RUNTIME_DIR, else the
- * open cache directory, else TMPDIR/collibra-token-UID.  *fd gets its
- * descriptor and *path an owned copy of its name.  Returns CT_ERR_USAGE
- * after a message when none is safe.
+ * open cache directory (made absolute), else TMPDIR/collibra-token-UID,
+ * else, when that is another user's or not a directory, a new
+ * TMPDIR/collibra-token-UID.RANDOM (removed by watch_dir_close()).
+ * *fd gets its descriptor and *path an owned copy of its absolute
+ * name.  Returns CT_ERR_USAGE after a message when none is safe.
  */
 static enum ct_err
-choose_base(const struct settings *s, const struct cache *c, int *fd,
-    char **path)
+choose_base(const struct settings *s, const struct cache *c,
+    struct watch_dir *d, int *fd, char **path)
 {
 	const char	*tmp = s->tmp_dir != NULL && s->tmp_dir[0] == '/' ?
 			    s->tmp_dir : "/tmp";
-	const char	*why;
-	char		 sub[40];
+	const char	*why, *why2;
+	char		 sub[64];
 	size_t		 n;
 
 	*path = NULL;
@@ -253,15 +294,24 @@ choose_base(const struct settings *s, const struct cache *c, int *fd,
 		    "used", s->runtime_dir, why);
 	}
 	if (cache_dirfd(c) != -1 && (*fd = dup(cache_dirfd(c))) != -1)
-		return (*path = xstrdup(s->cache_dir)) == NULL ?
+		return (*path = path_absolute(s->cache_dir)) == NULL ?
 		    CT_ERR_INTERNAL : CT_OK;
 	snprintf(sub, sizeof(sub), "collibra-token-%lu",
 	    (unsigned long)geteuid());
 	if ((why = open_base(tmp, sub, fd)) != NULL) {
-		warnmsg("--watch: no safe place for the token file: %s/%s: "
-		    "%s (set XDG_RUNTIME_DIR, or use the cache)", tmp, sub,
-		    why);
-		return CT_ERR_USAGE;
+		/* a name anyone can take first: make a fresh one */
+		why = xstrdup(why);
+		if ((why2 = open_fresh(tmp, sub, d, fd)) != NULL) {
+			warnmsg("--watch: no safe place for the token file: "
+			    "%s/%s: %s; %s: %s (set XDG_RUNTIME_DIR, or use "
+			    "the cache)", tmp, sub, why ? why : "", tmp, why2);
+			free((char *)why);
+			return CT_ERR_USAGE;
+		}
+		verbosef(s, "watch: %s/%s: %s; using %s/%s instead", tmp,
+		    sub, why ? why : "", tmp, d->top);
+		free((char *)why);
+		snprintf(sub, sizeof(sub), "%s", d->top);
 	}
 	n = strlen(tmp) + strlen(sub) + 2;
 	if ((*path = xmalloc(n)) == NULL)
@@ -270,33 +320,24 @@ choose_base(const struct settings *s, const struct cache *c, int *fd,
 	return CT_OK;
 }
 
-/* Make our directory in d->basefd, with our pid in it. */
+/*
+ * Make our directory in d->basefd, with our pid in it, its file held
+ * locked (d->pidfd) for as long as we live (is_stale()).
+ */
 static enum ct_err
 make_ours(struct watch_dir *d)
 {
-	unsigned char	 rnd[6];
-	int		 i, tries, pfd;
+	int	 n;
 
-	for (tries = 0; tries < 10; tries++) {
-		if (compat_random(rnd, sizeof(rnd)) == -1)
-			break;
-		snprintf(d->name, sizeof(d->name), DIR_PREFIX);
-		for (i = 0; i < (int)sizeof(rnd); i++)
-			snprintf(d->name + strlen(DIR_PREFIX) + 2 * i, 3,
-			    "%02x", rnd[i]);
-		if (mkdirat(d->basefd, d->name, 0700) == 0)
-			break;
-		d->name[0] = '\0';
-		if (errno != EEXIST)
-			break;
-	}
-	if (d->name[0] == '\0' || (d->fd = openat(d->basefd, d->name,
+	if (safedir_mkrandom(d->basefd, DIR_PREFIX_NAME, d->name,
+	    sizeof(d->name)) == -1 || (d->fd = openat(d->basefd, d->name,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    (pfd = openat(d->fd, PID_FILE, O_WRONLY | O_CREAT | O_EXCL |
+	    (d->pidfd = openat(d->fd, PID_FILE, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
 		return CT_ERR_INTERNAL;
-	i = dprintf(pfd, "%ld\n", (long)getpid());
-	return close(pfd) == 0 && i > 0 ? CT_OK : CT_ERR_INTERNAL;
+	tmp_hold(d->pidfd);	/* before the pid: see is_stale() */
+	n = dprintf(d->pidfd, "%ld\n", (long)getpid());
+	return n > 0 ? CT_OK : CT_ERR_INTERNAL;
 }
 
 /*
@@ -315,7 +356,7 @@ watch_dir_open(const struct settings *s, const struct cache *c,
 	size_t		 n;
 	enum ct_err	 rc;
 
-	if ((rc = choose_base(s, c, &d->basefd, &base)) != CT_OK) {
+	if ((rc = choose_base(s, c, d, &d->basefd, &base)) != CT_OK) {
 		free(base);
 		return rc;
 	}
@@ -335,7 +376,10 @@ watch_dir_open(const struct settings *s, const struct cache *c,
 	return d->path == NULL ? CT_ERR_INTERNAL : CT_OK;
 }
 
-/* Remove the directory of watch_dir_open() and what it holds. */
+/*
+ * Remove the directory of watch_dir_open() and what it holds, and the
+ * fresh base it made, if any.
+ */
 void
 watch_dir_close(struct watch_dir *d)
 {
@@ -346,11 +390,47 @@ watch_dir_close(struct watch_dir *d)
 		(void)unlinkat(d->basefd, d->name, AT_REMOVEDIR);
 		d->fd = -1;
 	}
+	if (d->pidfd != -1)
+		close(d->pidfd);
+	d->pidfd = -1;
 	if (d->basefd != -1)
 		close(d->basefd);
 	d->basefd = -1;
+	if (d->topfd != -1) {
+		(void)unlinkat(d->topfd, d->top, AT_REMOVEDIR);
+		close(d->topfd);
+	}
+	d->topfd = -1;
 	free(d->path);
 	d->path = NULL;
+}
+
+/*
+ * Note which file -o's path names now, if it is a regular file: the one
+ * we put there, which finish() may remove.  A device, a FIFO or a
+ * symlink written through is never removed.
+ */
+static void
+note_ours(struct watch *w)
+{
+	struct stat	 st;
+
+	w->written = lstat(w->path, &st) == 0 && S_ISREG(st.st_mode);
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+}
+
+/*
+ * Whether -o's path still names the regular file of note_ours(), the
+ * one to remove when the watch ends.
+ */
+static int
+still_ours(const struct watch *w)
+{
+	struct stat	 st;
+
+	return w->written && lstat(w->path, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_dev == w->dev && st.st_ino == w->ino;
 }
 
 /* Write the token to the file, and note when the file's expires. */
@@ -365,7 +445,8 @@ keep(struct watch *w)
 	    TOKEN_FILE, w->path, 0600) : output_file(t, w->set, w->path);
 	if (rc != CT_OK)
 		return rc;
-	w->written = 1;
+	if (w->dir == NULL)
+		note_ours(w);
 	w->expires_ms = t->has_expiry ? now_ms() + t->expires_in * 1000 :
 	    -1;
 	return CT_OK;
@@ -396,14 +477,32 @@ stopped(struct watch *w)
 	(void)kill(-w->child, SIGCONT);
 }
 
+/*
+ * The child, if it has news: waitpid() of it alone, or, as PID 1 (of a
+ * container), of every child, so that the orphans re-parented to us do
+ * not stay zombies; only the command's status is kept.  Returns 1 with
+ * its status in *st, else 0.
+ */
+static int
+child_news(struct watch *w, int *st)
+{
+	pid_t	 pid;
+
+	if (getpid() != 1)
+		return waitpid(w->child, st, WNOHANG | WUNTRACED) == w->child;
+	while ((pid = waitpid(-1, st, WNOHANG | WUNTRACED)) > 0)
+		if (pid == w->child)
+			return 1;
+	return 0;
+}
+
 /* Reap the child if it ended; its status as a shell reports it. */
 static int
 child_ended(struct watch *w)
 {
 	int	 st;
 
-	if (w->child == -1 ||
-	    waitpid(w->child, &st, WNOHANG | WUNTRACED) != w->child)
+	if (w->child == -1 || !child_news(w, &st))
 		return 0;
 	if (WIFSTOPPED(st)) {
 		stopped(w);
@@ -589,7 +688,7 @@ finish(struct watch *w)
 		child_give_tty(w->tty, getpgrp());
 	if (w->dir != NULL)
 		watch_dir_close(w->dir);
-	else if (w->written)
+	else if (still_ours(w))
 		(void)unlink(w->path);
 }
 
