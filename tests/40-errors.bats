@@ -203,7 +203,6 @@ fails_with() {
 }
 
 @test "a closed or full stdout is an internal error (1), not success" {
-	run --separate-stderr "$CT" '>&-'
 	run --separate-stderr bash -c '"$1" >&-' _ "$CT"
 	assert_equal "$status" 1
 	assert_regex "$stderr" 'standard output is closed'
@@ -214,7 +213,7 @@ fails_with() {
 }
 
 @test "a closed pipe is reported, not a silent death" {
-	run --separate-stderr bash -c '"$1" --url "$2" | true; echo "${PIPESTATUS[0]}"' _ "$CT" "$MOCK_URL/delay/0.3"
+	run -0 --separate-stderr bash -c '"$1" --url "$2" | true; echo "${PIPESTATUS[0]}"' _ "$CT" "$MOCK_URL/delay/0.3"
 	assert_output 1
 	assert_regex "$stderr" 'cannot write the token'
 }

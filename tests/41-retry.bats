@@ -42,7 +42,7 @@ print("%.2f" % (b - a))'
 	assert_equal "$status" 5
 	assert_equal "$(requests_since "$n")" 1
 	n=$(mock_requests)
-	COLLIBRA_TOKEN_RETRIES=4 run --separate-stderr "$CT" --url "$MOCK_URL/status/500"
+	COLLIBRA_TOKEN_RETRIES=4 run -5 --separate-stderr "$CT" --url "$MOCK_URL/status/500"
 	assert_equal "$(requests_since "$n")" 5
 }
 

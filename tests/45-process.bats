@@ -76,7 +76,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$CT" -v --url "$MOCK_URL/delay/5" \
 
 @test "while it holds the secret the process cannot dump core" {
 	start_hanging
-	run grep '^Max core file size' "/proc/$PID/limits"
+	run -0 grep '^Max core file size' "/proc/$PID/limits"
 	kill -TERM "$PID"
 	wait "$PID" || true
 	# the soft limit only: the hard one stays for a -- COMMAND
@@ -86,7 +86,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$CT" -v --url "$MOCK_URL/delay/5" \
 @test "--client-secret is blanked in /proc/PID/cmdline" {
 	local secret=$COLLIBRA_CLIENT_SECRET
 	start_hanging -s "$secret"
-	run --separate-stderr tr '\0' ' ' <"/proc/$PID/cmdline"
+	run -0 --separate-stderr tr '\0' ' ' <"/proc/$PID/cmdline"
 	kill -TERM "$PID"
 	wait "$PID" || true
 	[[ $output != *"$secret"* ]] || fail "argv still shows the secret"

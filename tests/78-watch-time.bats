@@ -107,7 +107,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	touch "$C/stop"
 	reap
 	assert_equal "$status" 7
-	run cat "$ERR"
+	run -0 cat "$ERR"
 	refute_output --partial "$MOCK_TOKEN"
 }
 
@@ -118,7 +118,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	reap
 	assert_equal "$status" 5
 	[[ ! -e $OUT ]]
-	run grep -c 'has expired' "$ERR"
+	run -1 grep -c 'has expired' "$ERR"
 	assert_output 0
 }
 

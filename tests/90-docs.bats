@@ -655,7 +655,7 @@ claim_holds() {
 	printf '%s\n' 'So `A` for a CA beats an exported `B`. The' \
 	    '`C` key comes after `D` and `E`; `F` is not overridden by `G`.' \
 	    >"$BATS_TEST_TMPDIR/t.md"
-	run precedence_claims "$BATS_TEST_TMPDIR/t.md"
+	run -0 precedence_claims "$BATS_TEST_TMPDIR/t.md"
 	assert_output $'A B\nD C\nE C\nF G'
 }
 

@@ -171,7 +171,7 @@ PY
 @test "action: its version default is the Makefile's VERSION" {
 	local v
 	v=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$ROOT/Makefile")
-	run "$MOCK_PYTHON" -c 'import sys, yaml
+	run -0 "$MOCK_PYTHON" -c 'import sys, yaml
 print(yaml.safe_load(open(sys.argv[1]))["inputs"]["version"]["default"])' \
 	    "$ROOT/action.yml"
 	assert_output "$v"
@@ -272,7 +272,7 @@ STUB
 	assert_success
 	assert_line --partial "installed from the release's .deb"
 	assert_line 'token: ***'
-	run cat "$BATS_TEST_TMPDIR/apt.log"
+	run -0 cat "$BATS_TEST_TMPDIR/apt.log"
 	assert_output --partial "/$DEB"
 }
 
