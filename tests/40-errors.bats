@@ -135,7 +135,8 @@ fails_with() {
 	SECONDS=0
 	fails_with 3 hang --timeout 1
 	assert_regex "$stderr" 'network error: .*[Tt]imed out'
-	((SECONDS <= 4))
+	# --timeout 1, not the default 30 s: a margin a loaded machine meets
+	((SECONDS <= 15))
 }
 
 @test "a slow server within --timeout succeeds" {
@@ -260,7 +261,8 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	kill "$pid"
 	assert_equal "$status" 3
 	assert_regex "$stderr" 'network error: .*([Tt]imed out|timeout)'
-	((SECONDS <= 3))
+	# --connect-timeout 1, long before --timeout 20
+	((SECONDS <= 10))
 }
 
 # issue 11, item 3: Collibra's REST error envelope

@@ -371,7 +371,6 @@ v1_name() {
 # wait_signal SIG STATUS: a run waiting on a held lock ends at once on SIG.
 wait_signal() {
 	local name pid rc=0
-	run --separate-stderr "$CT" -v --no-cache
 	"$CT" -v --url "$MOCK_URL/delay/1" >/dev/null 2>"$BATS_TEST_TMPDIR/first"
 	name=$(sed -n 's|.*cache: .*/\([0-9a-f]\{32\}\) (.*|\1|p' "$BATS_TEST_TMPDIR/first")
 	rm "$CACHE/$name"
@@ -380,7 +379,7 @@ wait_signal() {
 	# a child of python with SIGINT at its default, unlike a background job
 	python3 -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
-os.execv(sys.argv[1], sys.argv[1:])' "$CT" -v --timeout 20 --url "$MOCK_URL/delay/1" \
+os.execv(sys.argv[1], sys.argv[1:])' "$CT" -v --timeout 60 --url "$MOCK_URL/delay/1" \
 		>/dev/null 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	# the signal once it waits, not while python may still be starting
@@ -390,7 +389,9 @@ os.execv(sys.argv[1], sys.argv[1:])' "$CT" -v --timeout 20 --url "$MOCK_URL/dela
 	wait "$pid" || rc=$?
 	exec 9>&-
 	assert_equal "$rc" "$2"
-	((SECONDS <= 1))
+	# at once: not when the wait ends at --timeout 60, with a margin that
+	# a loaded sanitizer run meets
+	((SECONDS <= 10))
 }
 
 @test "SIGTERM ends the wait for another process's fetch at once (143)" {

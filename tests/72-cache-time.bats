@@ -44,12 +44,6 @@ await_uptime() {
 		fail "the boot clock did not reach $1 ms"
 }
 
-# entry_name ARGS...: this configuration's entry name (the cache's -v line).
-entry_name() {
-	"$CT" -v --clear-cache "$@" 2>&1 >/dev/null |
-		sed -n 's|.*cache: .*/\([0-9a-f]\{32\}\) (.*|\1|p'
-}
-
 # --- wall clock steps ---------------------------------------------------------
 
 @test "a token cached while the wall clock was 10 min ahead has its real life left, not 10 min more" {
@@ -311,7 +305,11 @@ burst() {
 	local n
 	n=$(mock_requests)
 	run -0 --separate-stderr "$CT" -v --url "$MOCK_URL/slow/1/expires/30"
-	assert_regex "$stderr" 'cache: expired \((29|30) s left, --min-ttl 60\)'
+	# refused for being under --min-ttl, however long the burst took on a
+	# loaded machine (the promise, not the machine's speed)
+	[[ $stderr =~ cache:\ expired\ \(([0-9]+)\ s\ left,\ --min-ttl\ 60\) ]] ||
+		fail "no refusal under --min-ttl: $stderr"
+	((BASH_REMATCH[1] <= 30))
 	assert_equal "$(requests_since "$n")" 1
 }
 

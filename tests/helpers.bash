@@ -263,3 +263,10 @@ refute_secret() {
 		fi
 	done
 }
+
+# entry_name ARGS...: the name of the cache entry the tool uses with ARGS
+# (from -v --clear-cache), for a test that holds its lock.
+entry_name() {
+	"$CT" -v --clear-cache "$@" 2>&1 >/dev/null |
+		sed -n 's|.*cache: .*/\([0-9a-f]\{32\}\) (.*|\1|p'
+}
