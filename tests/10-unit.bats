@@ -12,17 +12,17 @@ UNIT=$CT_UNIT
 }
 
 @test "form encoding of a Collibra client ID (RFC 6749 2.3.1 example)" {
-	run "$UNIT" encode 'urn:sys:env:2eeadf60-1a11-5170-7e57-000000000000:i:1cnxtsn'
+	run -0 "$UNIT" encode 'urn:sys:env:2eeadf60-1a11-5170-7e57-000000000000:i:1cnxtsn'
 	assert_output 'urn%3Asys%3Aenv%3A2eeadf60-1a11-5170-7e57-000000000000%3Ai%3A1cnxtsn'
 }
 
 @test "form encoding: space is +, reserved bytes are %XX upper case" {
-	run "$UNIT" encode ': % + & = / ~ ?#'
+	run -0 "$UNIT" encode ': % + & = / ~ ?#'
 	assert_output '%3A+%25+%2B+%26+%3D+%2F+%7E+%3F%23'
 }
 
 @test "form encoding of non-ASCII and control bytes" {
-	run "$UNIT" encode $'\xc3\xa9\x01\x7f\xff'
+	run -0 "$UNIT" encode $'\xc3\xa9\x01\x7f\xff'
 	assert_output '%C3%A9%01%7F%FF'
 }
 
@@ -33,12 +33,12 @@ UNIT=$CT_UNIT
 }
 
 @test "shell quoting wraps in single quotes" {
-	run "$UNIT" quote 'abc$HOME`x`"y"'
+	run -0 "$UNIT" quote 'abc$HOME`x`"y"'
 	assert_output "'abc\$HOME\`x\`\"y\"'"
 }
 
 @test "shell quoting escapes single quotes as '\\''" {
-	run "$UNIT" quote "a'b''"
+	run -0 "$UNIT" quote "a'b''"
 	assert_output "'a'\\''b'\\'''\\'''"
 }
 
@@ -46,29 +46,29 @@ UNIT=$CT_UNIT
 	local s=$'x\';touch pwned;\'$(id)`id`"\\\n\t*?[]{}~#!%'
 	run "$UNIT" quote "$s"
 	assert_success
-	run sh -c "printf '%s' $output"
+	run -0 sh -c "printf '%s' $output"
 	assert_output "$s"
 }
 
 @test "sanitize drops escape sequences' control bytes and C1 controls" {
-	run "$UNIT" sanitize $'a\x1b[31mb\x07c\xc2\x9bd\x9be' 100
+	run -0 "$UNIT" sanitize $'a\x1b[31mb\x07c\xc2\x9bd\x9be' 100
 	assert_output 'a[31mbcde'
 }
 
 @test "sanitize turns tabs and line breaks into spaces" {
-	run "$UNIT" sanitize $'one\r\ntwo\tthree' 100
+	run -0 "$UNIT" sanitize $'one\r\ntwo\tthree' 100
 	assert_output 'one  two three'
 }
 
 @test "sanitize keeps valid UTF-8 and drops malformed bytes" {
-	run "$UNIT" sanitize $'caf\xc3\xa9 \xe2\x82\xac \xc3 \xed\xa0\x80 \xf4\x90\x80\x80!' 100
+	run -0 "$UNIT" sanitize $'caf\xc3\xa9 \xe2\x82\xac \xc3 \xed\xa0\x80 \xf4\x90\x80\x80!' 100
 	assert_output $'caf\xc3\xa9 \xe2\x82\xac   !'
 }
 
 @test "sanitize cuts at the limit with ..." {
-	run "$UNIT" sanitize 'abcdefghij' 4
+	run -0 "$UNIT" sanitize 'abcdefghij' 4
 	assert_output 'abcd...'
-	run "$UNIT" sanitize $'ab\xc3\xa9' 3
+	run -0 "$UNIT" sanitize $'ab\xc3\xa9' 3
 	assert_output 'ab...'
 }
 
@@ -79,14 +79,14 @@ UNIT=$CT_UNIT
 	for c in $'\u00ad' $'\u061c' $'\u180e' $'\u2028' $'\u2029' $'\ufe00' \
 		$'\ufe07' $'\ufe0f' $'\U000e0000' $'\U000e0001' $'\U000e0041' \
 		$'\U000e007f' $'\U000e0100' $'\U000e01ef'; do
-		run "$UNIT" sanitize "a${c}b" 100
+		run -0 "$UNIT" sanitize "a${c}b" 100
 		assert_output 'ab'
 	done
 	# their visible neighbours stay, in each length of UTF-8
 	for c in $'\u00ac' $'\u00ae' $'\u061b' $'\u061d' $'\u180d' $'\u180f' \
 		$'\u2027' $'\ufdff' $'\ufe10' $'\U000dffff' $'\U000e0080' \
 		$'\U000e01f0' $'\U0001f600'; do
-		run "$UNIT" sanitize "a${c}b" 100
+		run -0 "$UNIT" sanitize "a${c}b" 100
 		assert_output "a${c}b"
 	done
 }
@@ -119,9 +119,9 @@ UNIT=$CT_UNIT
 }
 
 @test "redaction comes before the cut, so that no part of a secret survives it" {
-	run "$UNIT" hidden 'pppppppS3cr3tValue' 10 S3cr3tValue
+	run -0 "$UNIT" hidden 'pppppppS3cr3tValue' 10 S3cr3tValue
 	assert_output 'ppppppp<re...'
-	run "$UNIT" sanitize 'pppppppS3cr3tValue' 10
+	run -0 "$UNIT" sanitize 'pppppppS3cr3tValue' 10
 	assert_output 'pppppppS3c...'
 }
 
@@ -133,9 +133,9 @@ UNIT=$CT_UNIT
 }
 
 @test "number parsing accepts the range bounds" {
-	run "$UNIT" number 1 1 86400
+	run -0 "$UNIT" number 1 1 86400
 	assert_output 1
-	run "$UNIT" number 86400 1 86400
+	run -0 "$UNIT" number 86400 1 86400
 	assert_output 86400
 }
 
@@ -146,13 +146,13 @@ UNIT=$CT_UNIT
 		assert_failure
 		assert_output 'error: invalid'
 	done
-	run "$UNIT" number 0 1 100
+	run -1 "$UNIT" number 0 1 100
 	assert_output 'error: too small'
-	run "$UNIT" number 101 1 100
+	run -1 "$UNIT" number 101 1 100
 	assert_output 'error: too large'
-	run "$UNIT" number 99999999999999999999999 1 100
+	run -1 "$UNIT" number 99999999999999999999999 1 100
 	assert_output 'error: too large'
-	run "$UNIT" number -5 -10 10
+	run -0 "$UNIT" number -5 -10 10
 	assert_output -- -5
 }
 
@@ -239,7 +239,7 @@ refuse() {
 	run "$UNIT" name v1 "$url" "$id" ''
 	assert_success
 	assert_output "$want"
-	run "$UNIT" name v1 "$url" "$id" read
+	run -0 "$UNIT" name v1 "$url" "$id" read
 	refute_output "$want"
 }
 
@@ -283,7 +283,7 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 	assert_success
 	assert_regex "$output" '^[0-9a-f]{64}$'
 	a=$output
-	run "$UNIT" random 32
+	run -0 "$UNIT" random 32
 	assert_regex "$output" '^[0-9a-f]{64}$'
 	refute_output "$a"
 }
@@ -355,7 +355,7 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 	run "$UNIT" userinfo "Uses proxy env variable https_proxy == 'http://u:p@h:1' and socks5h://a@b/ x://y"
 	assert_success
 	assert_output "Uses proxy env variable https_proxy == 'http://<redacted>@h:1' and socks5h://<redacted>@b/ x://y"
-	run "$UNIT" userinfo "http://host/path@x and @ alone"
+	run -0 "$UNIT" userinfo "http://host/path@x and @ alone"
 	assert_output "http://host/path@x and @ alone"
 }
 
@@ -365,12 +365,12 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 	for c in $'\u200b' $'\u200c' $'\u200d' $'\u200e' $'\u200f' $'\u202a' $'\u202b' \
 		$'\u202c' $'\u202d' $'\u202e' $'\u2060' $'\u2061' $'\u2062' $'\u2063' $'\u2064' \
 		$'\u2066' $'\u2067' $'\u2068' $'\u2069' $'\ufeff'; do
-		run "$UNIT" sanitize "a${c}b" 100
+		run -0 "$UNIT" sanitize "a${c}b" 100
 		assert_output 'ab'
 	done
 	# their neighbours stay
 	for c in $'\u200a' $'\u2010' $'\u2027' $'\u202f' $'\u2065' $'\u206a' $'\ufefe' $'\u00e9'; do
-		run "$UNIT" sanitize "a${c}b" 100
+		run -0 "$UNIT" sanitize "a${c}b" 100
 		assert_output "a${c}b"
 	done
 }

@@ -245,16 +245,16 @@ teardown_file() { ct_teardown_file; }
 		[[ $stderr != *typedSecret1* ]] || fail "$arg: the value is shown"
 		assert_regex "$stderr" "'${arg%%=*}'"
 	done
-	run --separate-stderr "$CT" --client-secre=typedSecret1
+	run -2 --separate-stderr "$CT" --client-secre=typedSecret1
 	assert_regex "$stderr" "^collibra-token: option '--client-secre' is ambiguous; possibilities: '--client-secret' '--client-secret-file' '--client-secret-command'"
-	run --separate-stderr "$CT" --client-secrets=typedSecret1
+	run -2 --separate-stderr "$CT" --client-secrets=typedSecret1
 	assert_regex "$stderr" "^collibra-token: unrecognized option '--client-secrets'"
-	run --separate-stderr "$CT" --verbose=typedSecret1
+	run -2 --separate-stderr "$CT" --verbose=typedSecret1
 	assert_regex "$stderr" "^collibra-token: option '--verbose' doesn't allow an argument"
 	run --separate-stderr "$CT" --client-secret
 	assert_equal "$status" 2
 	assert_regex "$stderr" "^collibra-token: option '--client-secret' requires an argument"
-	run --separate-stderr "$CT" -Z
+	run -2 --separate-stderr "$CT" -Z
 	assert_regex "$stderr" "^collibra-token: invalid option -- 'Z'"
 	assert_regex "$stderr" "Try 'collibra-token --help'"
 }

@@ -38,7 +38,7 @@ setup() {
 }
 
 @test "flags win over environment: --format and --auth-method" {
-	COLLIBRA_TOKEN_FORMAT=json run --separate-stderr "$CT" -f raw
+	COLLIBRA_TOKEN_FORMAT=json run -0 --separate-stderr "$CT" -f raw
 	assert_output "$MOCK_TOKEN"
 	COLLIBRA_AUTH_METHOD=post run --separate-stderr "$CT" --auth-method basic
 	assert_success
@@ -62,7 +62,7 @@ setup() {
 	assert_success
 	assert_output "$MOCK_TOKEN"
 	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
-		run --separate-stderr "$CT" --url "$MOCK_URL" --show-config
+		run -0 --separate-stderr "$CT" --url "$MOCK_URL" --show-config
 	assert_line "token URL: $MOCK_URL/rest/oauth/v2/token (--url)"
 	# a COLLIBRA_URL from the environment beats a token_url of the config file
 	mkdir -p "$BATS_TEST_TMPDIR/x/collibra-token"
@@ -183,12 +183,12 @@ setup() {
 	run --separate-stderr "$CT" -p p --timeout 14 --show-config
 	assert_success
 	assert_regex "$(show timeout)" '^timeout: 14( s)? \(--timeout\)'
-	run --separate-stderr "$CT" -p p --show-config
+	run -0 --separate-stderr "$CT" -p p --show-config
 	assert_regex "$(show timeout)" "^timeout: 12( s)? \($CFG:4\)"
-	run --separate-stderr "$CT" --show-config
+	run -0 --separate-stderr "$CT" --show-config
 	assert_regex "$(show timeout)" "^timeout: 11( s)? \($CFG:2\)"
 	rm "$CFG"
-	run --separate-stderr "$CT" --show-config
+	run -0 --separate-stderr "$CT" --show-config
 	assert_regex "$(show timeout)" '^timeout: 30( s)? \(default\)'
 }
 
@@ -204,7 +204,7 @@ setup() {
 	assert_success
 	assert_equal "$(mock_last_field scope)" from-default
 	assert_line -n 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
-	run --separate-stderr "$CT" -p p --show-config
+	run -0 --separate-stderr "$CT" -p p --show-config
 	assert_equal "$(show scope)" "scope: from-default ($CFG:2)"
 	assert_equal "$(show format)" "format: shell ($CFG:5)"
 }
@@ -223,9 +223,9 @@ setup() {
 	COLLIBRA_PROFILE=a run --separate-stderr "$CT" -p b
 	assert_success
 	assert_equal "$(mock_last_field path)" /expires/202/rest/oauth/v2/token
-	COLLIBRA_PROFILE=a run --separate-stderr "$CT" --profile b --show-config
+	COLLIBRA_PROFILE=a run -0 --separate-stderr "$CT" --profile b --show-config
 	assert_equal "$(show profile)" 'profile: b (--profile)'
-	COLLIBRA_PROFILE=a run --separate-stderr "$CT" --show-config
+	COLLIBRA_PROFILE=a run -0 --separate-stderr "$CT" --show-config
 	assert_equal "$(show profile)" 'profile: a (COLLIBRA_PROFILE)'
 	COLLIBRA_PROFILE=c run --separate-stderr "$CT" -p b
 	assert_success
@@ -242,7 +242,7 @@ setup() {
 	assert_success
 	assert_output "$MOCK_TOKEN"
 	# without the profile, [default]'s token_url is the one
-	run --separate-stderr env -u COLLIBRA_URL "$CT" --show-config
+	run -0 --separate-stderr env -u COLLIBRA_URL "$CT" --show-config
 	assert_line "token URL: https://127.0.0.1:1/elsewhere/token ($CT_CFG:2)"
 }
 
@@ -250,15 +250,15 @@ setup() {
 @test "2: the profile's token_url beats [default]'s url; in one section token_url beats url" {
 	printf '[default]\nurl = https://127.0.0.1:1\n[profile dev]\ntoken_url = %s/rest/oauth/v2/token\n' \
 		"$MOCK_URL" | ct_write_config
-	run --separate-stderr env -u COLLIBRA_URL "$CT" -p dev --show-config
+	run -0 --separate-stderr env -u COLLIBRA_URL "$CT" -p dev --show-config
 	assert_line "token URL: $MOCK_URL/rest/oauth/v2/token ($CT_CFG:4)"
 	printf '[profile dev]\nurl = https://127.0.0.1:1\ntoken_url = %s/t\n' \
 		"$MOCK_URL" | ct_write_config
-	run --separate-stderr env -u COLLIBRA_URL "$CT" -p dev --show-config
+	run -0 --separate-stderr env -u COLLIBRA_URL "$CT" -p dev --show-config
 	assert_line "token URL: $MOCK_URL/t ($CT_CFG:3)"
 	# a variable beats both for a profile chosen by COLLIBRA_PROFILE, not
 	# for one named on the command line (issue 23)
-	COLLIBRA_PROFILE=dev run --separate-stderr "$CT" --show-config
+	COLLIBRA_PROFILE=dev run -0 --separate-stderr "$CT" --show-config
 	assert_line "token URL: $MOCK_URL/rest/oauth/v2/token (COLLIBRA_URL)"
 	run --separate-stderr "$CT" -p dev --show-config
 	assert_line "token URL: $MOCK_URL/t ($CT_CFG:3; COLLIBRA_URL set aside for --profile)"
@@ -268,7 +268,7 @@ setup() {
 	SSL_CERT_DIR=$HASHED run --separate-stderr "$CT" --retries 0 \
 		--cacert "$SYSTEM_BUNDLE"
 	assert_equal "$status" 4
-	SSL_CERT_DIR=$HASHED run --separate-stderr "$CT" --cacert "$SYSTEM_BUNDLE" \
+	SSL_CERT_DIR=$HASHED run -0 --separate-stderr "$CT" --cacert "$SYSTEM_BUNDLE" \
 		--show-config
 	assert_equal "$(show 'CA directory')" 'CA directory: (none, replaced by the CA file)'
 	# and the other way round: --capath means only that directory
@@ -294,7 +294,7 @@ setup() {
 	assert_success
 	assert_output "$MOCK_TOKEN"
 	CURL_CA_BUNDLE=$SYSTEM_BUNDLE SSL_CERT_FILE=$SYSTEM_BUNDLE \
-		run --separate-stderr "$CT" --show-config
+		run -0 --separate-stderr "$CT" --show-config
 	assert_equal "$(show 'CA file')" "CA file: $CT_PKI/ca.pem ($CT_CFG:2)"
 }
 
@@ -311,12 +311,12 @@ setup() {
 }
 
 @test "--show-config names the generic variable a CA setting comes from" {
-	CURL_CA_BUNDLE=$CT_PKI/ca.pem run --separate-stderr "$CT" --show-config
+	CURL_CA_BUNDLE=$CT_PKI/ca.pem run -0 --separate-stderr "$CT" --show-config
 	assert_equal "$(show 'CA file')" "CA file: $CT_PKI/ca.pem (CURL_CA_BUNDLE)"
 	unset CURL_CA_BUNDLE
-	run --separate-stderr "$CT" --show-config
+	run -0 --separate-stderr "$CT" --show-config
 	assert_equal "$(show 'CA file')" "CA file: $CT_PKI/ca.pem (SSL_CERT_FILE)"
-	SSL_CERT_DIR=$HASHED run --separate-stderr "$CT" --show-config
+	SSL_CERT_DIR=$HASHED run -0 --separate-stderr "$CT" --show-config
 	assert_equal "$(show 'CA directory')" "CA directory: $HASHED (SSL_CERT_DIR)"
 }
 
@@ -353,7 +353,7 @@ setup() {
 	# the mock's CA is not in the system store: verification is on
 	assert_equal "$status" 4
 	assert_regex "$stderr" 'CA: system directory /etc/ssl/certs'
-	run grep -c 'ca-certificates.crt' "$BATS_TEST_TMPDIR/trace"
+	run -1 grep -c 'ca-certificates.crt' "$BATS_TEST_TMPDIR/trace"
 	assert_output 0
 	# a private bundle is still read as a file
 	CURL_CA_BUNDLE=$CT_PKI/ca.pem run --separate-stderr "$CT" -v

@@ -162,7 +162,7 @@ setup() {
 	assert_equal "$(requests_since "$n")" 1
 	[ -n "$(ls -A "$BATS_TEST_TMPDIR/c-on")" ]
 	n=$(mock_requests)
-	run --separate-stderr "$CT" -p off
+	run -0 --separate-stderr "$CT" -p off
 	run --separate-stderr "$CT" -p off
 	assert_success
 	assert_equal "$(requests_since "$n")" 2

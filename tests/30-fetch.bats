@@ -60,7 +60,7 @@ teardown_file() { ct_teardown_file; }
 	assert_success
 	assert_equal "$(mock_last_field scope)" 'read write:all'
 	assert_equal "$(jq_field scope)" 'read write:all'
-	COLLIBRA_SCOPE=env-scope run --separate-stderr "$CT"
+	COLLIBRA_SCOPE=env-scope run -0 --separate-stderr "$CT"
 	assert_equal "$(mock_last_field scope)" env-scope
 }
 

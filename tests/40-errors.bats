@@ -62,8 +62,9 @@ fails_with() {
 
 @test "5xx and 429 are server errors (5)" {
 	local s
+	# one attempt each: the retries are 41-retry's
 	for s in 500 502 503 504 429; do
-		fails_with 5 "status/$s"
+		fails_with 5 "status/$s" --retries 0
 		assert_equal "$stderr" "collibra-token: server error: HTTP $s from $MOCK_URL/status/$s/rest/oauth/v2/token"
 	done
 	fails_with 5 empty/502
@@ -136,7 +137,8 @@ fails_with() {
 	SECONDS=0
 	fails_with 3 hang --timeout 1
 	assert_regex "$stderr" 'network error: .*[Tt]imed out'
-	((SECONDS <= 4))
+	# --timeout 1, not the default 30 s: a margin a loaded machine meets
+	((SECONDS <= 15))
 }
 
 @test "a slow server within --timeout succeeds" {
@@ -204,7 +206,6 @@ fails_with() {
 }
 
 @test "a closed or full stdout is an internal error (1), not success" {
-	run --separate-stderr "$CT" '>&-'
 	run --separate-stderr bash -c '"$1" >&-' _ "$CT"
 	assert_equal "$status" 1
 	assert_regex "$stderr" 'standard output is closed'
@@ -215,7 +216,7 @@ fails_with() {
 }
 
 @test "a closed pipe is reported, not a silent death" {
-	run --separate-stderr bash -c '"$1" --url "$2" | true; echo "${PIPESTATUS[0]}"' _ "$CT" "$MOCK_URL/delay/0.3"
+	run -0 --separate-stderr bash -c '"$1" --url "$2" | true; echo "${PIPESTATUS[0]}"' _ "$CT" "$MOCK_URL/delay/0.3"
 	assert_output 1
 	assert_regex "$stderr" 'cannot write the token'
 }
@@ -262,7 +263,8 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	kill "$pid"
 	assert_equal "$status" 3
 	assert_regex "$stderr" 'network error: .*([Tt]imed out|timeout)'
-	((SECONDS <= 3))
+	# --connect-timeout 1, long before --timeout 20
+	((SECONDS <= 10))
 }
 
 # issue 11, item 3: Collibra's REST error envelope

@@ -44,7 +44,7 @@ as_pid1() {
 }
 
 @test "PID 1: the tool runs as PID 1 of the namespace" {
-	run unshare -fp --mount-proc sh -c 'echo $$'
+	run -0 unshare -fp --mount-proc sh -c 'echo $$'
 	assert_output 1
 }
 

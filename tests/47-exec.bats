@@ -96,7 +96,7 @@ env_lacks() {
 	assert_success
 	assert_output ''
 	assert_equal "$stderr" ''
-	run --separate-stderr "$CT" -- cat < <(printf 'from-stdin\n')
+	run -0 --separate-stderr "$CT" -- cat < <(printf 'from-stdin\n')
 	assert_output from-stdin
 }
 
@@ -240,7 +240,7 @@ as_user() {
 		'ulimit -c 4096 && exec "$1" -- bash -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
 	assert_success
 	assert_output $'4096\n4096'
-	run --separate-stderr setpriv --bounding-set=-sys_resource bash -c \
+	run -0 --separate-stderr setpriv --bounding-set=-sys_resource bash -c \
 		'ulimit -H -c 8192 && ulimit -S -c 100 && exec "$1" -- bash -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
 	assert_output $'8192\n100'
 }

@@ -143,7 +143,7 @@ now() { date +%s; }
 	: >"$GITHUB_ENV"
 	run --separate-stderr "$CT" -f github
 	assert_success
-	run cat "$GITHUB_ENV"
+	run -0 cat "$GITHUB_ENV"
 	assert_equal "${#lines[@]}" 12
 	assert_regex "${lines[0]}" '^COLLIBRA_TOKEN<<ghadelimiter_[A-Za-z0-9_-]+$'
 	assert_equal "${lines[1]}" "$MOCK_TOKEN"
@@ -155,7 +155,7 @@ now() { date +%s; }
 	local d1=${lines[2]}
 	: >"$GITHUB_ENV"
 	"$CT" -f github >/dev/null
-	run head -n 1 "$GITHUB_ENV"
+	run -0 head -n 1 "$GITHUB_ENV"
 	[[ $output != *"$d1"* ]]
 }
 
@@ -208,7 +208,7 @@ now() { date +%s; }
 	assert_line -n 0 "COLLIBRA_TOKEN='$MOCK_TOKEN'"
 	assert_line -n 1 "COLLIBRA_TOKEN_TYPE='Bearer'"
 	assert_regex "${lines[2]}" "^COLLIBRA_TOKEN_EXPIRES_AT='[0-9]+'$"
-	run --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/noexpiry"
+	run -0 --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/noexpiry"
 	assert_line -n 2 "COLLIBRA_TOKEN_EXPIRES_AT=''"
 }
 
@@ -281,7 +281,7 @@ now() { date +%s; }
 	COLLIBRA_TOKEN_VAR=ENV_TOK run --separate-stderr "$CT" -f shell --var FLAG_TOK
 	assert_success
 	assert_line -n 0 "export FLAG_TOK='$MOCK_TOKEN'"
-	run --separate-stderr "$CT" -f shell
+	run -0 --separate-stderr "$CT" -f shell
 	assert_line -n 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
 }
 
@@ -314,7 +314,7 @@ now() { date +%s; }
 	assert_success
 	assert_output '::add-mask::ab%250Acd%2525x%25'
 	# the variable itself is the token as issued
-	run "$MOCK_PYTHON" -c 'import json, sys
+	run -0 "$MOCK_PYTHON" -c 'import json, sys
 print(json.loads(sys.stdin.read())["COLLIBRA_TOKEN"])' < <("$CT_LIB/github-env.py" "$GITHUB_ENV")
 	assert_output 'ab%0Acd%25x%'
 }

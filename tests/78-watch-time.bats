@@ -107,7 +107,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	touch "$C/stop"
 	reap
 	assert_equal "$status" 7
-	run cat "$ERR"
+	run -0 cat "$ERR"
 	refute_output --partial "$MOCK_TOKEN"
 }
 
@@ -118,7 +118,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	reap
 	assert_equal "$status" 5
 	[[ ! -e $OUT ]]
-	run grep -c 'has expired' "$ERR"
+	run -1 grep -c 'has expired' "$ERR"
 	assert_output 0
 }
 
@@ -315,8 +315,8 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	mount -t tmpfs -o size=64k,nr_inodes=64 tmpfs "$MNT" 2>/dev/null ||
 		{ MNT=; skip "cannot mount a tmpfs here"; }
 	local first
-	# a 30 s token: refreshed after 10 s, then 20 s to outlive the full disk
-	sw stamped/30
+	# a 15 s token: refreshed after 5 s, then 10 s to outlive the full disk
+	sw stamped/15
 	bg_ct "$CT" --url "$URL" --no-cache --watch -o "$MNT/token"
 	wait_for '[[ -s $MNT/token ]]' 200
 	first=$(cat "$MNT/token")

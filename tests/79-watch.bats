@@ -38,7 +38,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	refute_leak
 	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
 	assert_equal "$(stat -c %a "$OUT")" 600
-	run --separate-stderr "$CT" -o "$OUT" -f header
+	run -0 --separate-stderr "$CT" -o "$OUT" -f header
 	assert_equal "$(cat "$OUT")" "Authorization: Bearer $MOCK_TOKEN"
 	# no temporary file is left beside it
 	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" token
@@ -86,7 +86,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	reap
 	assert_equal "$status" 143
 	[[ ! -e $OUT ]]
-	run cat "$BATS_TEST_TMPDIR/err"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
 	refute_output --partial "$MOCK_TOKEN"
 }
 
@@ -105,7 +105,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	reap
 	assert_equal "$status" 130
 	[[ ! -e $OUT ]]
-	run cat "$BATS_TEST_TMPDIR/err"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
 	# one line per failed refresh, naming the wait and what is left
 	assert_equal "$(grep -c 'watch: .*HTTP 503.*retrying in [0-9]* s, the token in the file is valid for' <<<"$output")" 2
 	assert_equal "$(wc -l <<<"$output")" 2
@@ -121,7 +121,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
 	assert_equal "$status" 11
 	[[ ! -e $OUT ]]
-	run cat "$BATS_TEST_TMPDIR/err"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output --partial invalid_client
 }
 
@@ -268,7 +268,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	kill -TERM "$WATCH_PID"
 	reap
 	assert_equal "$status" 143
-	run cat "$BATS_TEST_TMPDIR/err"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
 	refute_output --partial 'timed out waiting'
 }
 

