@@ -260,7 +260,7 @@ setup() {
 	# for one named on the command line (issue 23)
 	COLLIBRA_PROFILE=dev run -0 --separate-stderr "$CT" --show-config
 	assert_line "token URL: $MOCK_URL/rest/oauth/v2/token (COLLIBRA_URL)"
-	run --separate-stderr "$CT" -p dev --show-config
+	run -0 --separate-stderr "$CT" -p dev --show-config
 	assert_line "token URL: $MOCK_URL/t ($CT_CFG:3; COLLIBRA_URL set aside for --profile)"
 }
 

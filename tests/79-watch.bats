@@ -497,7 +497,7 @@ listen() {
 	    --no-cache --watch -o "$BATS_TEST_TMPDIR/missing/token"
 	assert_equal "$status" 1
 	await_line "$NLOG" '^STATUS=-o: cannot write'
-	run grep -c '^READY=1' "$NLOG"
+	run -1 grep -c '^READY=1' "$NLOG"
 	assert_output 0
 }
 
@@ -520,7 +520,7 @@ listen() {
 	    --client-secret "wrong-$(ct_random_alnum 8)" --no-cache --watch -o "$OUT"
 	assert_equal "$status" 11
 	await_line "$NLOG" '^STATUS=.*invalid_client'
-	run grep -c '^READY=1' "$NLOG"
+	run -1 grep -c '^READY=1' "$NLOG"
 	assert_output 0
 	[[ ! -e $OUT ]]
 }

@@ -713,7 +713,7 @@ claim_holds() {
 	done
 	# the contributors' section starts with the two set-up commands, and
 	# says that make demo installs packages
-	run awk '/^## Contributing/ { on = 1; next } on && /^## / { exit }
+	run -0 awk '/^## Contributing/ { on = 1; next } on && /^## / { exit }
 	    on && /^make / { print $1, $2 }' "$README"
 	assert_output $'make demo\nmake check'
 	grep -E '^make demo +#.*install' "$README" ||
@@ -820,7 +820,7 @@ unguarded() {
 	run grep -E '^  homepage ' "$FORMULA"
 	assert_success
 	assert_output '  homepage "https://github.com/collibra-token/collibra-token"'
-	run grep -cE '^ +system "make", "install", "WERROR=",' "$FORMULA"
+	run -0 grep -cE '^ +system "make", "install", "WERROR=",' "$FORMULA"
 	assert_output 1
 	grep -qx '  depends_on "pkgconf" => :build' "$FORMULA" ||
 	    fail "the formula does not build with pkgconf"

@@ -135,7 +135,7 @@ EOF
 	assert_success
 	export COLLIBRA_CLIENT_SECRET=$WRONG
 	n=$(mock_requests)
-	run --separate-stderr typed "$WORK/recipe.sh"
+	run -22 --separate-stderr typed "$WORK/recipe.sh"
 	[[ $stderr == *'collibra-token: invalid_client'* ]] || fail "stderr: $stderr"
 	# eval never ran: at curl the line before had exited 11 and no
 	# COLLIBRA_TOKEN was set; the API saw no token
@@ -195,7 +195,7 @@ EOF
 	assert_success
 	# a wrong prod secret: dev still works, prod's line exits 11, nothing set
 	export PASS_SECRET=$WRONG
-	run --separate-stderr typed "$WORK/recipe.sh"
+	run -0 --separate-stderr typed "$WORK/recipe.sh"
 	assert_line --index 0 "$MOCK_TOKEN"
 	[[ $stderr == *'collibra-token: invalid_client'* ]] || fail "stderr: $stderr"
 	run grep -E '^11\|\|collibra-token -p prod --show-config' "$BATS_TEST_TMPDIR/trace"

@@ -153,6 +153,7 @@ nothing_left() {
 		run -0 grep -c "image: ghcr.io/collibra-token/collibra-token:$VERSION\$" "$f"
 		[[ $output -ge 1 ]] || fail "$f: no image of version $VERSION"
 		run grep -iE 'client-secret[^-]|CLIENT_SECRET|stringData|^kind: Secret' "$f"
+		[ "$status" -le 1 ] || fail "grep $f: exit $status"
 		refute_output --regexp '(value|stringData|^kind)'
 	done
 }
