@@ -192,7 +192,7 @@ bench: collibra-token
 # make image builds $(IMAGE):$(VERSION) and :latest (scripts/image/image
 # makes debian:12-slim from Debian's packages first when it is missing);
 # make image-test runs tests/98-image.bats, tests/98-kubernetes.bats and
-# tests/94-systemd.bats against it, failing where make check would skip.  scripts/deps image installs podman, runc and
+# tests/95-systemd.bats against it, failing where make check would skip.  scripts/deps image installs podman, runc and
 # mmdebstrap for these two only.
 IMAGE		?= localhost/collibra-token
 
@@ -213,7 +213,7 @@ image-test:
 	    -t $(SYSTEMD_TEST_IMAGE) -f tests/lib/systemd.Containerfile tests/lib
 	CT_IMAGE=$(IMAGE):$(VERSION) CT_IMAGE_REQUIRED=1 \
 	    tests/run tests/98-image.bats tests/98-kubernetes.bats \
-	    tests/94-systemd.bats
+	    tests/95-systemd.bats
 
 deps:
 	scripts/deps all
