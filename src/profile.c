@@ -94,8 +94,14 @@ read_line(char *buf, int size, void *arg)
 		snprintf(r->error, sizeof(r->error), "line too long");
 		return NULL;
 	}
-	/* section headers are checked here, so that an empty one counts */
-	for (s = buf; *s == ' ' || *s == '\t'; s++)
+	/*
+	 * section headers are checked here, so that an empty one counts;
+	 * after the UTF-8 byte order mark that libinih skips on line 1
+	 */
+	s = buf;
+	if (r->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	for (; *s == ' ' || *s == '\t'; s++)
 		continue;
 	if (*s == '[' && (e = strchr(s, ']')) != NULL)
 		return section(r, s + 1, (size_t)(e - s - 1)) ? buf : NULL;
@@ -149,13 +155,28 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 	return ok;
 }
 
-/* Parse the open file f into p; prints the first error. */
-static enum ct_err
-parse(FILE *f, struct profile *p, const char *shown)
+/*
+ * The parser's options, the same with either inih: a heap line buffer of
+ * MAX_LINE bytes (and "\r\n\0"), stop at the first error, no multi-line
+ * values, no inline comments, no key without a value.  Debian's libinih
+ * takes them at run time (its own patch); upstream inih, compiled in
+ * from src/inih where the system's lacks them, as macros from
+ * the Makefile's INIH_OPTS, checked here.
+ */
+#ifdef INIH_BUNDLED
+#if INI_USE_STACK || INI_MAX_LINE != MAX_LINE + 3 || INI_ALLOW_REALLOC || \
+    !INI_STOP_ON_FIRST_ERROR || INI_ALLOW_MULTILINE || \
+    INI_ALLOW_INLINE_COMMENTS || INI_ALLOW_NO_VALUE || INI_HANDLER_LINENO
+#error "src/inih: INIH_OPTS differ from src/profile.c's options"
+#endif
+static void
+ini_options(void)
 {
-	struct reader	 r = { .f = f, .p = p };
-	int		 rc;
-
+}
+#else
+static void
+ini_options(void)
+{
 	ini_use_stack = false;
 	ini_max_line = MAX_LINE + 3;
 	ini_allow_realloc = false;
@@ -163,6 +184,17 @@ parse(FILE *f, struct profile *p, const char *shown)
 	ini_allow_multiline = false;
 	ini_allow_inline_comments = false;
 	ini_allow_no_value = false;
+}
+#endif
+
+/* Parse the open file f into p; prints the first error. */
+static enum ct_err
+parse(FILE *f, struct profile *p, const char *shown)
+{
+	struct reader	 r = { .f = f, .p = p };
+	int		 rc;
+
+	ini_options();
 	rc = ini_parse_stream(read_line, &r, on_key, &r);
 	if (rc == 0 && r.error[0] == '\0')
 		return CT_OK;
