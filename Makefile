@@ -93,7 +93,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
 	uninstall bench fuzz portcheck lint image image-test actionlint \
-	dist distcheck distclean deb deb-chroot
+	dist distcheck distclean deb deb-chroot platforms fresh
 
 all: collibra-token
 
@@ -222,6 +222,25 @@ image-test:
 	scripts/deps image
 	CT_IMAGE=$(IMAGE):$(VERSION) CT_IMAGE_REQUIRED=1 \
 	    tests/run tests/98-image.bats
+
+# The platform matrix (scripts/platforms), before a release and outside
+# make check (root, network, half an hour): Debian 11 amd64, Debian 12
+# i386 and Debian 13 amd64 with every suite of make test, Debian 12 arm64
+# and s390x under qemu-user with the core suites, the packages installed,
+# used and purged on Debian 13, Debian 11 and arm64; one "ROW: N passed,
+# N failed" line each.  make platforms PLATFORMS='ROW...' for some.
+# make fresh: README's promise, make demo then make check in a fresh
+# Debian 12 minbase chroot with only make added.  scripts/deps platforms
+# installs mmdebstrap and qemu-user for these two only.
+PLATFORMS	?=
+
+platforms:
+	scripts/deps platforms
+	scripts/platforms $(PLATFORMS)
+
+fresh:
+	scripts/deps platforms
+	scripts/platforms fresh
 
 deps:
 	scripts/deps all
