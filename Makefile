@@ -131,8 +131,8 @@ $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h \
 check:
 	@MAKE='$(MAKE)' tests/run --check
 
-# The inner loop: the release build and every bats suite but memcheck,
-# in parallel.
+# The inner loop: the release build and every bats suite but the mock's
+# own, memcheck and the release suites, in parallel.
 test:
 	@MAKE='$(MAKE)' tests/run --test
 

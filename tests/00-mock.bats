@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154 # $stderr, $output, $lines come from bats' run
-# Tests of the mock server itself (tests/mock-server.py + tests/lib/mock.sh),
+# Tests of the mock server itself (tests/lib/mock-server.py + tests/lib/mock.sh),
 # with a python3 stdlib client, so that they need neither curl nor the tool.
 
 load helpers

@@ -1,11 +1,9 @@
 #!/usr/bin/env bats
 # Pure functions, tested directly through tests/ct-unit.
 
-bats_require_minimum_version 1.5.0
-bats_load_library bats-support
-bats_load_library bats-assert
+load helpers
 
-UNIT=${CT_UNIT:-$BATS_TEST_DIRNAME/ct-unit}
+UNIT=$CT_UNIT
 
 @test "form encoding keeps A-Z a-z 0-9 * - . _" {
 	run "$UNIT" encode 'AZaz09*-._'
@@ -314,4 +312,29 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 		assert_equal "$rc" 1
 		assert_equal "$owner" 0
 	fi
+}
+
+# security review 1 (issue 9), finding 5
+@test "unit: redact_userinfo hides every scheme://user:pass@" {
+	run "$UNIT" userinfo "Uses proxy env variable https_proxy == 'http://u:p@h:1' and socks5h://a@b/ x://y"
+	assert_success
+	assert_output "Uses proxy env variable https_proxy == 'http://<redacted>@h:1' and socks5h://<redacted>@b/ x://y"
+	run "$UNIT" userinfo "http://host/path@x and @ alone"
+	assert_output "http://host/path@x and @ alone"
+}
+
+# security review 1 (issue 9), finding 11
+@test "unit: sanitize drops bidi controls and zero-width characters" {
+	local c
+	for c in $'\u200b' $'\u200c' $'\u200d' $'\u200e' $'\u200f' $'\u202a' $'\u202b' \
+		$'\u202c' $'\u202d' $'\u202e' $'\u2060' $'\u2061' $'\u2062' $'\u2063' $'\u2064' \
+		$'\u2066' $'\u2067' $'\u2068' $'\u2069' $'\ufeff'; do
+		run "$UNIT" sanitize "a${c}b" 100
+		assert_output 'ab'
+	done
+	# their neighbours stay
+	for c in $'\u200a' $'\u2010' $'\u2027' $'\u202f' $'\u2065' $'\u206a' $'\ufefe' $'\u00e9'; do
+		run "$UNIT" sanitize "a${c}b" 100
+		assert_output "a${c}b"
+	done
 }

@@ -139,62 +139,11 @@ teardown_file() { ct_teardown_file; }
 	assert_regex "$stderr" 'SSL_CERT_FILE: cannot read'
 }
 
-@test "flags win over environment: --url" {
-	COLLIBRA_URL=https://127.0.0.1:9 run --separate-stderr "$CT" --url "$MOCK_URL"
-	assert_success
-	assert_output "$MOCK_TOKEN"
-}
-
-@test "flags win over environment: --client-id" {
-	COLLIBRA_CLIENT_ID=wrong-id run --separate-stderr "$CT" -i "$CT_DEFAULT_CLIENT_ID"
-	assert_success
-	run --separate-stderr "$CT" -i wrong-id
-	assert_equal "$status" 11
-}
-
-@test "flags win over environment: --format and --auth-method" {
-	COLLIBRA_TOKEN_FORMAT=json run --separate-stderr "$CT" -f raw
-	assert_output "$MOCK_TOKEN"
-	COLLIBRA_AUTH_METHOD=post run --separate-stderr "$CT" --auth-method basic
-	assert_success
-	assert_equal "$(mock_last_field auth)" basic
-}
-
-@test "flags win over environment: --token-url over COLLIBRA_TOKEN_URL and --url" {
-	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
-		run --separate-stderr "$CT" --token-url "$MOCK_URL/rest/oauth/v2/token"
-	assert_success
-	# within one source the token URL beats the URL
-	run --separate-stderr "$CT" --url https://127.0.0.1:9 \
-		--token-url "$MOCK_URL/rest/oauth/v2/token"
-	assert_success
-	assert_output "$MOCK_TOKEN"
-}
-
 @test "--show-config without any URL says none, with no made-up source" {
 	run --separate-stderr env -u COLLIBRA_URL -u COLLIBRA_TOKEN_URL "$CT" --show-config
 	assert_success
 	assert_line 'token URL: (none)'
 	refute_output --partial '(null)'
-}
-
-@test "URL and token URL are one setting: an explicit --url beats COLLIBRA_TOKEN_URL" {
-	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
-		run --separate-stderr "$CT" --url "$MOCK_URL" --retries 0
-	assert_success
-	assert_output "$MOCK_TOKEN"
-	COLLIBRA_TOKEN_URL="$MOCK_URL/status/500/rest/oauth/v2/token" \
-		run --separate-stderr "$CT" --url "$MOCK_URL" --show-config
-	assert_line "token URL: $MOCK_URL/rest/oauth/v2/token (--url)"
-	# a COLLIBRA_URL from the environment beats a token_url of the config file
-	mkdir -p "$BATS_TEST_TMPDIR/x/collibra-token"
-	printf '[default]\ntoken_url = %s\n' \
-		"$MOCK_URL/status/500/rest/oauth/v2/token" \
-		>"$BATS_TEST_TMPDIR/x/collibra-token/config"
-	XDG_CONFIG_HOME=$BATS_TEST_TMPDIR/x \
-		run --separate-stderr "$CT" --retries 0
-	assert_success
-	assert_output "$MOCK_TOKEN"
 }
 
 @test "secret file: one trailing newline or CRLF is stripped" {
@@ -284,4 +233,41 @@ teardown_file() { ct_teardown_file; }
 	assert_output "$MOCK_TOKEN"
 	assert_regex "$stderr" 'warning: --client-secret is visible to other users'
 	refute_leak
+}
+
+# security review 2 (issue 18), finding 6
+@test "6: an ambiguous or unknown --client-secret... flag is named without its value" {
+	local arg
+	for arg in --client-secre=typedSecret1 --client-secrets=typedSecret1 \
+		--client-s=typedSecret1 --verbose=typedSecret1; do
+		run --separate-stderr "$CT" "$arg"
+		assert_equal "$status" 2
+		[[ $stderr != *typedSecret1* ]] || fail "$arg: the value is shown"
+		assert_regex "$stderr" "'${arg%%=*}'"
+	done
+	run --separate-stderr "$CT" --client-secre=typedSecret1
+	assert_regex "$stderr" "^collibra-token: option '--client-secre' is ambiguous; possibilities: '--client-secret' '--client-secret-file' '--client-secret-command'"
+	run --separate-stderr "$CT" --client-secrets=typedSecret1
+	assert_regex "$stderr" "^collibra-token: unrecognized option '--client-secrets'"
+	run --separate-stderr "$CT" --verbose=typedSecret1
+	assert_regex "$stderr" "^collibra-token: option '--verbose' doesn't allow an argument"
+	run --separate-stderr "$CT" --client-secret
+	assert_equal "$status" 2
+	assert_regex "$stderr" "^collibra-token: option '--client-secret' requires an argument"
+	run --separate-stderr "$CT" -Z
+	assert_regex "$stderr" "^collibra-token: invalid option -- 'Z'"
+	assert_regex "$stderr" "Try 'collibra-token --help'"
+}
+
+# security review 2 (issue 18), finding 6
+@test "6: a bad short option inside a cluster never names the word before it" {
+	local c
+	# a byte above 0x7f is a negative optopt; mid-cluster, argv[optind - 1]
+	# is still the word before: the secret here
+	for c in $'-\xffv' $'-v\xff' -Zv; do
+		run --separate-stderr "$CT" --client-secret typedSecret1 "$c"
+		assert_equal "$status" 2
+		[[ $stderr != *typedSecret1* ]] || fail "$c: the word before is shown"
+		assert_regex "$stderr" "invalid option -- "
+	done
 }

@@ -4,8 +4,13 @@
 
 load helpers
 
-setup_file() { ct_setup_file; }
+setup_file() {
+	ct_setup_file
+	ct_sr_secret
+}
 teardown_file() { ct_teardown_file; }
+
+setup() { ct_isolate_config; }
 
 # fails_with CODE SCENARIO [ARGS...]: exit CODE, empty stdout, one line on
 # stderr, no leak.
@@ -257,4 +262,76 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	assert_equal "$status" 3
 	assert_regex "$stderr" 'network error: .*([Tt]imed out|timeout)'
 	((SECONDS <= 3))
+}
+
+# issue 11, item 3: Collibra's REST error envelope
+@test "Collibra's error envelope: userMessage, else titleMessage, sanitised, with the status" {
+	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/401/user"
+	assert_equal "$status" 11
+	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 401)'
+	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/400/title"
+	assert_equal "$status" 10
+	assert_equal "$stderr" 'collibra-token: badRequest: Bad request (HTTP 400)'
+	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/403/user"
+	assert_equal "$status" 5
+	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 403)'
+	# neither message: as without a body
+	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/401/none"
+	assert_equal "$status" 11
+	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (Content-Type application/json)'
+}
+
+# issue 11, item 3
+@test "an HTML error page is never printed; the line names the status and Content-Type" {
+	run --separate-stderr "$CT" --url "$MOCK_URL/html/401"
+	assert_equal "$status" 11
+	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (Content-Type text/html; charset="utf-8")'
+	run --separate-stderr "$CT" --url "$MOCK_URL/html/400"
+	assert_equal "$status" 10
+	assert_equal "$stderr" 'collibra-token: invalid_request: HTTP 400 without an OAuth error (Content-Type text/html; charset="utf-8")'
+	run --separate-stderr "$CT" --url "$MOCK_URL/html/403"
+	assert_equal "$status" 5
+	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403 (Content-Type text/html; charset="utf-8")'
+	[[ $stderr != *SECRET-PAGE* ]]
+}
+
+# security review 1 (issue 9), finding 11
+@test "bidi overrides and zero-width characters in an OAuth error are dropped" {
+	run --separate-stderr "$CT" --url "$MOCK_URL/escape-bidi"
+	assert_equal "$status" 10
+	assert_equal "$stderr" 'collibra-token: invalid_request: abcdefghij (HTTP 400)'
+}
+
+# security review 2 (issue 18), finding 8
+@test "8: U+00AD, U+061C, U+180E, U+2028, U+2029, variation selectors and tags from the server are dropped" {
+	run --separate-stderr "$CT" --retries 0 -u "$MOCK_URL/escape-invisible"
+	assert_equal "$status" 10
+	assert_regex "$stderr" 'invalid_request: abcdefghij \(HTTP 400\)'
+}
+
+# security review 2 (issue 18), finding 7
+@test "7: an echoed secret in error_description, userMessage or titleMessage is hidden" {
+	local where method
+	for where in desc user title; do
+		for method in basic post; do
+			COLLIBRA_CLIENT_SECRET=$SR_SECRET run --separate-stderr "$CT" \
+				--retries 0 --auth-method "$method" -u "$MOCK_URL/echo-secret/$where"
+			assert_failure
+			assert_regex "$stderr" '<redacted>'
+			refute_secret "$stderr"
+		done
+	done
+}
+
+# security review 2 (issue 18), finding 7
+@test "7: an echoed secret cut at the message limit leaves no part of itself" {
+	local pad
+	# the description is cut at 300 bytes: the secret starts before the
+	# cut, so at most 300 - pad bytes of it could be left
+	for pad in 280 290 295; do
+		COLLIBRA_CLIENT_SECRET=$SR_SECRET run --separate-stderr "$CT" \
+			--retries 0 -u "$MOCK_URL/echo-secret/desc/$pad"
+		assert_equal "$status" 11
+		refute_secret "$stderr" $((300 - pad < 8 ? 300 - pad : 8))
+	done
 }

@@ -16,7 +16,7 @@ setup() {
 	CACHE=$COLLIBRA_TOKEN_CACHE_DIR
 	export XDG_STATE_HOME=$BATS_TEST_TMPDIR/state
 	SECRET=$COLLIBRA_CLIENT_SECRET
-	PTY=$BATS_TEST_DIRNAME/pty-run.py
+	PTY=$CT_LIB/pty-run.py
 	PROMPT="Client secret for $COLLIBRA_CLIENT_ID: "
 	# the secret command counts its runs, one line each, and prints the
 	# secret from a file: the command string never holds the secret

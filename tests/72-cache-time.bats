@@ -10,7 +10,7 @@ load helpers
 setup_file() { ct_setup_file; }
 teardown_file() { ct_teardown_file; }
 
-UNIT=${CT_UNIT:-$BATS_TEST_DIRNAME/ct-unit}
+UNIT=$CT_UNIT
 
 setup() {
 	unset COLLIBRA_TOKEN_CACHE

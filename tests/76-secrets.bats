@@ -13,7 +13,7 @@ setup() {
 	ct_isolate_config
 	CFG=$CT_CFG
 	SECRET=$COLLIBRA_CLIENT_SECRET
-	PTY=$BATS_TEST_DIRNAME/pty-run.py
+	PTY=$CT_LIB/pty-run.py
 	# the secret commands below print this file; the command string never
 	# holds the secret
 	export CT_SECRET_PATH=$BATS_TEST_TMPDIR/secret

@@ -24,20 +24,6 @@ teardown() {
 	[[ -z ${WATCH_PID-} ]] || kill "$WATCH_PID" 2>/dev/null || true
 }
 
-# reap: wait for the watch started in the background; its status in $status.
-reap() {
-	status=0
-	wait "$WATCH_PID" || status=$?
-	WATCH_PID=
-}
-
-# bg CT...: start the tool in the background with SIGINT and SIGQUIT at
-# their defaults (a shell ignores them in background jobs).
-bg_ct() {
-	env --default-signal=INT,QUIT "$@" &
-	WATCH_PID=$!
-}
-
 # inode FILE
 inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 
@@ -86,8 +72,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 @test "--watch -o: the file is replaced before the 3 s token expires; SIGTERM removes it" {
 	local n first
 	n=$(mock_requests)
-	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$OUT" \
-		2>"$BATS_TEST_TMPDIR/err"
+	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$OUT"
 	wait_for '[[ -s $OUT ]]'
 	first=$(inode "$OUT")
 	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
@@ -107,7 +92,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	local n
 	n=$(mock_requests)
 	bg_ct "$CT" --url "$MOCK_URL/outage/1/2/3/w1" --no-cache --retries 0 \
-		--watch -o "$OUT" 2>"$BATS_TEST_TMPDIR/err"
+		--watch -o "$OUT"
 	wait_for '[[ -s $OUT ]]'
 	# the outage: requests 2 and 3 fail; the file stays
 	wait_for '(( $(requests_since "$n") >= 3 ))' 40
@@ -125,8 +110,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 }
 
 @test "--watch: a rotated secret (invalid_client) ends the watch with 11 and removes the file" {
-	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$OUT" \
-		2>"$BATS_TEST_TMPDIR/err"
+	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$OUT"
 	wait_for '[[ -s $OUT ]]'
 	mock_reset_creds
 	mock_add_creds "$COLLIBRA_CLIENT_ID" "rotated-$COLLIBRA_CLIENT_SECRET"
@@ -140,8 +124,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 }
 
 @test "--watch: a token without expires_in is kept and refreshed every 5 minutes" {
-	bg_ct "$CT" --url "$MOCK_URL/noexpiry" --no-cache -v --watch -o "$OUT" \
-		2>"$BATS_TEST_TMPDIR/err"
+	bg_ct "$CT" --url "$MOCK_URL/noexpiry" --no-cache -v --watch -o "$OUT"
 	wait_for '[[ -s $OUT ]]'
 	kill -TERM "$WATCH_PID"
 	reap
@@ -250,8 +233,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 
 @test "--watch -- COMMAND: a final refresh failure exits with its code, not the command's" {
 	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -- \
-		sh -c ': >"$COLLIBRA_TOKEN_FILE.ran"; exec sleep 20' \
-		2>"$BATS_TEST_TMPDIR/err"
+		sh -c ': >"$COLLIBRA_TOKEN_FILE.ran"; exec sleep 20'
 	# the command runs on the first token; then the server refuses
 	wait_for '[ -e "$XDG_RUNTIME_DIR"/*/*.ran ]' ||
 		fail "the command did not start: $(cat "$BATS_TEST_TMPDIR/err")"
@@ -266,8 +248,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
 	local first held=$BATS_TEST_TMPDIR/held
 	# a 12 s token is refreshed after 4 s, past the first --timeout (3 s)
-	bg_ct "$CT" -v --url "$MOCK_URL/expires/12" --timeout 3 --watch -o "$OUT" \
-		2>"$BATS_TEST_TMPDIR/err"
+	bg_ct "$CT" -v --url "$MOCK_URL/expires/12" --timeout 3 --watch -o "$OUT"
 	wait_for '[[ -s $OUT ]]'
 	first=$(inode "$OUT")
 	# hold every lock of the cache until that refresh waits for it
@@ -297,7 +278,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	export GOT=$BATS_TEST_TMPDIR/got
 	# the command waits (bounded) for the ^C, however late a busy machine
 	# lets pty-run send it
-	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 40 \
+	out=$("$MOCK_PYTHON" "$CT_LIB/pty-run.py" --timeout 40 \
 		--expect ready --send $'\003' -- \
 		"$CT" -v --watch -- sh -c 'trap "echo got-INT >>\"\$GOT\"" INT
 			echo ready; i=0
@@ -310,13 +291,13 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	assert_equal "$(cat "$GOT")" got-INT
 	# a kill(2) from outside is forwarded
 	bg_ct "$CT" -v --watch -- sh -c "trap 'exit 3' TERM; echo ready
-		while :; do sleep 0.1; done" >"$BATS_TEST_TMPDIR/child.out" 2>&1
+		while :; do sleep 0.1; done" >"$BATS_TEST_TMPDIR/child.out"
 	wait_for 'grep -q ready "$BATS_TEST_TMPDIR/child.out"'
 	kill -TERM "$WATCH_PID"
 	reap
 	assert_equal "$status" 3
-	grep -q 'signal 15 forwarded to the command' "$BATS_TEST_TMPDIR/child.out"
+	grep -q 'signal 15 forwarded to the command' "$ERR"
 	# -v names the token file itself, not only its directory
 	grep -qE "watch: the token file is $XDG_RUNTIME_DIR/collibra-token-watch\.[0-9a-f]+/token\$" \
-		"$BATS_TEST_TMPDIR/child.out"
+		"$ERR"
 }

@@ -43,7 +43,7 @@ memcheck() {
 }
 
 @test "memcheck: entries of another boot and from the future, a stale error record, no lifetime" {
-	local unit=${CT_UNIT:-$BATS_TEST_DIRNAME/ct-unit}
+	local unit=$CT_UNIT
 	unset COLLIBRA_TOKEN_CACHE
 	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
 	"$unit" entry 100 -100000 other-boot-id 3600

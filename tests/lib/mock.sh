@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers to run tests/mock-server.py (a mock Collibra OAuth 2.0 token
+# Helpers to run tests/lib/mock-server.py (a mock Collibra OAuth 2.0 token
 # endpoint over HTTPS).  Plain bash + coreutils + openssl + python3; no bats
 # dependency, so a demo script can source this too.
 #
@@ -21,7 +21,7 @@
 # exports WRONG_PID WRONG_PORT WRONG_URL WRONG_LOG; then `mock_stop WRONG`,
 # `mock_requests WRONG`.  The default prefix is MOCK.  All servers share
 # $MOCK_CREDS.  The scenario goes before the token path, so a tool's base URL
-# is e.g. "$MOCK_URL/status/503" (see tests/mock-server.py).
+# is e.g. "$MOCK_URL/status/503" (see tests/lib/mock-server.py).
 
 # (no fork when sourced by an absolute path, as bats does for every test)
 if [[ ${BASH_SOURCE[0]} == /*/* ]]; then
@@ -29,7 +29,7 @@ if [[ ${BASH_SOURCE[0]} == /*/* ]]; then
 else
 	_MOCK_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fi
-: "${MOCK_SERVER:=$_MOCK_LIB_DIR/../mock-server.py}"
+: "${MOCK_SERVER:=$_MOCK_LIB_DIR/mock-server.py}"
 # The real interpreter behind `python3`, resolved once and exported: a pyenv
 # shim costs ~0.3 s per call, which adds up over hundreds of requests.
 if [[ -z ${MOCK_PYTHON-} ]]; then

@@ -12,7 +12,7 @@ is the checkout).  As the runner does:
   in a file under $RUNNER_TEMP, with fresh GITHUB_ENV, GITHUB_OUTPUT and
   GITHUB_PATH files; after the step, GITHUB_ENV's variables go into the
   environment of the later steps, GITHUB_OUTPUT's into steps.ID.outputs
-  and GITHUB_PATH's lines before PATH (tests/github-env.py reads the first
+  and GITHUB_PATH's lines before PATH (tests/lib/github-env.py reads the first
   two);
 - ${{ }} expressions: secrets.*, vars.*, inputs.*, env.*, github.*,
   steps.ID.outputs.*; nothing else (an error here);

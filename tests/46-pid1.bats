@@ -26,26 +26,19 @@ setup() {
 }
 
 teardown() {
-	[[ -z ${NS_PID-} ]] || kill -KILL "$NS_PID" 2>/dev/null || true
+	[[ -z ${WATCH_PID-} ]] || kill -KILL "$WATCH_PID" 2>/dev/null || true
 }
 
 # as_pid1 ARGS...: the tool as PID 1 of a new PID namespace, in the
-# background, stdout and stderr to files; NS_PID is unshare, CT_PID the
+# background, stdout and stderr to files; WATCH_PID is unshare, CT_PID the
 # tool (as the parent namespace sees it), once it runs.
 as_pid1() {
 	env --default-signal=INT unshare -fp --mount-proc "$CT" "$@" \
 	    >"$BATS_TEST_TMPDIR/stdout" 2>"$BATS_TEST_TMPDIR/stderr" &
-	NS_PID=$!
-	wait_for '[[ $(pgrep -P "$NS_PID") ]]'
-	CT_PID=$(pgrep -P "$NS_PID")
+	WATCH_PID=$!
+	wait_for '[[ $(pgrep -P "$WATCH_PID") ]]'
+	CT_PID=$(pgrep -P "$WATCH_PID")
 	wait_for '[[ $(readlink "/proc/$CT_PID/exe") == "$CT" ]]'
-}
-
-# reap: unshare's status, which is its child's.
-reap() {
-	status=0
-	wait "$NS_PID" || status=$?
-	NS_PID=
 }
 
 @test "PID 1: the tool runs as PID 1 of the namespace" {
@@ -78,9 +71,9 @@ reap() {
 
 @test "not PID 1: SIGTERM during --watch -o still dies of the signal" {
 	env "$CT" --watch -o "$OUT" &
-	NS_PID=$!
+	WATCH_PID=$!
 	wait_for '[[ -s $OUT ]]'
-	kill -TERM "$NS_PID"
+	kill -TERM "$WATCH_PID"
 	reap
 	assert_equal "$status" 143
 	[[ ! -e $OUT ]] || fail "the token file is still there"

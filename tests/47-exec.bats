@@ -227,3 +227,18 @@ as_user() {
 	[ ! -e "$RAN" ]
 	refute_leak
 }
+
+# security review 1 (issue 9), finding 11
+@test "-- COMMAND gets the core limits the caller had, hard limit included" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	# without CAP_SYS_RESOURCE a lowered hard limit can never be raised again;
+	# ASan would zero the soft limit itself at start
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0
+	run --separate-stderr setpriv --bounding-set=-sys_resource bash -c \
+		'ulimit -c 4096 && exec "$1" -- bash -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
+	assert_success
+	assert_output $'4096\n4096'
+	run --separate-stderr setpriv --bounding-set=-sys_resource bash -c \
+		'ulimit -H -c 8192 && ulimit -S -c 100 && exec "$1" -- bash -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
+	assert_output $'8192\n100'
+}

@@ -643,7 +643,7 @@ BODIES = {
     "extra-fields": lambda t: token_json(t, refresh_token=None, id_token=None,
                                          extra={"a": [1, 2, {"b": None}]}),
     "error-in-200": lambda t: b'{"error": "invalid_client"}',
-    # tokens that one .env reader or another would mangle (tests/46-security)
+    # tokens that one .env reader or another would mangle (tests/61-formats)
     "token-squote": lambda t: token_json(t, access_token="abc'def"),
     "token-backslash": lambda t: token_json(t, access_token="a\\b"),
     "token-backslash-end": lambda t: token_json(t, access_token="abc\\"),

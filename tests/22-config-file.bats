@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# The config file: [default] and [profile NAME], precedence (flags >
-# environment > profile > [default] > built-in), parse errors with file and
-# line, the permission check for client_secret, --show-config and where the
-# file is looked for.
+# The config file: [default] and [profile NAME], each key reaching the
+# request, selecting a profile, parse errors with file and line, the
+# permission checks (the file, its directories, client_secret),
+# --show-config, and where the file is looked for.
 
 load helpers
 
@@ -14,13 +14,6 @@ setup() {
 	SECRET=$COLLIBRA_CLIENT_SECRET
 	CFG=$CT_CFG
 }
-
-# show LABEL: the --show-config line for LABEL ("LABEL: ...") from $output.
-show() {
-	printf '%s\n' "$output" | grep -m1 -- "^$1: " || true
-}
-
-# --- each key reaches the request ---------------------------------------
 
 @test "profile: url, client_id, client_secret, scope, auth_method, format reach the request" {
 	unset COLLIBRA_URL COLLIBRA_CLIENT_ID COLLIBRA_CLIENT_SECRET
@@ -202,156 +195,6 @@ show() {
 	assert_regex "$(show retries)" '^retries: 2 \(default\)'
 }
 
-# --- precedence: flag > environment > profile > [default] > built-in ----
-
-@test "precedence for url: flag, COLLIBRA_URL, profile, [default], none" {
-	ct_write_config <<-EOF
-		[default]
-		url = $MOCK_URL/expires/101
-		[profile p]
-		url = $MOCK_URL/expires/102
-	EOF
-	export COLLIBRA_URL=$MOCK_URL/expires/103
-	run --separate-stderr "$CT" -p p --url "$MOCK_URL/expires/104"
-	assert_success
-	assert_equal "$(mock_last_field path)" /expires/104/rest/oauth/v2/token
-	run --separate-stderr "$CT" -p p
-	assert_success
-	assert_equal "$(mock_last_field path)" /expires/103/rest/oauth/v2/token
-	unset COLLIBRA_URL
-	run --separate-stderr "$CT" -p p
-	assert_success
-	assert_equal "$(mock_last_field path)" /expires/102/rest/oauth/v2/token
-	run --separate-stderr "$CT"
-	assert_success
-	assert_equal "$(mock_last_field path)" /expires/101/rest/oauth/v2/token
-	ct_write_config <<-EOF
-		[default]
-		scope = x
-	EOF
-	run --separate-stderr "$CT"
-	assert_equal "$status" 2
-	assert_regex "$stderr" 'no Collibra URL'
-}
-
-@test "precedence for client_id: flag, COLLIBRA_CLIENT_ID, profile, [default], none" {
-	local id
-	for id in cid-flag cid-env cid-profile cid-default; do
-		mock_add_creds "$id" "$SECRET"
-	done
-	ct_write_config <<-EOF
-		[default]
-		client_id = cid-default
-		[profile p]
-		client_id = cid-profile
-	EOF
-	COLLIBRA_CLIENT_ID=cid-env
-	run --separate-stderr "$CT" -p p -i cid-flag
-	assert_success
-	assert_equal "$(mock_last_field client_id)" cid-flag
-	run --separate-stderr "$CT" -p p
-	assert_success
-	assert_equal "$(mock_last_field client_id)" cid-env
-	unset COLLIBRA_CLIENT_ID
-	run --separate-stderr "$CT" -p p
-	assert_success
-	assert_equal "$(mock_last_field client_id)" cid-profile
-	run --separate-stderr "$CT"
-	assert_success
-	assert_equal "$(mock_last_field client_id)" cid-default
-	rm "$CFG"
-	run --separate-stderr "$CT"
-	assert_equal "$status" 2
-	refute_leak
-}
-
-@test "precedence for format: flag, COLLIBRA_TOKEN_FORMAT, profile, [default], raw" {
-	ct_write_config <<-EOF
-		[default]
-		format = json
-		[profile p]
-		format = shell
-	EOF
-	export COLLIBRA_TOKEN_FORMAT=dotenv
-	run --separate-stderr "$CT" -p p -f header
-	assert_success
-	assert_output "Authorization: Bearer $MOCK_TOKEN"
-	run --separate-stderr "$CT" -p p
-	assert_success
-	assert_line -n 0 "COLLIBRA_TOKEN='$MOCK_TOKEN'"
-	unset COLLIBRA_TOKEN_FORMAT
-	run --separate-stderr "$CT" -p p
-	assert_success
-	assert_line -n 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
-	run --separate-stderr "$CT"
-	assert_success
-	assert_regex "$output" "^\{\"access_token\":\"$MOCK_TOKEN\""
-	rm "$CFG"
-	run --separate-stderr "$CT"
-	assert_success
-	assert_output "$MOCK_TOKEN"
-}
-
-@test "precedence for timeout: flag, profile, [default], built-in (no variable exists)" {
-	ct_write_config <<-EOF
-		[default]
-		timeout = 11
-		[profile p]
-		timeout = 12
-	EOF
-	run --separate-stderr "$CT" -p p --timeout 14 --show-config
-	assert_success
-	assert_regex "$(show timeout)" '^timeout: 14( s)? \(--timeout\)'
-	run --separate-stderr "$CT" -p p --show-config
-	assert_regex "$(show timeout)" "^timeout: 12( s)? \($CFG:4\)"
-	run --separate-stderr "$CT" --show-config
-	assert_regex "$(show timeout)" "^timeout: 11( s)? \($CFG:2\)"
-	rm "$CFG"
-	run --separate-stderr "$CT" --show-config
-	assert_regex "$(show timeout)" '^timeout: 30( s)? \(default\)'
-}
-
-@test "the profile overrides [default] key by key; the rest of [default] still applies" {
-	ct_write_config <<-EOF
-		[default]
-		scope = from-default
-		format = json
-		[profile p]
-		format = shell
-	EOF
-	run --separate-stderr "$CT" -p p
-	assert_success
-	assert_equal "$(mock_last_field scope)" from-default
-	assert_line -n 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
-	run --separate-stderr "$CT" -p p --show-config
-	assert_equal "$(show scope)" "scope: from-default ($CFG:2)"
-	assert_equal "$(show format)" "format: shell ($CFG:5)"
-}
-
-# --- selecting a profile ---------------------------------------------------
-
-@test "-p beats COLLIBRA_PROFILE; COLLIBRA_PROFILE alone selects" {
-	ct_write_config <<-EOF
-		[profile a]
-		url = $MOCK_URL/expires/201
-		[profile b]
-		url = $MOCK_URL/expires/202
-	EOF
-	unset COLLIBRA_URL
-	COLLIBRA_PROFILE=a run --separate-stderr "$CT"
-	assert_success
-	assert_equal "$(mock_last_field path)" /expires/201/rest/oauth/v2/token
-	COLLIBRA_PROFILE=a run --separate-stderr "$CT" -p b
-	assert_success
-	assert_equal "$(mock_last_field path)" /expires/202/rest/oauth/v2/token
-	COLLIBRA_PROFILE=a run --separate-stderr "$CT" --profile b --show-config
-	assert_equal "$(show profile)" 'profile: b (--profile)'
-	COLLIBRA_PROFILE=a run --separate-stderr "$CT" --show-config
-	assert_equal "$(show profile)" 'profile: a (COLLIBRA_PROFILE)'
-	COLLIBRA_PROFILE=c run --separate-stderr "$CT" -p b
-	assert_success
-}
-
 @test "a missing profile is exit 2, from -p or COLLIBRA_PROFILE, with no request" {
 	local n
 	ct_write_config <<-EOF
@@ -381,8 +224,6 @@ show() {
 	assert_success
 	assert_output "$MOCK_TOKEN"
 }
-
-# --- parse errors -----------------------------------------------------------
 
 @test "an unknown key is exit 2 with FILE:LINE" {
 	ct_write_config <<-EOF
@@ -512,8 +353,6 @@ show() {
 	done
 }
 
-# --- permissions ------------------------------------------------------------
-
 @test "a config holding client_secret readable by others or group is refused" {
 	local n mode
 	unset COLLIBRA_CLIENT_SECRET
@@ -562,7 +401,172 @@ show() {
 	assert_output "$MOCK_TOKEN"
 }
 
-# --- --show-config ------------------------------------------------------------
+# cfg_with_command: a config file whose client_secret_command leaves a mark.
+cfg_with_command() {
+	printf '[default]\nclient_secret_command = touch %s/ran; echo s\n' \
+		"$BATS_TEST_TMPDIR" | ct_write_config "$CT_CFG"
+}
+
+# security review 1 (issue 9), finding 2
+@test "config: a file writable by group or others is refused (2), its command not run" {
+	local mode
+	for mode in g+w o+w; do
+		cfg_with_command
+		chmod "$mode" "$CT_CFG"
+		run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT"
+		assert_equal "$status" 2
+		assert_equal "$stderr" "collibra-token: $CT_CFG: writable by group or others; refusing to read it (chmod go-w $CT_CFG)"
+		[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+		run --separate-stderr "$CT" --config "$CT_CFG" --show-config
+		assert_equal "$status" 2
+		rm -f "$CT_CFG"
+	done
+	# the same file, 0644 and ours, is read: its command runs
+	cfg_with_command
+	chmod 644 "$CT_CFG"
+	run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT"
+	assert_equal "$status" 11
+	[ -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+# security review 1 (issue 9), finding 2
+@test "config: a file owned by another user is refused (2)" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to chown"
+	cfg_with_command
+	chown nobody "$CT_CFG"
+	run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" "^collibra-token: $CT_CFG: owned by uid [0-9]+, not by you or root; refusing to read it\$"
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	# a root-owned file is accepted (the tests run as root: owned by you)
+	chown root "$CT_CFG"
+	run --separate-stderr "$CT" --show-config
+	assert_success
+}
+
+# security review 1 (issue 9), finding 2
+@test "config: a file owned by root or by you is accepted when run as another user" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to chown"
+	command -v setpriv >/dev/null || skip "no setpriv"
+	local dir
+	# a directory that nobody can reach (bats' own are 0700)
+	dir=$(mktemp -d /tmp/ct-sec.XXXXXX)
+	chmod 755 "$dir"
+	printf '[default]\nformat = json\n' >"$dir/root"
+	printf '[default]\nformat = json\n' >"$dir/mine"
+	chmod 644 "$dir/root" "$dir/mine"
+	chown nobody "$dir/mine"
+	# nothing of the test's own (0700) may be needed
+	unset SSL_CERT_FILE COLLIBRA_TOKEN_CACHE_DIR
+	export XDG_CONFIG_HOME=$dir
+	run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$CT" --config "$dir/root" --show-config
+	assert_success
+	assert_regex "$output" 'format: json'
+	run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$CT" --config "$dir/mine" --show-config
+	assert_success
+	# but not one of a third user's
+	chown daemon "$dir/mine"
+	run --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$CT" --config "$dir/mine" --show-config
+	rm -rf "$dir"
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'owned by uid [0-9]+, not by you or root'
+}
+
+# security review 1 (issue 9), finding 2
+@test "config: a directory on its path writable by others is refused, unless sticky" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to chown"
+	local dir
+	cfg_with_command
+	dir=$(dirname "$CT_CFG")
+	chmod 0777 "$dir"
+	run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CT_CFG: directory $dir is writable by group or others; refusing to read it"
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+	chmod 0775 "$dir"
+	run --separate-stderr "$CT" --show-config
+	assert_equal "$status" 2
+	# sticky, like /tmp: no one else can replace what we own in it
+	chmod 1777 "$dir"
+	run --separate-stderr "$CT" --show-config
+	assert_success
+	chmod 0700 "$dir"
+	chown nobody "$dir"
+	run --separate-stderr "$CT" --show-config
+	assert_equal "$status" 2
+	assert_regex "$stderr" "^collibra-token: $CT_CFG: directory $dir is owned by uid [0-9]+, not by you or root; refusing to read it\$"
+	chown root "$dir"
+}
+
+# security review 1 (issue 9), finding 2
+@test "config: the directories of a symlink's target are the ones checked" {
+	local real=$BATS_TEST_TMPDIR/real
+	mkdir -p "$real" "$(dirname "$CT_CFG")"
+	printf '[default]\nformat = json\n' | ct_write_config "$real/config"
+	ln -s "$real/config" "$CT_CFG"
+	run --separate-stderr "$CT" --show-config
+	assert_success
+	chmod 0777 "$real"
+	run --separate-stderr "$CT" --show-config
+	assert_equal "$status" 2
+	assert_regex "$stderr" "directory $real is writable by group or others"
+}
+
+# security review 1 (issue 9), finding 11
+@test "config: control bytes in keys, sections and paths are not printed raw" {
+	printf '[default]\n\e]0;pwned\a = 1\n' | ct_write_config
+	run --separate-stderr "$CT" --show-config
+	assert_equal "$status" 2
+	[[ $stderr != *$'\e'* && $stderr != *$'\a'* ]] || fail "raw control bytes on stderr"
+	assert_regex "$stderr" "unknown key ']0;pwned'"
+	printf '[profile \e[2Jx]\nformat = json\n[\e[31mbad]\n' | ct_write_config
+	run --separate-stderr "$CT" --show-config
+	assert_equal "$status" 2
+	[[ $stderr != *$'\e'* ]] || fail "raw control bytes on stderr"
+	assert_regex "$stderr" "unknown section '\[31mbad'"
+	printf 'format = json\n' | ct_write_config
+	run --separate-stderr "$CT" --show-config
+	assert_equal "$status" 2
+	assert_regex "$stderr" "'format' outside a section"
+	run --separate-stderr "$CT" --config "$BATS_TEST_TMPDIR/no"$'\e[2J'"pe" --show-config
+	assert_equal "$status" 2
+	[[ $stderr != *$'\e'* ]] || fail "raw control bytes on stderr"
+}
+
+# security review 1 (issue 9), finding 11
+@test "values from the config file or the environment are not printed raw" {
+	printf '[default]\nformat = \e]0;pwned\a\u202e\n' | ct_write_config
+	run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CT_CFG:2: unknown format ']0;pwned' (raw, json, shell, fish, header, github or dotenv)"
+	rm "$CT_CFG"
+	COLLIBRA_TOKEN_VAR=$'a\e[2Jb' run --separate-stderr "$CT"
+	assert_equal "$status" 2
+	[[ $stderr != *$'\e'* ]] || fail "raw control bytes on stderr"
+	assert_regex "$stderr" "invalid variable name 'a\[2Jb'"
+	run --separate-stderr "$CT" --cacert $'/no/such\e[2J\u202efile'
+	assert_equal "$status" 2
+	assert_regex "$stderr" 'cannot read /no/such\[2Jfile'
+}
+
+# security review 2 (issue 18), finding 8
+@test "8: escapes in XDG_CONFIG_HOME reach neither --show-config nor -v" {
+	local dir=$BATS_TEST_TMPDIR/$'x\e]0;owned\ay\e[31mz'
+	export XDG_CONFIG_HOME=$dir
+	printf '[default]\nscope = read\n' | ct_write_config "$dir/collibra-token/config"
+	run --separate-stderr "$CT" --show-config
+	assert_success
+	assert_line --partial 'config file: '
+	assert_regex "$output" 'scope: read \(.*x\]0;ownedy\[31mz/collibra-token/config:2\)'
+	[[ $output != *$'\e'* && $output != *$'\a'* ]] || fail "stdout holds an escape"
+	run --separate-stderr "$CT" -v
+	assert_success
+	assert_regex "$stderr" 'scope: read \(.*ownedy\[31mz/collibra-token/config:2\)'
+	[[ $stderr != *$'\e'* && $stderr != *$'\a'* ]] || fail "stderr holds an escape"
+}
 
 @test "--show-config: values and sources, the secret redacted, no request" {
 	local n
@@ -629,8 +633,6 @@ show() {
 	[[ $stderr != *"$SECRET"* ]]
 	assert_regex "$(show 'client secret')" '\(--client-secret-command\)$'
 }
-
-# --- where the file is --------------------------------------------------------
 
 @test "--config FILE is used instead of the default file; a missing one is exit 2" {
 	unset COLLIBRA_URL

@@ -9,7 +9,7 @@ teardown_file() { ct_teardown_file; }
 
 setup() {
 	ct_isolate_config
-	GHENV=$BATS_TEST_DIRNAME/github-env.py
+	GHENV=$CT_LIB/github-env.py
 }
 
 # json_get JSON KEY: one string value of a JSON object.
@@ -303,4 +303,86 @@ now() { date +%s; }
 	run --separate-stderr "$CT" -f shell --var "${long:1}"
 	assert_success
 	assert_line -n 0 "export ${long:1}='$MOCK_TOKEN'"
+}
+
+# security review 1 (issue 9), finding 11
+@test "github: the mask escapes %, CR and LF as the runner un-escapes them" {
+	export GITHUB_ENV=$BATS_TEST_TMPDIR/github_env
+	run --separate-stderr "$CT" -f github --url "$MOCK_URL/body/token-percent"
+	assert_success
+	assert_output '::add-mask::ab%250Acd%2525x%25'
+	# the variable itself is the token as issued
+	run "$MOCK_PYTHON" -c 'import json, sys
+print(json.loads(sys.stdin.read())["COLLIBRA_TOKEN"])' < <("$CT_LIB/github-env.py" "$GITHUB_ENV")
+	assert_output 'ab%0Acd%25x%'
+}
+
+PYDOTENV=/usr/bin/python3
+NODE_DOTENV=$BATS_TEST_DIRNAME/node/node_modules/dotenv
+
+# readback READER FILE: the value of COLLIBRA_TOKEN in FILE as READER sees it,
+# with a HOME that must not leak in; "<unset>" when the reader drops it.
+readback() {
+	local reader=$1 file=$2
+	case $reader in
+	sh) HOME=/reader-home sh -c 'set -a; . "$1"; printf "%s" "${COLLIBRA_TOKEN-<unset>}"' _ "$file" ;;
+	python) HOME=/reader-home "$PYDOTENV" -c 'import sys, dotenv
+v = dotenv.dotenv_values(sys.argv[1]).get("COLLIBRA_TOKEN")
+sys.stdout.write("<unset>" if v is None else v)' "$file" ;;
+	node) HOME=/reader-home node -e 'const d = require(process.argv[1]).parse(
+	require("fs").readFileSync(process.argv[2]));
+process.stdout.write(d.COLLIBRA_TOKEN === undefined ? "<unset>" : d.COLLIBRA_TOKEN)' \
+		"$NODE_DOTENV" "$file" ;;
+	esac
+}
+
+# need_dotenv_readers: skip, saying why, when python-dotenv or node's
+# dotenv (tests/node, from scripts/deps all) is absent; the complete gate
+# (tests/run --check, which installs them) sets CT_NEED_DOTENV=1 and fails
+# instead.
+need_dotenv_readers() {
+	local why=''
+	"$PYDOTENV" -c 'import dotenv' 2>/dev/null || why='python3-dotenv'
+	[[ -f $NODE_DOTENV/package.json ]] && command -v node >/dev/null ||
+		why="${why:+$why and }node's dotenv in tests/node"
+	[[ -n $why ]] || return 0
+	[[ ${CT_NEED_DOTENV-} != 1 ]] ||
+		fail "no $why: run scripts/deps all"
+	skip "no $why (scripts/deps all installs it)"
+}
+
+# security review 1 (issue 9), finding 3
+@test "dotenv: tokens some quoting carries read back identically in sh, python-dotenv and node" {
+	local scen token reader f=$BATS_TEST_TMPDIR/t.env
+	need_dotenv_readers
+	for scen in ok body/token-squote body/token-backslash body/token-brace-open \
+		body/token-percent; do
+		token=$(curl_token "$scen")
+		run --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/$scen"
+		assert_success
+		printf '%s\n' "$output" >"$f"
+		for reader in sh python node; do
+			assert_equal "$(readback "$reader" "$f")" "$token"
+		done
+	done
+}
+
+# curl_token SCENARIO: the token the mock's SCENARIO issues, as raw output.
+curl_token() {
+	"$CT" --url "$MOCK_URL/$1"
+}
+
+# security review 1 (issue 9), finding 3
+@test "dotenv: a token no quoting carries to every reader is refused (6)" {
+	local scen
+	for scen in hostile token-quote token-qhome token-brace token-backslash-end \
+		token-backslash-pair token-dollar-squote; do
+		run --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/body/$scen"
+		assert_equal "$status" 6
+		assert_output ''
+		assert_equal "$stderr" 'collibra-token: bad response: the token holds characters that no .env quoting carries to every reader (sh, python-dotenv, node dotenv); use another --format'
+		# the other formats still carry it
+		run --separate-stderr "$CT" -f shell --url "$MOCK_URL/body/$scen"
+		assert_success
+	done
 }

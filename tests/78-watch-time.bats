@@ -45,31 +45,6 @@ sw() {
 	mv "$CT_MOCK_DIR/switch-$SW.tmp" "$CT_MOCK_DIR/switch-$SW"
 }
 
-# wait_for CONDITION [TENTHS]: poll a shell condition, 20 s by default.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-200}; i++)); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	echo "wait_for: timed out: $1" >&2
-	return 1
-}
-
-# bg_ct CT...: the tool in the background, SIGINT and SIGQUIT at their
-# defaults; stderr to $ERR.
-bg_ct() {
-	ERR=$BATS_TEST_TMPDIR/err
-	env --default-signal=INT,QUIT "$@" 2>"$ERR" &
-	WATCH_PID=$!
-}
-
-reap() {
-	status=0
-	wait "$WATCH_PID" || status=$?
-	WATCH_PID=
-}
-
 # alive PID: running (a zombie nobody reaped yet counts as dead)
 alive() {
 	kill -0 "$1" 2>/dev/null &&
@@ -87,7 +62,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	[[ $CT != *-asan ]] || skip "the fallback build polls (at most a minute)"
 	export C
 	bg_ct "$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c "$JOB"
-	wait_for '[[ -s $C/file ]]'
+	wait_for '[[ -s $C/file ]]' 200
 	local fd info=
 	for fd in /proc/"$WATCH_PID"/fd/*; do
 		[[ $(readlink "$fd") == 'anon_inode:[timerfd]' ]] || continue
@@ -113,11 +88,11 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	export C
 	local first n
 	bg_ct "$CT" --url "$URL" --no-cache --retries 0 --watch -- sh -c "$JOB"
-	wait_for '[[ -s $C/file ]]'
+	wait_for '[[ -s $C/file ]]' 200
 	first=$(cat "$(cat "$C/file")")
 	[[ $first == "$MOCK_TOKEN".exp* ]]
 	sw status/503
-	wait_for 'grep -q "has expired" "$ERR"'
+	wait_for 'grep -q "has expired" "$ERR"' 200
 	# the command was neither stopped nor signalled
 	alive "$(cat "$C/pid")"
 	alive "$WATCH_PID"
@@ -138,7 +113,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 
 @test "outage with -o: the watch still ends when the token in the file has expired" {
 	bg_ct "$CT" --url "$URL" --no-cache --retries 0 --watch -o "$OUT"
-	wait_for '[[ -s $OUT ]]'
+	wait_for '[[ -s $OUT ]]' 200
 	sw status/503
 	reap
 	assert_equal "$status" 5
@@ -151,7 +126,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	export C
 	bg_ct "$CT" --url "$URL" --no-cache --watch -- sh -c '
 		sleep 600 & echo $! >"$C/grandchild"; wait'
-	wait_for '[[ -s $C/grandchild ]]'
+	wait_for '[[ -s $C/grandchild ]]' 200
 	alive "$(cat "$C/grandchild")"
 	sw oauth/invalid_client
 	reap
@@ -165,11 +140,11 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	export C
 	local n
 	bg_ct "$CT" --url "$URL" --no-cache --watch -- sh -c "$JOB"
-	wait_for '[[ -s $C/file ]]'
+	wait_for '[[ -s $C/file ]]' 200
 	sw delay/60
 	n=$(mock_requests)
 	# the refresh is in progress when the server logged it
-	wait_for '(( $(requests_since "$n") >= 1 ))'
+	wait_for '(( $(requests_since "$n") >= 1 ))' 200
 	touch "$C/stop"
 	# much sooner than the server's 60 s, or --timeout's 30
 	wait_for '! alive "$WATCH_PID"' 100
@@ -181,7 +156,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	export C
 	local dir
 	bg_ct "$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c "$JOB"
-	wait_for '[[ -s $C/file ]]'
+	wait_for '[[ -s $C/file ]]' 200
 	dir=$(dirname "$(cat "$C/file")")
 	[[ -d $dir && $(cat "$dir/pid") == "$WATCH_PID" ]]
 	kill -KILL "$WATCH_PID"
@@ -215,7 +190,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 		bg_ct "$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c "
 			trap 'exit 3' $sig; sleep 600 & echo \$! >\"\$C/grandchild\"
 			echo \"\$COLLIBRA_TOKEN_FILE\" >\"\$C/file\"; wait; wait"
-		wait_for '[[ -s $C/file ]]'
+		wait_for '[[ -s $C/file ]]' 200
 		dir=$(dirname "$(cat "$C/file")")
 		kill -"$sig" "$WATCH_PID"
 		reap
@@ -229,7 +204,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 @test "a hangup of the terminal the watch leads reaches the command once" {
 	export C
 	status=0
-	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 20 \
+	"$MOCK_PYTHON" "$CT_LIB/pty-run.py" --timeout 20 \
 		--expect ready --hangup -- \
 		"$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c '
 			trap "echo got-HUP >>\"\$C/hup\"; exit 5" HUP
@@ -241,7 +216,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 @test "job control: the command can read the terminal the watch was given" {
 	local out
 	status=0
-	out=$("$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 20 \
+	out=$("$MOCK_PYTHON" "$CT_LIB/pty-run.py" --timeout 20 \
 		--expect 'name? ' --send ann -- \
 		"$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c '
 			printf "name? "; read n; echo "hello $n"') || status=$?
@@ -254,7 +229,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	status=0
 	# (the command echoes "ready" without that word in its line; a read
 	# the stop interrupted may come back empty, so it reads until "go")
-	out=$(env PS1='prompt> ' "$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" \
+	out=$(env PS1='prompt> ' "$MOCK_PYTHON" "$CT_LIB/pty-run.py" \
 		--timeout 30 \
 		--expect 'prompt> ' --send "$CT --url $MOCK_URL/expires/3600 --no-cache --watch -- sh -c 'echo re\"\"ady; until [ \"\$x\" = go ]; do read x; done; echo got-\$x'" \
 		--expect ready --send $'\032' \
@@ -268,7 +243,7 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 
 @test "job control: ^Z without a shell to continue the watch (it leads the session) does not hang it" {
 	status=0
-	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/pty-run.py" --timeout 20 \
+	"$MOCK_PYTHON" "$CT_LIB/pty-run.py" --timeout 20 \
 		--expect ready --send $'\032' \
 		--expect '^Z' --send go -- \
 		"$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c '
@@ -341,14 +316,14 @@ JOB='echo $$ >"$C/pid"; echo "$COLLIBRA_TOKEN_FILE" >"$C/file"
 	# a 30 s token: refreshed after 10 s, then 20 s to outlive the full disk
 	sw stamped/30
 	bg_ct "$CT" --url "$URL" --no-cache --watch -o "$MNT/token"
-	wait_for '[[ -s $MNT/token ]]'
+	wait_for '[[ -s $MNT/token ]]' 200
 	first=$(cat "$MNT/token")
 	dd if=/dev/zero of="$MNT/fill" bs=4k 2>/dev/null || true
 	wait_for 'grep -q "No space left on device; retrying" "$ERR"' 300
 	alive "$WATCH_PID"
 	assert_equal "$(cat "$MNT/token")" "$first"
 	rm "$MNT/fill"
-	wait_for '[[ $(cat "$MNT/token") != "$first" ]]'
+	wait_for '[[ $(cat "$MNT/token") != "$first" ]]' 200
 	[[ $(cat "$MNT/token") == "$MOCK_TOKEN".exp* ]]
 	kill -TERM "$WATCH_PID"
 	reap
