@@ -43,7 +43,7 @@ PKGS		= jansson libsodium
 # same options as macros (INIH_OPTS), so that a config file means the
 # same everywhere.  make INIH=bundled forces it, INIH=system the other.
 INIH_OPTS	= -DINIH_BUNDLED -DINI_USE_STACK=0 -DINI_MAX_LINE=4099 \
-		  -DINI_ALLOW_REALLOC=0 -DINI_STOP_ON_FIRST_ERROR=1 \
+		  -DINI_INITIAL_ALLOC=4099 -DINI_ALLOW_REALLOC=0 -DINI_STOP_ON_FIRST_ERROR=1 \
 		  -DINI_ALLOW_MULTILINE=0 -DINI_ALLOW_INLINE_COMMENTS=0 \
 		  -DINI_ALLOW_NO_VALUE=0
 ifndef INIH

@@ -78,19 +78,26 @@ section(struct reader *r, const char *name, size_t n)
 	return 1;
 }
 
-/* libinih's line reader: fgets(3) that counts lines and refuses long ones. */
+/*
+ * libinih's line reader: fgets(3) that counts lines and refuses those of
+ * more than MAX_LINE bytes before their "\n" or "\r\n".
+ */
 static char *
 read_line(char *buf, int size, void *arg)
 {
 	struct reader	*r = arg;
-	size_t		 n;
+	size_t		 n, len;
 	char		*s, *e;
 
 	if (r->error[0] != '\0' || fgets(buf, size, r->f) == NULL)
 		return NULL;
 	r->line++;
-	n = strlen(buf);
-	if (n > 0 && buf[n - 1] != '\n' && !feof(r->f)) {
+	n = len = strlen(buf);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if ((n > 0 && buf[n - 1] != '\n' && !feof(r->f)) || len > MAX_LINE) {
 		snprintf(r->error, sizeof(r->error), "line too long");
 		return NULL;
 	}
@@ -157,14 +164,16 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 
 /*
  * The parser's options, the same with either inih: a heap line buffer of
- * MAX_LINE bytes (and "\r\n\0"), stop at the first error, no multi-line
- * values, no inline comments, no key without a value.  Debian's libinih
- * takes them at run time (its own patch); upstream inih, compiled in
- * from src/inih where the system's lacks them, as macros from
- * the Makefile's INIH_OPTS, checked here.
+ * MAX_LINE bytes (and "\r\n\0") from the start (without realloc the
+ * initial size is the limit, 200 by default), stop at the first error,
+ * no multi-line values, no inline comments, no key without a value.
+ * Debian's libinih takes them at run time (its own patch); upstream
+ * inih, compiled in from src/inih where the system's lacks them, as
+ * macros from the Makefile's INIH_OPTS, checked here.
  */
 #ifdef INIH_BUNDLED
-#if INI_USE_STACK || INI_MAX_LINE != MAX_LINE + 3 || INI_ALLOW_REALLOC || \
+#if INI_USE_STACK || INI_MAX_LINE != MAX_LINE + 3 || \
+    INI_INITIAL_ALLOC != MAX_LINE + 3 || INI_ALLOW_REALLOC || \
     !INI_STOP_ON_FIRST_ERROR || INI_ALLOW_MULTILINE || \
     INI_ALLOW_INLINE_COMMENTS || INI_ALLOW_NO_VALUE || INI_HANDLER_LINENO
 #error "src/inih: INIH_OPTS differ from src/profile.c's options"
@@ -179,6 +188,7 @@ ini_options(void)
 {
 	ini_use_stack = false;
 	ini_max_line = MAX_LINE + 3;
+	ini_initial_alloc = MAX_LINE + 3;
 	ini_allow_realloc = false;
 	ini_stop_on_first_error = true;
 	ini_allow_multiline = false;
