@@ -117,8 +117,13 @@ tests_encode() {
 	assert_equal "$stderr" ''
 }
 
+# The start of libcurl's lines for an HTTP/2 request header: "* h2h3 "
+# in libcurl 7.88, "* [HTTP/2] [1] " (the stream) in libcurl 8 (issue 25
+# item 3: Debian 13).
+H2='\* (h2h3|\[HTTP/2\] \[[0-9]+\]) '
+
 # security review 2 (issue 18), finding 1
-@test "1: -vv over HTTP/2 hides the Basic value in libcurl's h2h3 lines" {
+@test "1: -vv over HTTP/2 hides the Basic value in libcurl's HTTP/2 header lines" {
 	start_nginx
 	COLLIBRA_CLIENT_SECRET=$SR_SECRET run --separate-stderr "$CT" -vv \
 		--url "$NGINX_URL"
@@ -126,8 +131,8 @@ tests_encode() {
 	assert_output "$MOCK_TOKEN"
 	# HTTP/2 it was, and its header lines were shown, redacted
 	assert_regex "$stderr" '\* using HTTP/2'
-	assert_regex "$stderr" '\* h2h3 \[authorization: Basic <redacted>\]'
-	assert_regex "$stderr" '\* h2h3 \[:path: /rest/oauth/v2/token\]'
+	assert_regex "$stderr" "$H2"'\[authorization: Basic <redacted>\]'
+	assert_regex "$stderr" "$H2"'\[:path: /rest/oauth/v2/token\]'
 	assert_regex "$stderr" '> authorization: Basic <redacted>'
 	refute_secret "$stderr"
 	refute_leak
@@ -155,7 +160,7 @@ tests_encode() {
 	SR_SECRET=$long COLLIBRA_CLIENT_SECRET=$long run --separate-stderr \
 		"$CT" -vv --url "$NGINX_URL"
 	assert_success
-	assert_regex "$stderr" '\* h2h3 \[authorization: Basic <redacted>\]'
+	assert_regex "$stderr" "$H2"'\[authorization: Basic <redacted>\]'
 	SR_SECRET=$long refute_secret "$stderr"
 }
 
