@@ -78,11 +78,15 @@ override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
 override LDFLAGS += $(HARDEN_LD)
 LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
 
-LIB_SRCS	= src/settings.c src/cli.c src/config.c src/http.c src/token.c \
-		  src/output.c src/cache.c src/seal.c src/libcurl.c src/retry.c \
-		  src/process.c src/profile.c src/secret.c \
-		  src/util.c src/watch.c src/compat.c $(INIH_SRCS)
+LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
+		  src/http.c src/url.c src/httpview.c src/token.c \
+		  src/output.c src/cache.c src/cachekey.c src/fresh.c \
+		  src/safedir.c src/tmpname.c src/seal.c src/libcurl.c \
+		  src/retry.c src/signals.c src/children.c src/profile.c \
+		  src/secret.c src/util.c src/watch.c src/compat.c \
+		  $(INIH_SRCS)
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
+HDRS		= src/extern.h src/compat.h src/libcurl.h src/cache_priv.h
 OBJS		= src/main.o $(LIB_OBJS)
 UNIT		= tests/ct-unit
 ASAN		= collibra-token-asan
@@ -100,7 +104,7 @@ all: collibra-token
 collibra-token: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(OBJS) tests/unit.o: src/extern.h src/compat.h src/libcurl.h Makefile
+$(OBJS) tests/unit.o: $(HDRS) Makefile
 src/profile.o src/inih/ini.o: src/inih/ini.h
 
 $(UNIT): tests/unit.o $(LIB_OBJS)
@@ -113,13 +117,12 @@ tests/unit.o: CPPFLAGS += -Isrc
 # (-DCOMPAT_FALLBACK in ASAN_FLAGS): the suites run once against the
 # system's primitives (release build) and once against the fallbacks
 # (this one), so that both fit in the time of make check.
-$(ASAN): src/main.c $(LIB_SRCS) src/extern.h src/compat.h src/libcurl.h
+$(ASAN): src/main.c $(LIB_SRCS) $(HDRS)
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS) -o $@ \
 	    src/main.c $(LIB_SRCS) $(LDLIBS)
 
-$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) src/extern.h src/compat.h \
-		    src/libcurl.h
+$(ASAN_UNIT): tests/unit.c $(LIB_SRCS) $(HDRS)
 	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
 	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)

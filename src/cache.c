@@ -4,10 +4,10 @@
  * file for single flight, and atomic replacement (temporary file, then
  * rename).  Entries for a literal secret are keyed by the secret; those
  * for a secret command or a prompt by the user's cache key, a 0600 file
- * outside the cache directory.  A directory that another user owns, that
- * group or others may write, that is a symlink, or whose parent is
- * unsafe, is not used.  Cache trouble never fails a fetch: it is
- * reported and the tool goes on without a cache.
+ * outside the cache directory (cachekey.c).  A directory that
+ * safedir_open() refuses is not used.  Whether an entry is fresh is
+ * fresh.c's.  Cache trouble never fails a fetch: it is reported and the
+ * tool goes on without a cache.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -26,121 +26,12 @@
 
 #include "compat.h"
 #include "extern.h"
+#include "cache_priv.h"
 
 #define MAX_ENTRY	(64 * 1024)
-#define MAX_MS		(1LL << 50)	/* a stamp's clocks, in ms: bounded */
-#define AGREE_MS	1000	/* the clocks moved together, within this */
-#define STALE_TMP_SEC	3600
-#define KIND_TOKEN	'T'
-#define KIND_ERROR	'E'
 #define V1		-1	/* make_ctx(): the previous release's */
 
-/* One "cache: ..." line for --verbose. */
-#define note(c, ...)	verbosef((c)->set, "cache: " __VA_ARGS__)
-
-/* mkdir -p with mode 0700 for every directory it makes. */
-static int
-make_dirs(const char *path)
-{
-	char	*p, *s;
-	int	 rc = 0;
-
-	if ((p = xstrdup(path)) == NULL)
-		return -1;
-	for (s = p + 1; rc == 0 && *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (rc == 0 && mkdir(p, 0700) == -1 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
-
-/*
- * Why the directory st may not hold our files, or NULL: it must be ours
- * and not writable by group or others; a parent may also be root's,
- * and writable by others if it is sticky (as /tmp is).  The token
- * directory of --watch (watch.c) is checked the same way.
- */
-const char *
-unsafe_dir(const struct stat *st, int parent)
-{
-	if (!S_ISDIR(st->st_mode))
-		return "not a directory";
-	if (st->st_uid != geteuid() && !(parent && st->st_uid == 0))
-		return "owned by another user";
-	if ((st->st_mode & 022) != 0 && !(parent && (st->st_mode & S_ISVTX)))
-		return "writable by group or others";
-	return NULL;
-}
-
-/*
- * Open the private directory path (what: "cache directory"), creating
- * it 0700.  Its last component is never followed as a symlink, and it
- * and its parent must pass unsafe_dir().  Returns the descriptor, or -1
- * after a warning.
- */
-static int
-open_dir(const char *path, const char *what)
-{
-	struct stat	 st;
-	char		*dir, *slash;
-	const char	*parent = ".", *base, *why = NULL, *sep = ": ";
-	size_t		 n;
-	int		 pfd, fd = -1;
-	const int	 flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-
-	if ((dir = xstrdup(path)) == NULL)
-		return -1;
-	for (n = strlen(dir); n > 1 && dir[n - 1] == '/'; )
-		dir[--n] = '\0';
-	base = dir;
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		base = slash + 1;
-		parent = slash == dir ? "/" : dir;
-	}
-	/* the usual case, a cache hit, pays for two open(2)s */
-	if ((pfd = open(parent, flags)) == -1 && errno == ENOENT &&
-	    make_dirs(path) == 0)
-		pfd = open(parent, flags);
-	if (pfd == -1 || fstat(pfd, &st) == -1) {
-		why = strerror(errno);
-		goto out;
-	}
-	if ((why = unsafe_dir(&st, 1)) != NULL) {
-		sep = ": its parent is ";
-		goto out;
-	}
-	if ((fd = openat(pfd, base, flags | O_NOFOLLOW)) == -1 &&
-	    errno == ENOENT && (mkdirat(pfd, base, 0700) == 0 ||
-	    errno == EEXIST))
-		fd = openat(pfd, base, flags | O_NOFOLLOW);
-	if (fd == -1 && (errno == ELOOP || errno == ENOTDIR)) {
-		why = "a symbolic link or not a directory";
-		sep = " is ";
-	} else if (fd == -1 || fstat(fd, &st) == -1)
-		why = strerror(errno);
-	else if ((why = unsafe_dir(&st, 0)) != NULL)
-		sep = " is ";
-out:
-	if (why != NULL) {
-		warnmsg("warning: %s %s%s%s; going on without a cache", what,
-		    path, sep, why);
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	if (pfd != -1)
-		close(pfd);
-	free(dir);
-	return fd;
-}
+static void	 cache_close(struct cache *);
 
 /* Append the string v (or "") and its NUL to the context being built. */
 static int
@@ -157,8 +48,8 @@ ctx_add(struct seal_ctx *ctx, const char *v)
 	return 0;
 }
 
-/* A cache that is not open: cache_close() on it does nothing. */
-void
+/* A cache that is not open: cache_free() on it does nothing more. */
+static void
 cache_init(struct cache *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -202,168 +93,6 @@ make_ctx(const struct settings *s, int kind, struct seal_ctx *ctx)
 }
 
 /*
- * A name for a new temporary file beside name in buf: name.tmp. and 16
- * random hex digits (see our_tmp()).  Returns 0, or -1.
- */
-static int
-tmp_name(char *buf, size_t size, const char *name)
-{
-	unsigned char	 r[8];
-
-	if (compat_random(r, sizeof(r)) == -1)
-		return -1;
-	snprintf(buf, size, "%s.tmp.%02x%02x%02x%02x%02x%02x%02x%02x", name,
-	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
-	return 0;
-}
-
-static int
-is_hex(const char *p, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') ||
-		    (p[i] >= 'a' && p[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
-/*
- * Whether d is a temporary file of ours in the cache directory: 32 hex
- * digits, optionally ".err", then ".tmp." and 16 hex digits, exactly.
- */
-static int
-our_tmp(const char *d)
-{
-	if (!is_hex(d, 32))
-		return 0;
-	d += 32;
-	if (strncmp(d, ".err", 4) == 0)
-		d += 4;
-	if (strncmp(d, ".tmp.", 5) != 0 || !is_hex(d + 5, 16))
-		return 0;
-	return d[5 + 16] == '\0';
-}
-
-/*
- * Read the key file base in the directory kfd into root: a regular
- * file of ours that only we may read or write, of exactly the key's
- * size.  Returns 0, or -1 with *why NULL when there is none.
- */
-static int
-read_key(int kfd, const char *base, unsigned char *root, const char **why)
-{
-	struct stat	 st;
-	ssize_t		 n;
-	int		 fd;
-
-	*why = NULL;
-	if ((fd = openat(kfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK)) == -1) {
-		if (errno != ENOENT)
-			*why = strerror(errno);
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
-	    st.st_size != SEAL_KEY_LEN) {
-		*why = "not a file of ours, mode 0600, of 32 bytes";
-		close(fd);
-		return -1;
-	}
-	n = read(fd, root, SEAL_KEY_LEN);
-	close(fd);
-	if (n != SEAL_KEY_LEN) {
-		*why = n == -1 ? strerror(errno) : "short read";
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Make the key file base in kfd: random bytes in a new temporary file
- * (0600), linked into place; if another process was first, its key is
- * read instead.  Returns 0 with the key in root, or -1 with *why set.
- */
-static int
-make_key(int kfd, const char *base, unsigned char *root, const char **why)
-{
-	char	 tmp[PATH_MAX];
-	int	 fd, rc = -1;
-
-	*why = "cannot make a random key";
-	if (seal_random(root, SEAL_KEY_LEN) == -1 ||
-	    tmp_name(tmp, sizeof(tmp), base) == -1)
-		return -1;
-	if ((fd = openat(kfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
-		*why = strerror(errno);
-		return -1;
-	}
-	if (write(fd, root, SEAL_KEY_LEN) != SEAL_KEY_LEN || fsync(fd) == -1)
-		*why = strerror(errno);
-	else if (linkat(kfd, tmp, kfd, base, 0) == 0)
-		rc = 0;
-	else if (errno == EEXIST)
-		rc = read_key(kfd, base, root, why);
-	else
-		*why = strerror(errno);
-	close(fd);
-	(void)unlinkat(kfd, tmp, 0);
-	return rc;
-}
-
-/*
- * The key of this configuration's entries in c->key.  For a literal
- * secret it comes from the secret; for a secret command or a prompt it
- * is a subkey of the user's cache key (s->key_file), made when create
- * is set and there is none.  Returns 0, or -1 (no key: no cache).
- */
-static int
-entry_key(struct cache *c, int create)
-{
-	const struct settings *s = c->set;
-	unsigned char	 root[SEAL_KEY_LEN];
-	char		*dir, *slash;
-	const char	*why;
-	int		 kfd, rc = -1;
-
-	if (c->keyed)
-		return 0;
-	if (s->secret_kind == SECRET_LITERAL) {
-		if (s->secret == NULL || seal_key_secret(s->secret,
-		    s->secret_len, c->key) != 0)
-			return -1;
-		c->keyed = 1;
-		return 0;
-	}
-	if ((dir = xstrdup(s->key_file)) == NULL ||
-	    (slash = strrchr(dir, '/')) == NULL || slash == dir) {
-		free(dir);
-		return -1;
-	}
-	*slash = '\0';
-	if ((kfd = open_dir(dir, "cache key directory")) != -1) {
-		if ((rc = read_key(kfd, slash + 1, root, &why)) == -1 &&
-		    why == NULL && create)
-			rc = make_key(kfd, slash + 1, root, &why);
-		if (rc == -1 && why != NULL)
-			warnmsg("warning: cache key %s: %s; going on without "
-			    "a cache", s->key_file, why);
-		else if (rc == -1)
-			note(c, "no cache key yet (%s)", s->key_file);
-		if (rc == 0 && seal_key_user(root, c->key) != 0)
-			rc = -1;
-		compat_wipe(root, sizeof(root));
-		close(kfd);
-	}
-	free(dir);
-	c->keyed = rc == 0;
-	return rc;
-}
-
-/*
  * Open the cache for the configuration in s.  Without a usable cache
  * (disabled, --insecure, no location, unsafe directory) c->dirfd is -1
  * and every other cache call does nothing.  Returns CT_ERR_INTERNAL
@@ -401,7 +130,7 @@ cache_open(const struct settings *s, struct cache *c)
 		    "without a cache");
 		return CT_OK;
 	}
-	c->dirfd = open_dir(s->cache_dir, "cache directory");
+	c->dirfd = safedir_cache(s->cache_dir, "cache directory");
 	if (c->dirfd != -1)
 		note(c, "%s/%s (%s)", s->cache_dir, c->name, s->cache_dir_from);
 	return CT_OK;
@@ -465,7 +194,7 @@ open_entry(struct cache *c, const char *name, char kind, char **plain,
 		return -1;
 	/* an entry of an earlier release needs no key to be refused */
 	if ((n < 4 || (memcmp(e, "CTK1", 4) != 0 && memcmp(e, "CTK2",
-	    4) != 0)) && entry_key(c, 0) == -1) {
+	    4) != 0)) && cache_entry_key(c, 0) == -1) {
 		free(e);
 		*why = "no key";
 		return -1;
@@ -473,158 +202,6 @@ open_entry(struct cache *c, const char *name, char kind, char **plain,
 	rc = unseal(c->key, &c->ctx, kind, e, (size_t)n, plain, plen, why);
 	free(e);
 	return rc;
-}
-
-/* This moment; its boot is read later, if something needs it. */
-static void
-stamp_now(struct cache_stamp *now)
-{
-	memset(now, 0, sizeof(*now));
-	now->wall_ms = wall_ns() / 1000000;
-	now->clock_ms = now_ms();
-	now->clock = (int)compat_clock_id();
-}
-
-/* The boot of the moment now, read once: "" when the system has none. */
-static const char *
-stamp_boot(struct cache_stamp *now)
-{
-	if (!now->boot_read && compat_boot_id(now->boot,
-	    sizeof(now->boot)) == -1)
-		now->boot[0] = '\0';
-	now->boot_read = 1;
-	return now->boot;
-}
-
-/* Add the stamp st to the object o (a payload): 0, or -1. */
-static int
-stamp_add(json_t *o, struct cache_stamp *st)
-{
-	return json_object_set_new(o, "wall_ms",
-	    json_integer((json_int_t)st->wall_ms)) |
-	    json_object_set_new(o, "clock_ms",
-	    json_integer((json_int_t)st->clock_ms)) |
-	    json_object_set_new(o, "clock", json_integer(st->clock)) |
-	    json_object_set_new(o, "boot", json_string(stamp_boot(st)));
-}
-
-/* The stamp of the payload root in st: 0, or -1 if it has none. */
-static int
-stamp_get(json_t *root, struct cache_stamp *st)
-{
-	json_t	*w = json_object_get(root, "wall_ms");
-	json_t	*c = json_object_get(root, "clock_ms");
-	json_t	*id = json_object_get(root, "clock");
-	json_t	*b = json_object_get(root, "boot");
-
-	if (!json_is_integer(w) || !json_is_integer(c) ||
-	    !json_is_integer(id) || !json_is_string(b) ||
-	    json_integer_value(w) < 0 || json_integer_value(w) > MAX_MS ||
-	    json_integer_value(c) < 0 || json_integer_value(c) > MAX_MS ||
-	    json_integer_value(id) < INT_MIN ||
-	    json_integer_value(id) > INT_MAX ||
-	    json_string_length(b) >= sizeof(st->boot))
-		return -1;
-	st->wall_ms = json_integer_value(w);
-	st->clock_ms = json_integer_value(c);
-	st->clock = (int)json_integer_value(id);
-	memcpy(st->boot, json_string_value(b), json_string_length(b) + 1);
-	st->boot_read = 1;
-	return 0;
-}
-
-/*
- * How long ago (ms) the stamp then was, seen from now: on the clock of
- * lifetimes within one boot (*same set), on the wall clock across
- * boots or when the boot is unknown.  Unless the wall clock was stepped
- * or this is another boot, the clocks moved together and agree: only
- * otherwise is the boot read, so that a hit costs no system call more.
- */
-static long long
-ago_ms(const struct cache_stamp *then, struct cache_stamp *now, int *same)
-{
-	long long	 d = (now->wall_ms - now->clock_ms) -
-			    (then->wall_ms - then->clock_ms);
-
-	*same = then->clock == now->clock && ((d > -AGREE_MS &&
-	    d < AGREE_MS) || (then->boot[0] != '\0' &&
-	    strcmp(then->boot, stamp_boot(now)) == 0));
-	return *same ? now->clock_ms - then->clock_ms :
-	    now->wall_ms - then->wall_ms;
-}
-
-/*
- * Whether the token t received at then may be served now, and *left
- * its seconds left.  A token received after since_ms (this boot, on the
- * clock of lifetimes; -1: no such moment) was fetched for us: it is
- * served with any time left, or with no lifetime given; any other needs
- * min_ttl seconds.  Returns NULL, or why not; *how says more on a hit.
- */
-static const char *
-judge(const struct token *t, const struct cache_stamp *then,
-    struct cache_stamp *now, long long since_ms, long long min_ttl,
-    long long *left, const char **how)
-{
-	long long	 ago;
-	int		 same, fresh;
-
-	ago = ago_ms(then, now, &same);
-	fresh = same && since_ms >= 0 && then->clock_ms >= since_ms;
-	*how = same ? "" : ", by the wall clock: another boot";
-	*left = 0;
-	if (ago < 0)
-		return same ? "received in the future on the clock of this "
-		    "boot" : "received in the future by the wall clock "
-		    "(stepped back, or another boot)";
-	if (!t->has_expiry)
-		return fresh ? NULL : "no lifetime given: it was only for "
-		    "the processes waiting for it";
-	*left = t->expires_in - (ago + 999) / 1000;
-	if (fresh && *left > 0 && *left < min_ttl)
-		*how = ", fetched since this call began: --min-ttl not "
-		    "applied";
-	if (*left < (fresh ? 1 : min_ttl))
-		return "expired";
-	return NULL;
-}
-
-/*
- * The token held in an opened entry's payload (len bytes of JSON), if
- * judge() serves it at now (since_ms and min_ttl as there); the token
- * (caller frees) then has expires_in set to what is left, or no expiry
- * when the server gave none, and *why a remark for the -v line ("" or
- * more).  Otherwise NULL, with *why saying why and *left the seconds
- * left (for "expired").  now's boot is read if it is needed.
- */
-struct token *
-cache_entry_token(const char *plain, size_t len, struct cache_stamp *now,
-    long long since_ms, long long min_ttl, const char **why,
-    long long *left)
-{
-	struct cache_stamp then;
-	struct token	*t = NULL;
-	json_t		*root;
-	const char	*how = "";
-
-	*left = 0;
-	root = json_loadb(plain, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(root) || stamp_get(root, &then) == -1)
-		*why = "unreadable payload";
-	else if ((*why = token_from_object(root, &t)) != NULL || t == NULL) {
-		if (*why == NULL)
-			*why = "out of memory";
-	} else
-		*why = judge(t, &then, now, since_ms, min_ttl, left, &how);
-	json_decref(root);
-	if (*why != NULL) {
-		token_free(t);
-		return NULL;
-	}
-	if (t->has_expiry)
-		t->expires_in = *left;
-	t->received_at = (time_t)(now->wall_ms / 1000);
-	*why = how;
-	return t;
 }
 
 /*
@@ -652,7 +229,7 @@ cache_lookup(struct cache *c)
 		c->since_ms = now_ms();
 	if (c->dirfd == -1 || s->cache != CACHE_ON)
 		return NULL;
-	if (open_entry(c, c->name, KIND_TOKEN, &plain, &plen, &why) == -1) {
+	if (open_entry(c, c->name, ENTRY_TOKEN, &plain, &plen, &why) == -1) {
 		if (again)
 			return NULL;
 		if (strcmp(why, "none") == 0)
@@ -792,8 +369,8 @@ fresh_error(const struct cache *c, json_t *root, json_int_t *code,
 	if (!json_is_object(root) || stamp_get(root, &then) == -1 ||
 	    *code <= CT_OK || *code >= CT_ERR_SIGNAL || *msg == NULL)
 		return -1;
-	return ago_ms(&then, &now, &same) >= 0 && same && c->since_ms >= 0 &&
-	    then.clock_ms >= c->since_ms ? 0 : -1;
+	return stamp_ago_ms(&then, &now, &same) >= 0 && same &&
+	    c->since_ms >= 0 && then.clock_ms >= c->since_ms ? 0 : -1;
 }
 
 /*
@@ -814,7 +391,7 @@ cache_shared_error(struct cache *c)
 	if (c->dirfd == -1 || c->lockfd == -1)
 		return CT_OK;
 	snprintf(path, sizeof(path), "%s.err", c->name);
-	if (open_entry(c, path, KIND_ERROR, &plain, &plen, &why) == -1) {
+	if (open_entry(c, path, ENTRY_ERROR, &plain, &plen, &why) == -1) {
 		if (strcmp(why, "none") != 0 && unlinkat(c->dirfd, path,
 		    0) == 0)
 			note(c, "removed a stale error record (%s)", why);
@@ -833,27 +410,6 @@ cache_shared_error(struct cache *c)
 	warnmsg("%s", msg);
 	json_decref(root);
 	return (enum ct_err)code;
-}
-
-/* Remove temporary files of ours that a killed process left behind. */
-static void
-remove_stale(const struct cache *c)
-{
-	struct dirent	*d;
-	struct stat	 st;
-	DIR		*dir;
-	time_t		 now = time(NULL);
-
-	if ((dir = dir_entries(c->dirfd)) == NULL)
-		return;
-	while ((d = readdir(dir)) != NULL) {
-		if (!our_tmp(d->d_name) ||
-		    fstatat(c->dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode) || now - st.st_mtime < STALE_TMP_SEC)
-			continue;
-		(void)unlinkat(c->dirfd, d->d_name, 0);
-	}
-	closedir(dir);
 }
 
 /*
@@ -896,11 +452,11 @@ static int
 write_entry(struct cache *c, const char *name, char kind, json_t *o)
 {
 	unsigned char	*e = NULL;
-	char		 tmp[64], *plain;
+	char		 tmp[NAME_MAX + 1], *plain;
 	size_t		 elen, plen;
 	int		 fd, rc = -1;
 
-	if (entry_key(c, 1) == -1 ||
+	if (cache_entry_key(c, 1) == -1 ||
 	    (plain = json_dumps(o, JSON_COMPACT)) == NULL)
 		return -1;
 	plen = strlen(plain);
@@ -963,7 +519,7 @@ cache_store_stamped(struct cache *c, const struct token *t,
 		o = NULL;
 	}
 	errno = 0;
-	rc = o != NULL ? write_entry(c, c->name, KIND_TOKEN, o) : -1;
+	rc = o != NULL ? write_entry(c, c->name, ENTRY_TOKEN, o) : -1;
 	json_decref(o);
 	if (rc == -1 && c->keyed)
 		warnmsg("warning: cannot write the cache entry: %s",
@@ -975,7 +531,7 @@ cache_store_stamped(struct cache *c, const struct token *t,
 		note(c, "%s", c->set->cache == CACHE_REFRESH ? "refreshed" :
 		    "stored");
 	remove_v1(c);
-	remove_stale(c);
+	tmp_sweep(c->dirfd, NULL);
 }
 
 /* Store a fresh token for this configuration, received now. */
@@ -1004,7 +560,7 @@ cache_store_error(struct cache *c, enum ct_err rc)
 	o = json_pack("{s:i, s:s}", "error", (int)rc, "message",
 	    last_message());
 	if (o != NULL && stamp_add(o, &now) == 0)
-		(void)write_entry(c, path, KIND_ERROR, o);
+		(void)write_entry(c, path, ENTRY_ERROR, o);
 	json_decref(o);
 }
 
@@ -1050,8 +606,42 @@ cache_clear(struct cache *c)
 	return CT_OK;
 }
 
-/* Release the lock, wipe the key and free c.  Accepts an unused cache. */
+/*
+ * A new cache that is not open (cache_open() opens it), owned: free it
+ * with cache_free().  NULL when out of memory.
+ */
+struct cache *
+cache_new(void)
+{
+	struct cache	*c;
+
+	if ((c = xmalloc(sizeof(*c))) != NULL)
+		cache_init(c);
+	return c;
+}
+
+/*
+ * The descriptor of the open cache directory (borrowed), or -1: --watch
+ * may put its token directory there.
+ */
+int
+cache_dirfd(const struct cache *c)
+{
+	return c->dirfd;
+}
+
+/* Release the lock, wipe the key and free c.  Accepts NULL. */
 void
+cache_free(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	cache_close(c);
+	free(c);
+}
+
+/* Release the lock, wipe the key; c is a cache not open again. */
+static void
 cache_close(struct cache *c)
 {
 	if (c->lockfd != -1)

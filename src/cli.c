@@ -86,7 +86,7 @@ take_secret(struct cli *c, char *arg)
 static void
 build_tables(struct option *longopts, char *shortopts)
 {
-	const struct setting *d;
+	const struct setting_row *d;
 	int		 i, n = 0;
 	char		*o = shortopts;
 

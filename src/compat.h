@@ -30,7 +30,7 @@ void		 compat_wipe(void *, size_t);
 
 /*
  * Make this process non-dumpable and not traceable where the system
- * can (core dumps are also off through RLIMIT_CORE, in process.c).
+ * can (core dumps are also off through RLIMIT_CORE, in signals.c).
  * Returns 1 when done, 0 when the system has no such switch, -1 when
  * it refused.
  */

@@ -4,13 +4,12 @@
  * file (the selected profile, then [default]), which wins over a generic
  * variable such as SSL_CERT_FILE, which wins over the default.  The only
  * getenv(3) calls of the program are here.  Every value is checked for
- * length and bytes before use.
+ * length and bytes before use.  Showing them is configshow.c's.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +26,6 @@ env(const char *name)
 
 	return name != NULL && (v = getenv(name)) != NULL && *v != '\0' ?
 	    v : NULL;
-}
-
-/*
- * The directories a command name is looked up in, as execvp(3) does:
- * $PATH, or the system's default path when it is unset.  Borrowed.
- */
-const char *
-config_exec_path(void)
-{
-	const char	*v;
-
-	return (v = getenv("PATH")) != NULL ? v : "/bin:/usr/bin";
 }
 
 /* Note str from `from` at `level` as the value of v. */
@@ -58,7 +45,7 @@ found(struct value *v, const char *str, const char *from,
 static void
 pick(const struct cli *c, struct settings *s, enum set_id id)
 {
-	const struct setting *d = &settings_table[id];
+	const struct setting_row *d = &settings_table[id];
 	struct value	*v = &s->val[id];
 	const char	*str, *from;
 	size_t		 i;
@@ -112,7 +99,7 @@ choice_list(const char *const names[], char *buf, size_t size)
 
 /* A number setting within its bounds. */
 static enum ct_err
-check_number(const struct setting *d, struct value *v)
+check_number(const struct setting_row *d, struct value *v)
 {
 	const char	*errstr;
 
@@ -125,7 +112,7 @@ check_number(const struct setting *d, struct value *v)
 
 /* An enum setting: one of its words. */
 static enum ct_err
-check_enum(const struct setting *d, struct value *v)
+check_enum(const struct setting_row *d, struct value *v)
 {
 	char	 list[128], *safe;
 	int	 i;
@@ -147,7 +134,7 @@ check_enum(const struct setting *d, struct value *v)
  * 1; the config file says true/yes/on/1 or false/no/off/0.
  */
 static enum ct_err
-check_bool(const struct setting *d, struct value *v)
+check_bool(const struct setting_row *d, struct value *v)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1", NULL };
 	static const char *const no[] = { "false", "no", "off", "0", NULL };
@@ -194,7 +181,7 @@ char_ok(enum set_chars chars, const char *start, const char *p)
 
 /* Why a string of the given class is refused, for the message. */
 static void
-refuse_string(const struct setting *d, const struct value *v, int length)
+refuse_string(const struct setting_row *d, const struct value *v, int length)
 {
 	char	*safe;
 
@@ -226,7 +213,7 @@ refuse_string(const struct setting *d, const struct value *v, int length)
 
 /* A string setting: its length and its bytes. */
 static enum ct_err
-check_string(const struct setting *d, const struct value *v)
+check_string(const struct setting_row *d, const struct value *v)
 {
 	const char	*p;
 	size_t		 n = strlen(v->str);
@@ -248,7 +235,7 @@ check_string(const struct setting *d, const struct value *v)
 static enum ct_err
 resolve(const struct cli *c, struct settings *s, enum set_id id)
 {
-	const struct setting *d = &settings_table[id];
+	const struct setting_row *d = &settings_table[id];
 	struct value	*v = &s->val[id];
 
 	pick(c, s, id);
@@ -698,6 +685,9 @@ config_resolve(const struct cli *c, struct settings *s)
 	enum ct_err	 rc;
 
 	memset(s, 0, sizeof(*s));
+	/* where execvp(3) looks for a command: $PATH, or its default */
+	if ((s->exec_path = getenv("PATH")) == NULL)
+		s->exec_path = "/bin:/usr/bin";
 	s->val[SET_SHOW_CONFIG].num = c->count[SET_SHOW_CONFIG];
 	if ((rc = resolve_keylog(s)) != CT_OK ||
 	    (rc = resolve_profile(c, s)) != CT_OK ||
@@ -725,134 +715,6 @@ config_resolve(const struct cli *c, struct settings *s)
 		return rc;
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
 	return CT_OK;
-}
-
-/*
- * One line of config_print(): on stderr with our name in front for -v,
- * on stdout as is for --show-config; sanitized whole, so that no value,
- * path or FILE:LINE (the config file's path is the user's, or
- * XDG_CONFIG_HOME's) reaches the terminal raw.
- */
-static void
-show(FILE *f, const char *fmt, ...)
-{
-	char		 raw[2 * PATH_MAX + 512], *safe;
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
-	if ((safe = sanitize(raw, strlen(raw), sizeof(raw))) == NULL)
-		return;
-	fprintf(f, "%s%s\n", f == stderr ? PROGNAME ": " : "", safe);
-	free(safe);
-}
-
-/* Print one setting and its source; a value is cut to 256 bytes. */
-static void
-print_value(FILE *f, const char *name, const char *val, const char *unit,
-    const char *from)
-{
-	char	*safe;
-
-	if (val == NULL && from == NULL) {	/* no default either */
-		show(f, "%s: (none)", name);
-		return;
-	}
-	if (val == NULL) {
-		show(f, "%s: (none, %s)", name, from);
-		return;
-	}
-	if ((safe = sanitize(val, strlen(val), 256)) == NULL)
-		return;
-	show(f, "%s: %s%s%s (%s)", name, safe, unit != NULL ? " " : "",
-	    unit != NULL ? unit : "", from);
-	free(safe);
-}
-
-/* The token URL, a password in it hidden (the URL is refused later). */
-static void
-print_url(FILE *f, const struct settings *s)
-{
-	char	*shown = NULL;
-
-	if (s->token_url != NULL && (shown = redact_userinfo(s->token_url,
-	    strlen(s->token_url))) == NULL)
-		return;
-	print_value(f, "token URL", shown, NULL, s->token_url_from);
-	free(shown);
-}
-
-/* The client secret: its size and source, never its bytes. */
-static void
-print_secret(FILE *f, const struct settings *s)
-{
-	if (s->secret != NULL)
-		show(f, "client secret: %zu bytes, <redacted> (%s)",
-		    s->secret_len, s->secret_from);
-	else if (s->secret_from != NULL)
-		show(f, "client secret: read only for a fetch (%s)",
-		    s->secret_from);
-	else
-		show(f, "client secret: (none)");
-}
-
-/* A row with a label, shown as its kind says. */
-static void
-print_row(FILE *f, const struct settings *s, enum set_id id)
-{
-	const struct setting *d = &settings_table[id];
-	const struct value *v = &s->val[id];
-	char		 num[32];
-
-	if (id == SET_PROXY && v->str != NULL) {
-		show(f, "proxy: given (%s)", v->from);
-		return;
-	}
-	if (id == SET_PROXY)
-		return;
-	if (d->kind == KIND_NUMBER && v->str != NULL) {
-		snprintf(num, sizeof(num), "%lld", v->num);
-		print_value(f, d->label, num, d->unit, v->from);
-	} else if (d->kind == KIND_ENUM && v->str != NULL)
-		print_value(f, d->label, d->choices[v->num], NULL, v->from);
-	else
-		print_value(f, d->label, v->str, NULL, v->from);
-}
-
-/*
- * Every setting and where it came from, never the secret: on stderr
- * for -v, on stdout for --show-config.  Then SSLKEYLOGFILE when it was
- * set (resolve_keylog()).
- */
-void
-config_print(FILE *f, const struct settings *s)
-{
-	static const char *const modes[] = { "on", "off", "refresh", "clear" };
-	int		 i;
-
-	if (s->profile.loaded)
-		show(f, "config file: %s", s->profile.path);
-	for (i = 0; i < SET__MAX; i++) {
-		if (i == SET_TOKEN_URL)
-			print_url(f, s);
-		else if (i == SET_SECRET)
-			print_secret(f, s);
-		else if (i == SET_INSECURE && SET_NUM(s, INSECURE))
-			show(f, "certificate verification: off (%s)",
-			    SET_FROM(s, INSECURE));
-		else if (i == SET_CACHE)
-			show(f, "cache: %s (%s)", modes[s->cache],
-			    s->cache_from);
-		else if (i == SET_CACHE_DIR)
-			print_value(f, "cache directory", s->cache_dir, NULL,
-			    s->cache_dir_from);
-		else if (settings_table[i].label != NULL)
-			print_row(f, s, (enum set_id)i);
-	}
-	if (s->keylog != NULL)
-		show(f, "SSLKEYLOGFILE: %s (unset: TLS secrets are not "
-		    "logged)", s->keylog);
 }
 
 /* Wipe the secret and free what config_resolve() allocated. */

@@ -88,7 +88,7 @@ enum cache_mode {
  * bound to: a literal secret (flag, variable, file, standard input) is
  * read at once and keys its entries; a command runs, and a prompt asks,
  * only when a fetch is needed, and their entries are sealed with the
- * user's cache key (cache.c).
+ * user's cache key (cachekey.c).
  */
 enum secret_kind {
 	SECRET_LITERAL,
@@ -160,7 +160,7 @@ enum set_chars {
 #define MAX_AMBIENT	4
 
 /* One row of the settings table. */
-struct setting {
+struct setting_row {
 	const char	*name;		/* long flag without "--" */
 	int		 flag;		/* short flag, or 0 */
 	const char	*arg;		/* its argument in --help, or NULL */
@@ -246,6 +246,7 @@ struct settings {
 	const char	*runtime_dir;	/* XDG_RUNTIME_DIR if absolute */
 	const char	*tmp_dir;	/* TMPDIR, or NULL */
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
+	const char	*exec_path;	/* $PATH, or execvp(3)'s default */
 	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
@@ -257,41 +258,8 @@ struct settings {
 #define SET_NUM(s, id)	((s)->val[SET_##id].num)
 #define SET_FROM(s, id)	((s)->val[SET_##id].from)
 
-/* Everything a cache entry is bound to (cache.c make_ctx()). */
-struct seal_ctx {
-	char		*data;		/* owned; NUL-separated fields */
-	size_t		 len;
-};
-
-#define SEAL_KEY_LEN	32
-#define SEAL_OLD_FORMAT	"an entry of the previous release (CTK1)"
-#define SEAL_OLD_FORMAT2 "an entry of an earlier release (CTK2)"
-
-/*
- * A moment as a cache entry records it: the wall clock, the clock of
- * lifetimes (now_ms(): counts suspend, starts again at each boot) and
- * the boot.  boot is "" when unknown; for the present moment it is read
- * only when boot_read is 0 and something needs it (cache.c).
- */
-struct cache_stamp {
-	long long	 wall_ms;
-	long long	 clock_ms;
-	int		 clock;		/* compat_clock_id() */
-	int		 boot_read;	/* boot is compat_boot_id()'s answer */
-	char		 boot[64];
-};
-
-/* An open cache: a private directory and this configuration's entry. */
-struct cache {
-	int		 dirfd;		/* -1: no cache */
-	int		 lockfd;	/* -1: not locked */
-	long long	 since_ms;	/* now_ms() when we began looking; -1 */
-	char		 name[33];
-	struct seal_ctx	 ctx;
-	unsigned char	 key[SEAL_KEY_LEN]; /* the entries' key, wiped */
-	int		 keyed;		/* key is set */
-	const struct settings *set;
-};
+/* An open cache (cache.c); its internals are in cache_priv.h. */
+struct cache;
 
 /* Where --watch keeps a command's token file (watch.c). */
 struct watch_dir {
@@ -307,6 +275,7 @@ struct watch_dir {
  * so that no text of the answer shows one (sanitize_hidden()).
  */
 #define HIDE_FORMS	3
+#define MAX_FIELD	512		/* a header or -v line, in bytes */
 struct http_response {
 	char		*hide[HIDE_FORMS];	/* owned, wiped; may be NULL */
 	long		 status;
@@ -334,7 +303,7 @@ struct token {
 };
 
 /* settings.c */
-extern const struct setting settings_table[SET__MAX];
+extern const struct setting_row settings_table[SET__MAX];
 const char	*setting_flag(enum set_id);
 enum set_id	 setting_by_key(const char *);
 int		 setting_is_secret_var(const char *, size_t);
@@ -346,9 +315,10 @@ void		 cli_free(struct cli *);
 
 /* config.c */
 enum ct_err	 config_resolve(const struct cli *, struct settings *);
-void		 config_print(FILE *, const struct settings *);
 void		 config_free(struct settings *);
-const char	*config_exec_path(void);
+
+/* configshow.c */
+void		 config_print(FILE *, const struct settings *);
 
 /* profile.c */
 enum ct_err	 profile_load(struct profile *, int);
@@ -359,53 +329,49 @@ void		 profile_free(struct profile *);
 /* secret.c */
 size_t		 secret_parse(char *, size_t);
 enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
-enum ct_err	 secret_from_command(const char *, const char *,
-		    struct secret *);
-enum ct_err	 secret_from_prompt(const char *, struct secret *);
 enum ct_err	 secret_load(struct settings *);
 
+/* safedir.c */
+#define SAFEDIR_MAKE	1	/* make the directory and its parents */
+const char	*safedir_open(const char *, const char *, int, int *,
+		    const char **);
+int		 safedir_cache(const char *, const char *);
+
+/* tmpname.c */
+int		 tmp_name(char *, size_t, const char *);
+void		 tmp_sweep(int, const char *);
+int		 owner_dead(long);
+
 /* cache.c */
-void		 cache_init(struct cache *);
+struct cache	*cache_new(void);
 enum ct_err	 cache_open(const struct settings *, struct cache *);
-const char	*unsafe_dir(const struct stat *, int);
+int		 cache_dirfd(const struct cache *);
 struct token	*cache_lookup(struct cache *);
-struct token	*cache_entry_token(const char *, size_t, struct cache_stamp *,
-		    long long, long long, const char **, long long *);
 enum ct_err	 cache_lock(struct cache *);
 void		 cache_unlock(struct cache *);
 enum ct_err	 cache_shared_error(struct cache *);
 void		 cache_store(struct cache *, const struct token *);
-void		 cache_store_stamped(struct cache *, const struct token *,
-		    const struct cache_stamp *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
-void		 cache_close(struct cache *);
-
-/* seal.c */
-int		 seal_key_secret(const char *, size_t,
-		    unsigned char[SEAL_KEY_LEN]);
-int		 seal_key_user(const unsigned char[SEAL_KEY_LEN],
-		    unsigned char[SEAL_KEY_LEN]);
-int		 seal_random(unsigned char *, size_t);
-int		 seal(const unsigned char[SEAL_KEY_LEN],
-		    const struct seal_ctx *, char, const char *, size_t,
-		    unsigned char **, size_t *);
-int		 unseal(const unsigned char[SEAL_KEY_LEN],
-		    const struct seal_ctx *, char, const unsigned char *,
-		    size_t, char **, size_t *, const char **);
-int		 seal_name(const struct seal_ctx *, char[33]);
-int		 seal_name_v1(const struct seal_ctx *, char[33]);
+void		 cache_free(struct cache *);
 
 /* http.c */
 char		*form_urlencode(const char *, size_t);
-char		*redact_userinfo(const char *, size_t);
-enum ct_err	 http_check_url(struct settings *);
 enum ct_err	 http_fetch(const struct settings *, struct http_response *);
 time_t		 http_date(const char *);
 const char	*http_version(void);
+void		 http_response_free(struct http_response *);
+
+/* url.c */
+enum ct_err	 http_check_url(struct settings *);
+
+/* httpview.c */
+void		 http_show_text(const struct http_response *, const char *,
+		    size_t);
+void		 http_show_request(const struct http_response *, const char *,
+		    size_t);
 void		 http_print_response(const struct http_response *,
 		    const char *);
-void		 http_response_free(struct http_response *);
 
 /* libcurl.c */
 enum ct_err	 libcurl_start(void);
@@ -431,8 +397,6 @@ enum ct_err	 watch_run(struct settings *, struct watch_dir *,
 
 /* output.c */
 char		*shell_quote(const char *);
-char		*fish_quote(const char *);
-char		*dotenv_quote(const char *, int *);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);
@@ -441,25 +405,35 @@ enum ct_err	 output_file(const struct token *, const struct settings *,
 enum ct_err	 output_file_at(const struct token *, const struct settings *,
 		    int, const char *, const char *);
 
-/* process.c */
+/* signals.c */
 enum ct_err	 process_init(void);
 int		 interrupted(void);
 int		 reraise(void);
 int		 sleep_ms(long long);
-enum ct_err	 process_env(const struct token *, const char *);
-enum ct_err	 process_exec(char **);
-enum ct_err	 process_exec_failed(const char *, int);
 void		 process_reset(void);
-enum ct_err	 process_watch_signals(void);
-int		 process_wake_fd(void);
-void		 process_drain_wake(void);
-int		 process_take_signal(int *);
-void		 process_note_signal(int);
-void		 process_forget_signal(void);
-int		 process_foreground_tty(void);
-void		 process_give_tty(int, pid_t);
-enum ct_err	 process_spawn(char **, const char *, const char *, int,
-		    pid_t *);
+enum ct_err	 signals_watch(void);
+void		 signals_watch_child(pid_t);
+int		 signals_wake_fd(void);
+void		 signals_drain_wake(void);
+int		 signals_take(int *);
+void		 signals_note(int);
+void		 signals_forget(void);
+
+/* children.c */
+/* What child_spawn() starts a command with; all borrowed. */
+struct child_spec {
+	const char	*var;		/* --var: the token variables' name */
+	const char	*path;		/* COLLIBRA_TOKEN_FILE */
+	int		 tty;		/* child_foreground_tty(), or -1 */
+	const char	*search;	/* $PATH, for a "not found" */
+};
+enum ct_err	 child_env(const struct token *, const char *);
+enum ct_err	 child_exec(char **, const char *);
+int		 child_foreground_tty(void);
+void		 child_give_tty(int, pid_t);
+enum ct_err	 child_spawn(char **, const struct child_spec *, pid_t *);
+enum ct_err	 child_shell(const char *, const char *, int *, pid_t *);
+int		 child_wait(pid_t);
 
 /* util.c */
 void		*xmalloc(size_t);
@@ -470,8 +444,8 @@ void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
 		    long long *, const char **);
 char		*sanitize(const char *, size_t, size_t);
-char		*redact(const char *, size_t, const char *const *, size_t,
-		    size_t *);
+size_t		 trim_end(const char *, size_t);
+char		*redact_userinfo(const char *, size_t);
 char		*sanitize_hidden(const char *, size_t, const char *const *,
 		    size_t, size_t);
 void		 jansson_setup(void);

@@ -1,17 +1,13 @@
 /*
- * The HTTP layer: the check of the token URL, the single libcurl
- * exchange with the token endpoint (form encoding, options, every one
- * checked, a capped body, the status), the redacted --verbose view of
- * the request and response, and the few other services of libcurl the
- * program uses (dates, the version).  No other file calls libcurl.
+ * The HTTP layer's exchange: the single libcurl exchange with the token
+ * endpoint (form encoding, options, every one checked, a capped body,
+ * the status), and the few other services of libcurl the program uses
+ * (dates, the version).  The token URL's check is url.c's, the redacted
+ * --verbose view httpview.c's.  No file outside the HTTP layer (these,
+ * libcurl.c) calls libcurl.
  */
-#include <sys/socket.h>
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +22,6 @@
 
 #define MAX_BODY	(1024 * 1024)
 #define MAX_HEADERS	(64 * 1024)
-#define MAX_FIELD	512
 
 /* A growing buffer that wipes what it leaves behind and has a cap. */
 struct buf {
@@ -54,109 +49,6 @@ struct ctx {
 		    CT_ERR_INTERNAL : CT_ERR_USAGE;			\
 	}								\
 } while (0)
-
-/* True if host (as libcurl prints it) is a loopback name or address. */
-static int
-is_loopback(const char *host)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	char		 buf[INET6_ADDRSTRLEN + 2];
-	size_t		 n = strlen(host);
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (n < 3 || n >= sizeof(buf) || host[0] != '[' || host[n - 1] != ']')
-		return 0;
-	memcpy(buf, host + 1, n - 2);
-	buf[n - 2] = '\0';
-	return inet_pton(AF_INET6, buf, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-}
-
-/* One part of a parsed URL; NULL when absent.  Free with curl.free. */
-static char *
-url_part(CURLU *u, CURLUPart part)
-{
-	char	*s = NULL;
-
-	if (curl.url_get(u, part, &s, 0) != CURLUE_OK)
-		return NULL;
-	return s;
-}
-
-/* Why the parts of a URL are refused, or NULL when they are fine. */
-static const char *
-url_refusal(const struct settings *s, const char *scheme, const char *host,
-    const char *user, const char *frag, const char *query)
-{
-	if (scheme == NULL || host == NULL)
-		return "malformed URL";
-	if (strcmp(scheme, "https") != 0 && !s->allow_http)
-		return "scheme must be https";
-	if (s->allow_http && !is_loopback(host))
-		return "http:// is only allowed for loopback hosts; use "
-		    "https://";
-	if (user != NULL)
-		return "credentials in the URL are not allowed";
-	if (frag != NULL)
-		return "a fragment (#) is not allowed";
-	if (s->url_is_base && query != NULL)
-		return "a query (?) is not allowed in the base URL";
-	return NULL;
-}
-
-/*
- * Check the URL as given (--url or --token-url) with libcurl's own
- * parser, so that what is checked is what libcurl will use (the token
- * path appended to a base URL changes no part checked here): https,
- * or http to a loopback host (then s->allow_http is set); no
- * credentials, no fragment; no query in a base URL.  Called before the
- * first request, not on a cache hit: an entry is only ever stored for a
- * URL that passed.  Prints the reason on failure.
- */
-enum ct_err
-http_check_url(struct settings *s)
-{
-	CURLU		*u;
-	CURLUcode	 uc;
-	char		*scheme = NULL, *host = NULL, *user = NULL;
-	char		*frag = NULL, *query = NULL;
-	const char	*why;
-	enum ct_err	 rc = CT_ERR_USAGE;
-
-	if ((rc = libcurl_start()) != CT_OK)
-		return rc;
-	if ((u = curl.url()) == NULL) {
-		warnmsg("out of memory");
-		return CT_ERR_INTERNAL;
-	}
-	rc = CT_ERR_USAGE;
-	if ((uc = curl.url_set(u, CURLUPART_URL, s->url, 0)) != CURLUE_OK) {
-		warnmsg("%s: malformed URL: %s", s->token_url_from,
-		    curl.url_strerror(uc));
-		goto out;
-	}
-	scheme = url_part(u, CURLUPART_SCHEME);
-	host = url_part(u, CURLUPART_HOST);
-	user = url_part(u, CURLUPART_USER);
-	frag = url_part(u, CURLUPART_FRAGMENT);
-	query = url_part(u, CURLUPART_QUERY);
-	s->allow_http = scheme != NULL && strcmp(scheme, "http") == 0;
-	if ((why = url_refusal(s, scheme, host, user, frag, query)) != NULL)
-		warnmsg("%s: %s", s->token_url_from, why);
-	else
-		rc = CT_OK;
-out:
-	curl.free(scheme);
-	curl.free(host);
-	curl.free(user);
-	curl.free(frag);
-	curl.free(query);
-	curl.url_cleanup(u);
-	return rc;
-}
 
 /* An HTTP-date (RFC 9110) as a time, or -1 when unreadable. */
 time_t
@@ -264,16 +156,6 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return interrupted() ? 1 : 0;
 }
 
-/* Length of the n bytes at p without a trailing CR, LF or space. */
-static size_t
-trim_end(const char *p, size_t n)
-{
-	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
-	    p[n - 1] == ' '))
-		n--;
-	return n;
-}
-
 /*
  * Copy a header's value, trimmed, the secret hidden and sanitized, if
  * it is `name`.
@@ -309,195 +191,6 @@ on_header(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
- * Copy n bytes at p with the userinfo of every URL in it hidden:
- * "scheme://user:pass@host" becomes "scheme://<redacted>@host" (libcurl's
- * -vv text names proxies from the environment with their password).
- * Returns an owned string, or NULL when out of memory.
- */
-char *
-redact_userinfo(const char *p, size_t n)
-{
-	static const char stop[] = "/?#'\"<>` \t\r\n";
-	const char	*end = p + n, *a, *at;
-	char		*out, *o;
-
-	/* each "://" (3 bytes) may gain "<redacted>" (10) */
-	if (n > (SIZE_MAX - 1) / 5 || (out = xmalloc(n * 5 + 1)) == NULL)
-		return NULL;
-	for (o = out; p < end; ) {
-		if (end - p < 3 || memcmp(p, "://", 3) != 0) {
-			*o++ = *p++;
-			continue;
-		}
-		memcpy(o, "://", 3);
-		o += 3;
-		p += 3;
-		for (a = p, at = NULL; a < end && *a != '\0' &&
-		    strchr(stop, *a) == NULL; a++)
-			if (*a == '@')
-				at = a;
-		if (at == NULL)
-			continue;
-		memcpy(o, "<redacted>", 10);
-		o += 10;
-		p = at;
-	}
-	*o = '\0';
-	return out;
-}
-
-/*
- * libcurl's -vv lines about a proxy, with its credentials hidden:
- * "Uses proxy env variable NAME == 'VALUE'" (VALUE may be
- * "user:pass@host:port", without a scheme, which redact_userinfo() does
- * not see) and "Proxy auth using Basic with user 'USER'" (a proxy may
- * take a key as its user name).  Other lines are copied.  Owned, or
- * NULL when out of memory.
- */
-static char *
-proxy_text(const char *p, size_t n)
-{
-	static const char env_line[] = "Uses proxy env variable ";
-	static const char auth_line[] = "Proxy auth using ";
-	const char	*q = memchr(p, '\'', n), *v, *at = NULL, *end = p + n;
-	char		*out;
-	size_t		 k;
-
-	if ((out = xmalloc(n + 16)) == NULL)
-		return NULL;
-	if (q != NULL && n > sizeof(auth_line) - 1 &&
-	    memcmp(p, auth_line, sizeof(auth_line) - 1) == 0) {
-		k = (size_t)(q - p);
-		memcpy(out, p, k);
-		memcpy(out + k, "<redacted>", 11);
-		return out;
-	}
-	if (q != NULL && n > sizeof(env_line) - 1 &&
-	    memcmp(p, env_line, sizeof(env_line) - 1) == 0)
-		for (v = q + 1; v < end && *v != '\'' && *v != '/'; v++)
-			if (*v == '@')
-				at = v;
-	if (at == NULL) {
-		memcpy(out, p, n);
-		out[n] = '\0';
-		return out;
-	}
-	k = (size_t)(q - p) + 1;
-	memcpy(out, p, k);
-	memcpy(out + k, "<redacted>", 10);
-	memcpy(out + k + 10, at, (size_t)(end - at));
-	out[k + 10 + (size_t)(end - at)] = '\0';
-	return out;
-}
-
-/*
- * A line of libcurl's for -v: proxy credentials and URL userinfo
- * hidden, every form of the secret (c->resp->hide) hidden, then
- * sanitized and cut to MAX_FIELD bytes.  Owned, or NULL when out of
- * memory.
- */
-static char *
-safe_text(const struct ctx *c, const char *p, size_t n)
-{
-	char	*x, *u = NULL, *safe = NULL;
-
-	if ((x = proxy_text(p, n)) == NULL ||
-	    (u = redact_userinfo(x, strlen(x))) == NULL)
-		goto out;
-	safe = sanitize_hidden(u, strlen(u), (const char *const *)c->resp->hide,
-	    HIDE_FORMS, MAX_FIELD);
-out:
-	wipe_free_str(x);
-	wipe_free_str(u);
-	return safe;
-}
-
-/*
- * A libcurl text line that shows a credential header, as HTTP/2 does
- * ("h2h3 [authorization: Basic ...]", "[HTTP/2] [1] [authorization:
- * ..."): the length up to the header's name and scheme, else 0.  Such
- * a line is shown cut there, whatever follows: libcurl cuts long lines
- * itself, and a value cut short no longer matches what redact() hides.
- */
-static size_t
-credential_text(const char *p, size_t n)
-{
-	static const char name[] = "authorization:";
-	size_t	 i, k = sizeof(name) - 1;
-
-	for (i = 0; i + k <= n; i++) {
-		if (strncasecmp(p + i, name, k) != 0)
-			continue;
-		for (i += k; i < n && p[i] == ' '; i++)
-			;
-		while (i < n && isalpha((unsigned char)p[i]))
-			i++;
-		return i;
-	}
-	return 0;
-}
-
-/* Show a libcurl text line for -vv, credentials and secrets hidden. */
-static void
-show_text(const struct ctx *c, const char *p, size_t n)
-{
-	char	*safe;
-	size_t	 k;
-
-	n = trim_end(p, n);
-	if ((k = credential_text(p, n)) > 0) {
-		if ((safe = sanitize(p, k, k)) != NULL)
-			fprintf(stderr, "* %s <redacted>%s\n", safe,
-			    memchr(p, '[', k) != NULL ? "]" : "");
-	} else if ((safe = safe_text(c, p, n)) != NULL)
-		fprintf(stderr, "* %s\n", safe);
-	free(safe);
-}
-
-/* Print one outgoing header line for -v, hiding credentials. */
-static void
-show_request_line(const struct ctx *c, const char *p, size_t n)
-{
-	static const char *const secret[] = {
-		"Authorization:", "Proxy-Authorization:", NULL
-	};
-	const char	*sp;
-	char		*safe;
-	int		 i;
-
-	for (i = 0; secret[i] != NULL; i++) {
-		if (n >= strlen(secret[i]) &&
-		    strncasecmp(p, secret[i], strlen(secret[i])) == 0) {
-			sp = memchr(p + strlen(secret[i]) + 1, ' ',
-			    n - strlen(secret[i]) - 1);
-			n = sp == NULL ? strlen(secret[i]) : (size_t)(sp - p);
-			fprintf(stderr, "> %.*s <redacted>\n", (int)n, p);
-			return;
-		}
-	}
-	if ((safe = safe_text(c, p, trim_end(p, n))) != NULL)
-		fprintf(stderr, "> %s\n", safe);
-	free(safe);
-}
-
-/* Split a block of header lines and show each one. */
-static void
-show_request_headers(const struct ctx *c, const char *p, size_t n)
-{
-	const char	*nl;
-	size_t		 k;
-
-	while (n > 0) {
-		nl = memchr(p, '\n', n);
-		k = nl == NULL ? n : (size_t)(nl - p) + 1;
-		if (k > 2 || (k > 0 && p[0] != '\r' && p[0] != '\n'))
-			show_request_line(c, p, k);
-		p += k;
-		n -= k;
-	}
-}
-
-/*
  * libcurl's debug callback: -v shows the request headers (credentials
  * redacted) and a redacted copy of the body; -vv adds libcurl's text
  * (HTTP/2 prints each request header there: "h2h3 [authorization:
@@ -513,10 +206,10 @@ on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
 	switch (type) {
 	case CURLINFO_TEXT:
 		if (c->set->verbose >= 2)
-			show_text(c, p, n);
+			http_show_text(c->resp, p, n);
 		break;
 	case CURLINFO_HEADER_OUT:
-		show_request_headers(c, p, n);
+		http_show_request(c->resp, p, n);
 		break;
 	case CURLINFO_DATA_OUT:
 		if (c->shown_body != NULL)
@@ -919,59 +612,6 @@ out:
 	free(user);
 	wipe_free_str(pass);
 	return rc;
-}
-
-/*
- * One response header line for -v: sanitized whole (so that control
- * bytes cannot split the token or the secret), the token and every form
- * of the secret hidden, then cut to MAX_FIELD bytes, so that no part of
- * a long token survives the cut.  Owned, or NULL when out of memory.
- */
-static char *
-response_line(const struct http_response *r, const char *p, size_t n,
-    const char *token)
-{
-	const char	*hide[HIDE_FORMS + 1];
-	int		 i;
-
-	for (i = 0; i < HIDE_FORMS; i++)
-		hide[i] = r->hide[i];
-	hide[HIDE_FORMS] = token;
-	return sanitize_hidden(p, n, hide, HIDE_FORMS + 1, MAX_FIELD);
-}
-
-/*
- * --verbose: the response status line and headers, sanitized and with
- * every occurrence of token (may be NULL) and of the secret hidden,
- * then the timings.
- */
-void
-http_print_response(const struct http_response *r, const char *token)
-{
-	static const char *const names[5] = {
-		"dns", "connect", "tls", "first byte", "total"
-	};
-	const char	*p, *nl;
-	char		*line, times[128] = "";
-	size_t		 n;
-	int		 i;
-
-	for (p = r->headers; p != NULL && *p != '\0'; p += n) {
-		nl = strchr(p, '\n');
-		n = nl == NULL ? strlen(p) : (size_t)(nl - p) + 1;
-		if ((line = response_line(r, p, trim_end(p, n), token)) ==
-		    NULL)
-			return;
-		if (*line != '\0')
-			fprintf(stderr, "< %s\n", line);
-		free(line);
-	}
-	for (i = 0, n = 0; i < 5 && n < sizeof(times); i++)
-		if (r->timing_us[i] >= 0)
-			n += (size_t)snprintf(times + n, sizeof(times) - n,
-			    " %s %.1f", names[i], r->timing_us[i] / 1000.0);
-	fprintf(stderr, "%s: HTTP %ld, %zu byte body; timings (ms):%s\n",
-	    PROGNAME, r->status, r->len, times);
 }
 
 /* Wipe the body and free everything in r.  Accepts a zeroed r. */

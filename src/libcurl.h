@@ -1,7 +1,7 @@
 /*
  * The HTTP layer's private view of libcurl: the entry points that
  * libcurl.c loads with dlopen(3), typed from libcurl's own prototypes.
- * Only http.c and libcurl.c include this file.
+ * Only the HTTP layer's files (http.c, url.c, libcurl.c) include it.
  */
 #ifndef LIBCURL_H
 #define LIBCURL_H

@@ -111,7 +111,7 @@ struct pipeline {
  * command runs again for it.
  */
 static enum ct_err
-refresh(void *arg, struct token **tok)
+refetch(void *arg, struct token **tok)
 {
 	struct pipeline	*p = arg;
 	struct settings	*s = p->set;
@@ -136,9 +136,9 @@ deliver(struct settings *s, struct cache *c, struct watch_dir *d,
 	struct pipeline	 p = { s, c };
 
 	if (SET_NUM(s, WATCH))
-		return watch_run(s, d, tok, command, refresh, &p, status);
+		return watch_run(s, d, tok, command, refetch, &p, status);
 	if (command != NULL)
-		return process_env(*tok, SET_STR(s, VAR));
+		return child_env(*tok, SET_STR(s, VAR));
 	return output_token(*tok, s);
 }
 
@@ -147,16 +147,18 @@ main(int argc, char *argv[])
 {
 	struct cli		 cli;
 	struct settings		 set = { 0 };
-	struct cache		 cache;
+	struct cache		*cache;
 	struct watch_dir	 wdir = { -1, -1, NULL, "" };
 	struct token		*tok = NULL;
 	char			**command;
 	enum ct_err		 rc;
+	const char		*search = NULL;	/* $PATH, for child_exec() */
 	int			 status = -1;
 
-	cache_init(&cache);
 	if ((rc = process_init()) != CT_OK)
 		return exit_codes[rc];
+	if ((cache = cache_new()) == NULL)
+		return exit_codes[CT_ERR_INTERNAL];
 	cli_parse(argc, argv, &cli);
 	command = cli.command;
 	jansson_setup();
@@ -164,6 +166,7 @@ main(int argc, char *argv[])
 	cli_free(&cli);
 	if (rc != CT_OK)
 		goto out;
+	search = set.exec_path;
 	if (SET_NUM(&set, SHOW_CONFIG)) {
 		config_print(stdout, &set);
 		rc = fflush(stdout) == 0 ? CT_OK : CT_ERR_INTERNAL;
@@ -171,20 +174,20 @@ main(int argc, char *argv[])
 	}
 	if (set.verbose)
 		config_print(stderr, &set);
-	if ((rc = cache_open(&set, &cache)) != CT_OK)
+	if ((rc = cache_open(&set, cache)) != CT_OK)
 		goto out;
 	/* where --watch puts a command's token file, before any request */
 	if (SET_NUM(&set, WATCH) && command != NULL &&
-	    (rc = watch_dir_open(&set, &cache, &wdir)) != CT_OK)
+	    (rc = watch_dir_open(&set, cache, &wdir)) != CT_OK)
 		goto out;
 	if (set.cache == CACHE_CLEAR)
-		rc = cache_clear(&cache);
-	else if ((rc = get_token(&set, &cache, &tok)) == CT_OK)
-		rc = deliver(&set, &cache, &wdir, &tok, command, &status);
+		rc = cache_clear(cache);
+	else if ((rc = get_token(&set, cache, &tok)) == CT_OK)
+		rc = deliver(&set, cache, &wdir, &tok, command, &status);
 out:
 	watch_dir_close(&wdir);
 	token_free(tok);
-	cache_close(&cache);
+	cache_free(cache);
 	config_free(&set);
 	libcurl_stop();
 	if (status >= 0)
@@ -192,6 +195,6 @@ out:
 	if ((rc == CT_ERR_SIGNAL || interrupted()) && (status = reraise()) > 0)
 		return status;	/* as PID 1, raise() returned */
 	if (rc == CT_OK && command != NULL && cli.count[SET_WATCH] == 0)
-		rc = process_exec(command);	/* returns only on failure */
+		rc = child_exec(command, search); /* returns on failure */
 	return exit_codes[rc];
 }

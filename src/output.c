@@ -148,7 +148,7 @@ output_vars(const struct token *t, const char *var, struct token_vars *v)
  * Quote s for fish: inside single quotes only the backslash and the
  * quote are special, each escaped with a backslash.  Owned or NULL.
  */
-char *
+static char *
 fish_quote(const char *s)
 {
 	return quote_with(s, '\'', "\\'");
@@ -180,7 +180,7 @@ dotenv_single_ok(const char *s)
  * partly).  Returns an owned string, or NULL when neither carries s
  * (*refused set) or when out of memory.
  */
-char *
+static char *
 dotenv_quote(const char *s, int *refused)
 {
 	*refused = 0;
@@ -357,66 +357,6 @@ output_token(const struct token *t, const struct settings *s)
 	return rc;
 }
 
-/*
- * The temporary names of name: ".NAME.PID.XXXXXX", so that a later
- * write can tell the ones of a process that died.  *len gets the
- * length of the prefix up to the pid.
- */
-static int
-tmp_name(char *buf, size_t size, const char *name, long pid, size_t *len)
-{
-	unsigned char	 rnd[6];
-	int		 n, i;
-
-	n = snprintf(buf, size, ".%s.", name);
-	if (n < 0 || (size_t)n >= size)
-		return -1;
-	*len = (size_t)n;
-	if (pid < 0)
-		return 0;
-	if (compat_random(rnd, sizeof(rnd)) == -1)
-		return -1;
-	n += snprintf(buf + n, size - (size_t)n, "%ld.", pid);
-	for (i = 0; i < (int)sizeof(rnd) && (size_t)n + 3 <= size; i++)
-		n += snprintf(buf + n, size - (size_t)n, "%02x", rnd[i]);
-	return (size_t)n + 1 < size ? 0 : -1;
-}
-
-/*
- * Remove the temporary files of name that a process now dead left in
- * dirfd (killed between creating one and renaming it): regular files
- * of ours named ".NAME.PID.XXXXXXXXXXXX" whose PID is gone.
- */
-static void
-remove_stale_tmp(int dirfd, const char *name)
-{
-	struct dirent	*e;
-	struct stat	 st;
-	char		 prefix[NAME_MAX + 4], *end;
-	size_t		 len;
-	long		 pid;
-	DIR		*d;
-
-	if (tmp_name(prefix, sizeof(prefix), name, -1, &len) == -1 ||
-	    (d = dir_entries(dirfd)) == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, prefix, len) != 0 ||
-		    e->d_name[len] < '1' || e->d_name[len] > '9')
-			continue;
-		errno = 0;
-		pid = strtol(e->d_name + len, &end, 10);
-		if (errno != 0 || *end != '.' || strlen(end + 1) != 12 ||
-		    pid == (long)getpid() || pid > INT_MAX ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
-			(void)unlinkat(dirfd, e->d_name, 0);
-	}
-	closedir(d);
-}
-
 /* Print t in the format of s into fd, flushed and synced. */
 static enum ct_err
 write_synced(int fd, const struct token *t, const struct settings *s)
@@ -455,12 +395,11 @@ output_file_at(const struct token *t, const struct settings *s, int dirfd,
     const char *name, const char *shown)
 {
 	char		 tmp[NAME_MAX + 1];
-	size_t		 len;
 	int		 fd, linked = 0, anon;
 	enum ct_err	 rc = CT_ERR_INTERNAL;
 
-	remove_stale_tmp(dirfd, name);
-	if (tmp_name(tmp, sizeof(tmp), name, (long)getpid(), &len) == -1) {
+	tmp_sweep(dirfd, name);
+	if (tmp_name(tmp, sizeof(tmp), name) == -1) {
 		warnmsg("-o: cannot write %s: name too long", shown);
 		return CT_ERR_INTERNAL;
 	}

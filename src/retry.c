@@ -58,7 +58,7 @@ retry_after_ms(const char *v)
 
 /* Why the outcome of an attempt is worth another one, or NULL. */
 static const char *
-transient(enum ct_err rc, const struct http_response *r, char *buf,
+worth_retry(enum ct_err rc, const struct http_response *r, char *buf,
     size_t size)
 {
 	if (rc != CT_OK)
@@ -85,7 +85,7 @@ retry_fetch(const struct settings *s, struct http_response *r)
 
 	for (attempt = 1;; attempt++) {
 		rc = http_fetch(s, r);
-		why = transient(rc, r, buf, sizeof(buf));
+		why = worth_retry(rc, r, buf, sizeof(buf));
 		if (why == NULL || attempt > SET_NUM(s, RETRIES))
 			break;
 		hinted = retry_after_ms(r->retry_after);

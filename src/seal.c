@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "extern.h"
+#include "cache_priv.h"
 
 #define MAGIC		"CTK3"
 #define MAGIC_V1	"CTK1"

@@ -19,8 +19,6 @@
 
 #define CAP		(MAX_SECRET + 3)	/* the largest valid file + 1 */
 
-extern char	**environ;
-
 /*
  * The secret held in the len bytes of buf (a secret file's contents;
  * buf has room for len + 1): one trailing newline or CRLF is stripped
@@ -107,78 +105,25 @@ secret_from_file(const char *path, const char *what, struct secret *out)
 	return take(buf, (size_t)n, what, path, out);
 }
 
-/* environ without the secret variables, for a child.  Owned array. */
-static char **
-child_environ(void)
-{
-	const char	*eq;
-	char		**env;
-	size_t		 n = 0, i, k = 0;
-
-	while (environ[n] != NULL)
-		n++;
-	if ((env = xmalloc((n + 1) * sizeof(*env))) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		eq = strchr(environ[i], '=');
-		if (eq == NULL || !setting_is_secret_var(environ[i],
-		    (size_t)(eq - environ[i])))
-			env[k++] = environ[i];
-	}
-	env[k] = NULL;
-	return env;
-}
-
-/* Wait for pid; its status, or -1 (also when interrupted). */
-static int
-wait_child(pid_t pid)
-{
-	int	 status;
-
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR)
-			return -1;
-		if (interrupted())
-			(void)kill(pid, SIGTERM);
-	}
-	return status;
-}
-
 /*
  * The secret as the first line that `/bin/sh -c cmd` prints.  The
  * command shares our standard input and error (it may ask for a
  * passphrase) and never sees the secret variables.
  */
-enum ct_err
+static enum ct_err
 secret_from_command(const char *cmd, const char *what, struct secret *out)
 {
-	char	**env, *buf = NULL, *nl;
-	int	 fds[2], status;
+	char	*buf = NULL, *nl;
+	int	 fd, status;
 	ssize_t	 n;
 	pid_t	 pid;
+	enum ct_err rc;
 
-	if ((env = child_environ()) == NULL)
-		return CT_ERR_INTERNAL;
-	if (pipe(fds) == -1 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(fds[1], F_SETFD, FD_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		warnmsg("%s: cannot run the command: %s", what,
-		    strerror(errno));
-		free(env);
-		return CT_ERR_INTERNAL;
-	}
-	if (pid == 0) {
-		if (dup2(fds[1], STDOUT_FILENO) == -1)
-			_exit(126);
-		process_reset();
-		execve("/bin/sh", (char *[]){ "sh", "-c", (char *)cmd, NULL },
-		    env);
-		_exit(127);
-	}
-	free(env);
-	close(fds[1]);
-	n = read_all(fds[0], &buf);
-	close(fds[0]);
-	status = wait_child(pid);
+	if ((rc = child_shell(cmd, what, &fd, &pid)) != CT_OK)
+		return rc;
+	n = read_all(fd, &buf);
+	close(fd);
+	status = child_wait(pid);
 	if (interrupted()) {
 		wipe_free(buf, CAP + 1);
 		return CT_ERR_SIGNAL;
@@ -212,7 +157,7 @@ secret_from_command(const char *cmd, const char *what, struct secret *out)
  * Ask for the secret on the terminal that is standard input, with echo
  * off, as ssh(1) does.  The prompt goes to standard error.
  */
-enum ct_err
+static enum ct_err
 secret_from_prompt(const char *client_id, struct secret *out)
 {
 	struct termios	 old, quiet;

@@ -17,7 +17,7 @@ static const char *const format_choices[] = {
 static const char *const auth_choices[] = { "basic", "post", NULL };
 
 /* The rows, in the order of --help and --show-config. */
-const struct setting settings_table[SET__MAX] = {
+const struct setting_row settings_table[SET__MAX] = {
 	[SET_URL] = {
 		.name = "url", .flag = 'u', .arg = "URL",
 		.var = "COLLIBRA_URL", .key = "url", .kind = KIND_STRING,
@@ -241,7 +241,7 @@ setting_is_secret_var(const char *name, size_t len)
 
 /* "[VAR, AMBIENT...]" of row d into buf, or "" when it has none. */
 static void
-help_vars(const struct setting *d, char *buf, size_t size)
+help_vars(const struct setting_row *d, char *buf, size_t size)
 {
 	size_t	 i, n = 0;
 
@@ -263,7 +263,7 @@ help_vars(const struct setting *d, char *buf, size_t size)
  * on a line of their own when the last line has no room.
  */
 static void
-help_option(FILE *f, const struct setting *d)
+help_option(FILE *f, const struct setting_row *d)
 {
 	char		 left[64], vars[96];
 	const char	*p, *nl;

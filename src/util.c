@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,7 +266,7 @@ hidden_at(const char *s, size_t len, const char *const *hide,
  * Redact before cutting: a cut through a secret leaves a part that no
  * longer matches.
  */
-char *
+static char *
 redact(const char *s, size_t len, const char *const *hide, size_t n,
     size_t *outlen)
 {
@@ -434,4 +435,52 @@ dir_entries(int dirfd)
 	}
 	rewinddir(d);
 	return d;
+}
+
+/*
+ * Copy n bytes at p with the userinfo of every URL in it hidden:
+ * "scheme://user:pass@host" becomes "scheme://<redacted>@host" (libcurl's
+ * -vv text names proxies from the environment with their password).
+ * Returns an owned string, or NULL when out of memory.
+ */
+char *
+redact_userinfo(const char *p, size_t n)
+{
+	static const char stop[] = "/?#'\"<>` \t\r\n";
+	const char	*end = p + n, *a, *at;
+	char		*out, *o;
+
+	/* each "://" (3 bytes) may gain "<redacted>" (10) */
+	if (n > (SIZE_MAX - 1) / 5 || (out = xmalloc(n * 5 + 1)) == NULL)
+		return NULL;
+	for (o = out; p < end; ) {
+		if (end - p < 3 || memcmp(p, "://", 3) != 0) {
+			*o++ = *p++;
+			continue;
+		}
+		memcpy(o, "://", 3);
+		o += 3;
+		p += 3;
+		for (a = p, at = NULL; a < end && *a != '\0' &&
+		    strchr(stop, *a) == NULL; a++)
+			if (*a == '@')
+				at = a;
+		if (at == NULL)
+			continue;
+		memcpy(o, "<redacted>", 10);
+		o += 10;
+		p = at;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Length of the n bytes at p without a trailing CR, LF or space. */
+size_t
+trim_end(const char *p, size_t n)
+{
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n' ||
+	    p[n - 1] == ' '))
+		n--;
+	return n;
 }

@@ -71,77 +71,15 @@ refresh_delay_ms(const struct token *t, long long min_ttl)
 }
 
 /*
- * Why the directory name in pfd cannot be a base of ours, or NULL with
- * *fd open on it: not a symlink, and it passes the cache's unsafe_dir().
- * With create, a missing one is made 0700.
- */
-static const char *
-open_in(int pfd, const char *name, int create, int *fd)
-{
-	const int	 flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC;
-	struct stat	 st;
-	const char	*why;
-
-	*fd = openat(pfd, name, flags);
-	if (*fd == -1 && errno == ENOENT && create &&
-	    (mkdirat(pfd, name, 0700) == 0 || errno == EEXIST))
-		*fd = openat(pfd, name, flags);
-	if (*fd == -1)
-		return errno == ELOOP || errno == ENOTDIR ?
-		    "a symbolic link or not a directory" : strerror(errno);
-	if (fstat(*fd, &st) == -1)
-		why = strerror(errno);
-	else
-		why = unsafe_dir(&st, 0);
-	if (why != NULL) {
-		close(*fd);
-		*fd = -1;
-	}
-	return why;
-}
-
-/*
- * Why path cannot hold a directory of ours (it and its parent are
- * checked as the cache checks its own), or NULL with *fd open on it.
- * With sub, the base is path/sub instead, made 0700 if missing, and
- * path itself only has to pass as a parent (a sticky /tmp does).
+ * Why path (or path/sub, made 0700 if missing) cannot be the base of
+ * our directory, or NULL with *fd open on it (safedir_open()).
  */
 static const char *
 open_base(const char *path, const char *sub, int *fd)
 {
-	struct stat	 st;
-	char		*dir, *slash;
-	const char	*parent, *last, *why = NULL;
-	size_t		 n;
-	int		 pfd;
+	const char	*sep;
 
-	*fd = -1;
-	if ((dir = xstrdup(path)) == NULL)
-		return "out of memory";
-	for (n = strlen(dir); n > 1 && dir[n - 1] == '/'; )
-		dir[--n] = '\0';
-	parent = dir;
-	last = sub;
-	if (sub == NULL) {
-		slash = strrchr(dir, '/');
-		if (slash == NULL || slash[1] == '\0') {
-			free(dir);
-			return "not a directory of its own";
-		}
-		*slash = '\0';
-		last = slash + 1;
-		parent = slash == dir ? "/" : dir;
-	}
-	if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fstat(pfd, &st) == -1)
-		why = strerror(errno);
-	else if ((why = unsafe_dir(&st, 1)) == NULL)
-		why = open_in(pfd, last, sub != NULL, fd);
-	if (pfd != -1)
-		close(pfd);
-	free(dir);
-	return why;
+	return safedir_open(path, sub, 0, fd, &sep);
 }
 
 /* True if the directory name in basefd is ours and its watch is dead. */
@@ -170,10 +108,8 @@ is_stale(int basefd, const char *name)
 		return 0;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	if (parse_number(buf, 1, 1LL << 30, &pid, &why) == -1 ||
-	    (pid_t)pid == getpid())
-		return 0;
-	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+	return parse_number(buf, 1, 1LL << 30, &pid, &why) == 0 &&
+	    owner_dead((long)pid);
 }
 
 /* Empty the directory name in basefd (entries only), then remove it. */
@@ -243,7 +179,7 @@ choose_base(const struct settings *s, const struct cache *c, int *fd,
 		warnmsg("warning: --watch: XDG_RUNTIME_DIR %s: %s; not "
 		    "used", s->runtime_dir, why);
 	}
-	if (c->dirfd != -1 && (*fd = dup(c->dirfd)) != -1)
+	if (cache_dirfd(c) != -1 && (*fd = dup(cache_dirfd(c))) != -1)
 		return (*path = xstrdup(s->cache_dir)) == NULL ?
 		    CT_ERR_INTERNAL : CT_OK;
 	snprintf(sub, sizeof(sub), "collibra-token-%lu",
@@ -378,10 +314,10 @@ stopped(struct watch *w)
 	if (w->tty == -1 || tcgetpgrp(w->tty) != w->child)
 		return;
 	if (getsid(pp) == getsid(0) && getpgid(pp) != getpgrp()) {
-		process_give_tty(w->tty, getpgrp());
+		child_give_tty(w->tty, getpgrp());
 		(void)raise(SIGSTOP);
 		if (tcgetpgrp(w->tty) == getpgrp())
-			process_give_tty(w->tty, w->child);
+			child_give_tty(w->tty, w->child);
 	}
 	(void)kill(-w->child, SIGCONT);
 }
@@ -419,9 +355,9 @@ forward(struct watch *w)
 {
 	int	 sig, tty;
 
-	while ((sig = process_take_signal(&tty)) != 0) {
+	while ((sig = signals_take(&tty)) != 0) {
 		if (w->child == -1) {
-			process_note_signal(sig);
+			signals_note(sig);
 			return CT_ERR_SIGNAL;
 		}
 		(void)kill(-w->child, sig);
@@ -429,7 +365,7 @@ forward(struct watch *w)
 		    "command's process group", sig, tty ?
 		    " from the terminal" : "");
 		if (sig == SIGINT || sig == SIGTERM)
-			process_forget_signal();
+			signals_forget();
 	}
 	return CT_OK;
 }
@@ -445,7 +381,7 @@ wait_until(struct watch *w, long long at, int *done)
 	enum ct_err	 rc;
 
 	for (;;) {
-		process_drain_wake();
+		signals_drain_wake();
 		if ((rc = forward(w)) != CT_OK)
 			return rc;
 		if (child_ended(w)) {
@@ -454,7 +390,7 @@ wait_until(struct watch *w, long long at, int *done)
 		}
 		if (now_ms() >= at)
 			return CT_OK;
-		(void)compat_sleep_until(at, process_wake_fd());
+		(void)compat_sleep_until(at, signals_wake_fd());
 	}
 }
 
@@ -464,7 +400,7 @@ wait_until(struct watch *w, long long at, int *done)
  * should not give, such as a redirect).
  */
 static int
-transient(enum ct_err rc)
+may_recover(enum ct_err rc)
 {
 	return rc == CT_ERR_NETWORK || rc == CT_ERR_SERVER;
 }
@@ -540,7 +476,7 @@ refresh(struct watch *w, long long *next)
 	}
 	if (rc == CT_ERR_SIGNAL)
 		return rc;
-	if (wrote || transient(rc))
+	if (wrote || may_recover(rc))
 		return retry_later(w, rc, next);
 	warnmsg("%s", last_message());
 	return rc;
@@ -565,11 +501,11 @@ finish(struct watch *w)
 			(void)kill(-w->child, SIGKILL);
 			until = now_ms() + GRACE_MS;
 		}
-		process_drain_wake();
-		(void)compat_sleep_until(until, process_wake_fd());
+		signals_drain_wake();
+		(void)compat_sleep_until(until, signals_wake_fd());
 	}
 	if (w->tty != -1)
-		process_give_tty(w->tty, getpgrp());
+		child_give_tty(w->tty, getpgrp());
 	if (w->dir != NULL)
 		watch_dir_close(w->dir);
 	else if (w->written)
@@ -601,12 +537,14 @@ watch_run(struct settings *s, struct watch_dir *d, struct token **tok,
 		w.path = d->path;
 	} else
 		w.path = SET_STR(s, OUTPUT);
-	if ((rc = process_watch_signals()) == CT_OK)
+	if ((rc = signals_watch()) == CT_OK)
 		rc = keep(&w);
 	if (rc == CT_OK && command != NULL) {
-		w.tty = process_foreground_tty();
-		rc = process_spawn(command, SET_STR(s, VAR), w.path, w.tty,
-		    &w.child);
+		struct child_spec cs = { SET_STR(s, VAR), w.path,
+		    child_foreground_tty(), s->exec_path };
+
+		w.tty = cs.tty;
+		rc = child_spawn(command, &cs, &w.child);
 	}
 	next = refresh_delay_ms(*tok, SET_NUM(s, MIN_TTL));
 	while (rc == CT_OK && !done &&

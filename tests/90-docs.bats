@@ -2,8 +2,11 @@
 # The documentation cannot drift from the code: --help (the truth, itself
 # checked against the settings table in src/settings.c) must name the same options,
 # environment variables, formats and exit codes as the man page, the bash,
-# zsh and fish completions and the README; the man page must lint clean;
-# and each completion must load and complete in its own shell.
+# zsh and fish completions, README and docs/; the man page must lint clean;
+# each completion must load and complete in its own shell; the precedence
+# sentences and the --show-config sample of docs/ must agree with the
+# binary; no shell recipe may throw the tool's exit status away; and the
+# Homebrew formula's text says what current Homebrew wants.
 
 bats_load_library bats-support
 bats_load_library bats-assert
@@ -12,6 +15,8 @@ ROOT=$BATS_TEST_DIRNAME/..
 CT=${CT_BIN:-$ROOT/collibra-token}
 MAN=$ROOT/man/collibra-token.1
 README=$ROOT/README.md
+DOCS=$ROOT/docs
+FORMULA=$ROOT/scripts/collibra-token.rb.in
 TABLE=$ROOT/src/settings.c
 BASH_COMP=$ROOT/completions/collibra-token.bash
 ZSH_COMP=$ROOT/completions/_collibra-token
@@ -132,14 +137,25 @@ man_env_vars() {
 	    grep -oE '[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*' | grep -vx Ev | sorted_set
 }
 
-# readme_section TITLE: one "## TITLE" section of the README.
-readme_section() {
-	awk -v h="## $1" '/^## / { on = ($0 == h) } on' "$README"
+# doc_files: README and every docs/*.md, one path per line.
+doc_files() {
+	printf '%s\n' "$README" "$DOCS"/*.md
 }
 
-# readme_column TITLE N: column N of the tables in section TITLE.
-readme_column() {
-	readme_section "$1" | awk -F'|' -v n="$(($2 + 1))" '
+# doc_section TITLE: the "## TITLE" sections of README and docs/ (a
+# section ends at the next "#" or "##" heading); fails when there is none.
+doc_section() {
+	local out
+	out=$(doc_files | xargs awk -v h="## $1" '
+	    FNR == 1 { on = 0 }
+	    /^##? / { on = ($0 == h) } on')
+	[[ -n $out ]] || fail "no '## $1' section in README or docs/"
+	printf '%s\n' "$out"
+}
+
+# doc_column TITLE N: column N of the tables in section TITLE.
+doc_column() {
+	doc_section "$1" | awk -F'|' -v n="$(($2 + 1))" '
 	    /^\|/ && !/^\|[-| ]+\|$/ { print $n }'
 }
 
@@ -299,19 +315,21 @@ profile_config() {
 	    "$(help_longs)" "$(fish_complete 'collibra-token --')"
 }
 
-@test "README configuration table has one row per option, none stale" {
-	same_set "long options: --help vs README Configuration column 1" \
-	    "$(help_longs)" "$(readme_column Configuration 1 | long_opts)"
-	subset "long options anywhere in README vs --help" \
-	    "$(long_opts <"$README")" "$(help_longs)"
+@test "docs' configuration table has one row per option, none stale" {
+	same_set "long options: --help vs docs Configuration column 1" \
+	    "$(help_longs)" "$(doc_column Configuration 1 | long_opts)"
+	# less other tools' options: brew --repository, sha256sum --ignore-missing
+	subset "long options anywhere in README and docs/ vs --help" \
+	    "$(doc_files | xargs cat | grep -vE '(brew|sha256sum) [^`]*--' |
+	    long_opts)" "$(help_longs)"
 }
 
-@test "README pairs each short option with the same long one as --help" {
+@test "docs pair each short option with the same long one as --help" {
 	local short long
 	while read -r short long; do
-		readme_column Configuration 1 | grep -E -- "\`${long}[\` ]" |
+		doc_column Configuration 1 | grep -E -- "\`${long}[\` ]" |
 		    grep -qF -- "\`$short\`" ||
-		    fail "README Configuration: $long is not paired with $short"
+		    fail "docs Configuration: $long is not paired with $short"
 	done < <(help_pairs)
 }
 
@@ -322,21 +340,21 @@ profile_config() {
 	    "$(help_vars)" "$(man_env_vars)"
 }
 
-@test "README configuration lists the same variables as man ENVIRONMENT" {
-	same_set "variables: man ENVIRONMENT vs README Configuration" \
-	    "$(man_env_vars)" "$(readme_column Configuration 2 |
+@test "docs' configuration lists the same variables as man ENVIRONMENT" {
+	same_set "variables: man ENVIRONMENT vs docs Configuration" \
+	    "$(man_env_vars)" "$(doc_column Configuration 2 |
 	    grep -oE '`([A-Za-z]+(_[A-Za-z0-9]+)+|[A-Z][A-Z0-9]*)`' | tr -d '`' |
 	    sorted_set)"
 }
 
-@test "man page and README give each option the variable --help gives it" {
+@test "man page and docs give each option the variable --help gives it" {
 	local opt var
 	while read -r opt var; do
 		man_item "$opt" | grep -qE "^\.Ev $var( |$)" ||
 		    fail "man OPTIONS: $opt does not mention $var"
-		readme_section Configuration | grep -E -- "\`${opt}[\` ]" |
+		doc_section Configuration | grep -E -- "\`${opt}[\` ]" |
 		    grep -qF -- "\`$var\`" ||
-		    fail "README Configuration: $opt row lacks $var"
+		    fail "docs Configuration: $opt row lacks $var"
 	done < <(help_opt_vars)
 }
 
@@ -368,22 +386,22 @@ profile_config() {
 	    "$(man_section 'EXIT STATUS' | sed -nE 's/^\.It ([0-9]+)$/\1/p')"
 }
 
-@test "README exit codes table lists the exit codes of --help" {
-	same_set "exit codes: --help vs README" "$(help_exit_codes)" \
-	    "$(readme_column 'Exit codes' 1 | grep -oE '^ *[0-9]+ *$')"
+@test "docs' exit codes table lists the exit codes of --help" {
+	same_set "exit codes: --help vs docs" "$(help_exit_codes)" \
+	    "$(doc_column 'Exit codes' 1 | grep -oE '^ *[0-9]+ *$')"
 }
 
 # ---- (d) formats ----------------------------------------------------------
 
-@test "every format of --help is in src/config.c, man, completions, README" {
+@test "every format of --help is in src/config.c, man, completions, docs" {
 	local f c
 	same_set "formats: --help --format vs src/settings.c format_choices" \
 	    "$(help_formats)" "$(src_formats)"
 	for f in $(help_formats); do
 		man_item --format | grep -qx "\.It Cm $f" ||
 		    fail "man: --format has no '.It Cm $f'"
-		readme_section Formats | grep -q "^\`$f\`" ||
-		    fail "README Formats: no paragraph for \`$f\`"
+		doc_section Formats | grep -q "^\`$f\`" ||
+		    fail "docs Formats: no paragraph for \`$f\`"
 		for c in "$BASH_COMP" "$ZSH_COMP" "$FISH_COMP"; do
 			grep -e 'format' "$c" | grep -qw "$f" ||
 			    fail "$c: no $f on a format line"
@@ -644,9 +662,9 @@ claim_holds() {
 		*) src="($name)" ;;
 		esac
 		if [[ $name == "$w" && $output != *"$src"* ]]; then
-			fail "README says '$w' beats '$l', but --show-config shows:"$'\n'"$output"
+			fail "docs say '$w' beats '$l', but --show-config shows:"$'\n'"$output"
 		elif [[ $name == "$l" && $output == *"$src"* ]]; then
-			fail "README says '$w' beats '$l', but --show-config shows:"$'\n'"$output"
+			fail "docs say '$w' beats '$l', but --show-config shows:"$'\n'"$output"
 		fi
 	done
 }
@@ -659,7 +677,7 @@ claim_holds() {
 	assert_output $'A B\nD C\nE C\nF G'
 }
 
-@test "every precedence statement of README agrees with --show-config" {
+@test "every precedence statement of README and docs/ agrees with --show-config" {
 	local w l n=0
 	while read -r w l; do
 		# only settings with values (not --no-cache and its kin)
@@ -667,6 +685,136 @@ claim_holds() {
 		    continue
 		claim_holds "$w" "$l"
 		n=$((n + 1))
-	done < <(precedence_claims "$README")
-	((n >= 3)) || fail "only $n precedence statements found in README"
+	done < <(doc_files | while read -r f; do precedence_claims "$f"; done)
+	((n >= 3)) || fail "only $n precedence statements found in README and docs/"
+}
+
+# ---- (h) README is a front door; docs/ is linked ----------------------------
+
+@test "README is a front door: at most about 200 lines, every docs/ file linked" {
+	local n f
+	n=$(wc -l <"$README")
+	((n <= 210)) || fail "README has $n lines; move the reference to docs/"
+	for f in "$DOCS"/*.md; do
+		grep -qF "](docs/${f##*/})" "$README" ||
+		    fail "README does not link docs/${f##*/}"
+	done
+	# the contributors' section starts with the two set-up commands, and
+	# says that make demo installs packages
+	run awk '/^## Contributing/ { on = 1; next } on && /^## / { exit }
+	    on && /^make / { print $1, $2 }' "$README"
+	assert_output $'make demo\nmake check'
+	grep -E '^make demo +#.*install' "$README" ||
+	    fail "README's make demo line does not say that it installs packages"
+}
+
+@test "the command .ci/run runs is the test command README gives" {
+	local cmd
+	cmd=$(sed -nE 's/^(make [a-z]+) +# .*every test.*/\1/p' "$README")
+	[[ -n $cmd ]] || fail "README gives no command that runs every test"
+	grep -qx "$cmd 2>&1 | tee \"\$log\"" "$ROOT/.ci/run" ||
+	    fail ".ci/run does not run README's '$cmd'"
+}
+
+# ---- (i) the --show-config sample -------------------------------------------
+
+# doc_block FILE MARKER: the fenced block after the line <!-- MARKER -->.
+doc_block() {
+	awk -v m="<!-- $2 -->" '$0 == m { on = 1; next }
+	    on == 1 && /^```/ { on = 2; next }
+	    on == 2 && /^```/ { exit } on == 2' "$1"
+}
+
+@test "the --show-config sample of docs/ is the binary's output for its config file" {
+	local h=$BATS_TEST_TMPDIR/home want got
+	mkdir -p "$h/.config/collibra-token"
+	doc_block "$DOCS/configuration.md" 'sample: show-config-file' \
+	    >"$h/.config/collibra-token/config"
+	grep -q '^\[profile prod\]' "$h/.config/collibra-token/config" ||
+	    fail "no config file sample before the --show-config sample"
+	want=$(doc_block "$DOCS/configuration.md" 'sample: show-config')
+	[[ $want == '$ collibra-token -p prod --show-config'$'\n'* ]] ||
+	    fail "the sample does not start with its command: $want"
+	run --separate-stderr env -i PATH="$PATH" HOME="$h" \
+	    "$CT" -p prod --show-config
+	assert_success
+	assert_equal "$stderr" ''
+	got=${output//"$h"/\/home\/ann}
+	[[ ${want#*$'\n'} == "$got" ]] || fail "the sample has drifted:"$'\n'"$(
+	    diff <(echo "${want#*$'\n'}") <(echo "$got"))"
+}
+
+# ---- (j) recipes keep the exit status -----------------------------------------
+
+# unguarded FILE...: the lines that throw collibra-token's exit status
+# away: export NAME=$(collibra-token...) (export's status is 0), a bare
+# eval "$(collibra-token...)", -H @<(collibra-token...) (a process
+# substitution's status is lost), "...$(collibra-token...)" inside another
+# command's argument, and collibra-token ... | source in fish.
+unguarded() {
+	grep -nE -e 'export +[A-Za-z_][A-Za-z0-9_]*="?\$\(collibra-token' \
+	    -e 'eval +"?\$\(collibra-token' \
+	    -e '@<\(collibra-token' \
+	    -e '[^=]"[^"]*\$\(collibra-token' \
+	    -e 'collibra-token[^|;)`]*\| *source' "$@"
+}
+
+@test "the unit: unguarded finds each lost exit status, and passes the guarded forms" {
+	local f=$BATS_TEST_TMPDIR/r.md
+	printf '%s\n' 'export TOKEN=$(collibra-token)' \
+	    'eval "$(collibra-token -f shell)"' \
+	    'curl -H @<(collibra-token -f header) URL' \
+	    'curl -H "Authorization: Bearer $(collibra-token)" URL' \
+	    'collibra-token -f fish | source' >"$f"
+	run unguarded "$f"
+	assert_success
+	[ "${#lines[@]}" -eq 5 ] || fail "found ${#lines[@]} of 5: $output"
+	printf '%s\n' 'TOKEN=$(collibra-token) || exit; export TOKEN' \
+	    'out=$(collibra-token -f shell) && eval "$out"' \
+	    'out=$(collibra-token -f shell) || exit; eval "$out"' \
+	    'hdr=$(collibra-token -f header) || exit' \
+	    "set -l out (collibra-token -f fish); and printf '%s\\n' \$out | source" \
+	    'collibra-token -- ./sync-assets' >"$f"
+	run unguarded "$f"
+	assert_failure 1
+	assert_output ''
+}
+
+@test "no recipe in README, docs/, the man page or the demo throws the exit status away" {
+	run unguarded "$README" "$DOCS"/*.md "$MAN" "$ROOT/scripts/demo"
+	assert_failure 1
+	assert_output ''
+}
+
+@test "every recipe of README and docs/ is run by tests/91-recipes.bats" {
+	local name n=0
+	while read -r name; do
+		grep -qE "recipe_block [^ ]+ $name\\b" \
+		    "$BATS_TEST_DIRNAME/91-recipes.bats" ||
+		    fail "recipe '$name' is not run by tests/91-recipes.bats"
+		n=$((n + 1))
+	done < <(doc_files | xargs sed -nE 's/^<!-- recipe: ([a-z0-9-]+) -->$/\1/p')
+	((n >= 8)) || fail "only $n recipes marked in README and docs/"
+}
+
+# ---- (k) the Homebrew formula ---------------------------------------------------
+
+@test "the Homebrew formula: the tap route, a real homepage, no -Werror, pkgconf" {
+	! grep -n 'brew install --formula' "$FORMULA" ||
+	    fail "the formula says brew install --formula, which Homebrew refuses"
+	grep -q '^# .*brew tap-new ' "$FORMULA" || fail "no tap route in its comment"
+	grep -q '^# .*brew install [A-Za-z0-9_-]*/[a-z]*/collibra-token' "$FORMULA" ||
+	    fail "no brew install TAP/collibra-token in its comment"
+	run grep -E '^  homepage ' "$FORMULA"
+	assert_success
+	assert_output '  homepage "https://github.com/collibra-token/collibra-token"'
+	run grep -cE '^ +system "make", "install", "WERROR=",' "$FORMULA"
+	assert_output 1
+	grep -qx '  depends_on "pkgconf" => :build' "$FORMULA" ||
+	    fail "the formula does not build with pkgconf"
+	! grep -n 'pkg-config' "$FORMULA" || fail "the formula names pkg-config"
+	# and docs/install.md says the same route
+	grep -q 'brew tap-new NAME/tools' "$DOCS/install.md" &&
+	    grep -q 'brew install NAME/tools/collibra-token' "$DOCS/install.md" ||
+	    fail "docs/install.md does not give the tap route"
 }

@@ -88,7 +88,7 @@ ct_setup_file() {
 	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_FILE_TMPDIR/cache
 	# nor a config file, profile or output setting of the machine's
 	export XDG_CONFIG_HOME=$BATS_FILE_TMPDIR/xdg-config
-	# and the user's cache key (cache.c) never in the real home
+	# and the user's cache key (cachekey.c) never in the real home
 	export XDG_STATE_HOME=$BATS_FILE_TMPDIR/xdg-state
 	unset COLLIBRA_PROFILE COLLIBRA_TOKEN_VAR COLLIBRA_TOKEN_FORMAT \
 		COLLIBRA_CLIENT_SECRET_FILE COLLIBRA_CLIENT_SECRET_COMMAND \

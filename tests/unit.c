@@ -45,6 +45,7 @@
 
 #include "compat.h"
 #include "extern.h"
+#include "cache_priv.h"
 
 /* Read a whole file (at most 4 MiB) into a new buffer. */
 static char *
@@ -301,7 +302,7 @@ entry(int ac, char **av)
 {
 	struct cli	 cli;
 	struct settings	 set = { 0 };
-	struct cache	 c;
+	struct cache	*c;
 	struct cache_stamp at = { 0 };
 	char		 tok[] = "cached-by-ct-unit", type[] = "Bearer";
 	struct token	 t = { tok, type, NULL, 0, 0, 0 };
@@ -320,18 +321,19 @@ entry(int ac, char **av)
 	t.expires_in = t.has_expiry ? atoll(av[3]) : 0;
 	t.received_at = (time_t)(at.wall_ms / 1000);
 	av[3] = (char *)"collibra-token";
-	cache_init(&c);
+	if ((c = cache_new()) == NULL)
+		errx(2, "out of memory");
 	jansson_setup();
 	cli_parse(ac - 3, av + 3, &cli);
 	rc = config_resolve(&cli, &set);
 	cli_free(&cli);
 	if (rc == CT_OK)
-		rc = cache_open(&set, &c);
-	if (rc == CT_OK && c.dirfd == -1)
+		rc = cache_open(&set, c);
+	if (rc == CT_OK && cache_dirfd(c) == -1)
 		rc = CT_ERR_INTERNAL;
 	if (rc == CT_OK)
-		cache_store_stamped(&c, &t, &at);
-	cache_close(&c);
+		cache_store_stamped(c, &t, &at);
+	cache_free(c);
 	config_free(&set);
 	return rc == CT_OK ? 0 : 1;
 }

@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "../../src/extern.h"
+#include "../../src/cache_priv.h"
 #include "fuzz.h"
 
 #define SECRET	"fuzz-secret"

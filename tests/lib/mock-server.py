@@ -18,6 +18,11 @@ stands before it selects the scenario, e.g. /status/503/rest/oauth/v2/token is
 scenario "status/503"; an empty prefix is "ok".  The query string is ignored.
 See SCENARIOS at the end of the file for the list.
 
+One REST stand-in, for the recipes of README and docs/ (tests/91-recipes.bats):
+GET /rest/2.0/assets answers 200 with an empty asset list when the request
+carries "Authorization: Bearer TOKEN" with the token the mock issues, and 401
+in Collibra's error envelope otherwise; its log line says which (bearer_ok).
+
 Every request is appended to --log as one JSON line (see Request.log_entry);
 the log never holds the client secret, the Authorization header value or the
 raw body.
@@ -41,6 +46,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOKEN_PATH = "/rest/oauth/v2/token"
+API_PATH = "/rest/2.0/assets"
 DEFAULT_TOKEN = "mock-access-token-0123456789abcdef"
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_BODY = 1 << 20          # request bodies are truncated beyond this
@@ -191,6 +197,9 @@ class Request:
         self.scope = text(form.get(b"scope"))
 
         self.basic = parse_authorization(headers.get("Authorization"))
+        self.bearer_ok = hmac.compare_digest(
+            (headers.get("Authorization") or "").encode("latin-1", "replace"),
+            ("Bearer " + issued_token()).encode("latin-1", "replace"))
         self.echoes = echo_forms(headers.get("Authorization"), body if self.is_form else b"")
         has_post = b"client_id" in form or b"client_secret" in form
         self.auth = {(True, True): "both", (True, False): "basic",
@@ -229,6 +238,7 @@ class Request:
             "grant_type": text(self.grant_type),
             "scope": self.scope,
             "body_keys": [text(name) for name, _ in self.fields],
+            "bearer_ok": self.bearer_ok,
         }
 
 
@@ -268,6 +278,13 @@ class Handler(BaseHTTPRequestHandler):
         req = Request(self, path, scenario, body)
         # Log before answering, so the line is there when the client returns.
         self.server.write_log(req.log_entry())
+        if scenario is None and path == API_PATH and req.method == "GET":
+            if req.bearer_ok:
+                return self.send_json(200, {"total": 0, "offset": 0, "limit": 1000,
+                                            "results": []})
+            return self.send_json(401, {"statusCode": 401,
+                                        "errorCode": "authenticationFailed",
+                                        "userMessage": "Bearer token required"})
         if scenario is None:
             return self.send_html(404, "<html><body>404 Not Found</body></html>")
         name, *args = scenario.split("/")

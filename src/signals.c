@@ -1,10 +1,10 @@
 /*
- * The process around the pipeline: descriptors 0-2, no core dumps while
- * the secret is held, SIGINT and SIGTERM, and the exec of a command with
- * the token in its environment (after undoing all of that).
+ * The process's own state, which every part of the program shares:
+ * descriptors 0-2, no core dumps while the secret is held, SIGINT and
+ * SIGTERM, and for --watch SIGHUP, SIGQUIT, SIGCHLD and the self-pipe
+ * that wakes a sleep.  Starting children is children.c's.
  */
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -169,41 +169,6 @@ process_init(void)
 	return CT_OK;
 }
 
-/* Take the secret variables out of the environment, for a child. */
-static void
-drop_secret_vars(void)
-{
-	static const enum set_id secret[] = {
-		SET_SECRET, SET_SECRET_FILE, SET_SECRET_COMMAND
-	};
-	size_t	 i;
-
-	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
-		(void)unsetenv(settings_table[secret[i]].var);
-}
-
-/*
- * Put the token's variables (NAME, NAME_TYPE, NAME_EXPIRES_AT) into the
- * environment for a command, and take the secret variables out of it.
- */
-enum ct_err
-process_env(const struct token *t, const char *var)
-{
-	struct token_vars v = { 0 };
-	int		 i;
-
-	output_vars(t, var, &v);
-	for (i = 0; i < 3; i++) {
-		if (setenv(v.name[i], v.value[i], 1) == -1) {
-			warnmsg("cannot set %s: %s", v.name[i],
-			    strerror(errno));
-			return CT_ERR_INTERNAL;
-		}
-	}
-	drop_secret_vars();
-	return CT_OK;
-}
-
 /*
  * Undo harden() and signals_install() for a program about to be
  * exec'd: its core limit, SIGPIPE, SIGINT and SIGTERM as they were.
@@ -220,74 +185,10 @@ process_reset(void)
 		(void)signal(SIGTERM, SIG_DFL);
 }
 
-/*
- * True if an executable regular file named name is in one of $PATH's
- * directories: what a shell's search looks for.
- */
-static int
-on_path(const char *name)
-{
-	const char	*p = config_exec_path(), *end, *dir;
-	char		 buf[4096];
-	struct stat	 st;
-	size_t		 n;
-
-	for (;; p = end + 1) {
-		if ((end = strchr(p, ':')) == NULL)
-			end = p + strlen(p);
-		/* an empty entry is the current directory */
-		dir = end == p ? "." : p;
-		n = end == p ? 1 : (size_t)(end - p);
-		if (n + 1 + strlen(name) < sizeof(buf)) {
-			snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, dir,
-			    name);
-			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
-			    access(buf, X_OK) == 0)
-				return 1;
-		}
-		if (*end == '\0')
-			return 0;
-	}
-}
-
-/*
- * Report a failed exec of name (errno e) as sh(1) does, and return
- * CT_ERR_NOTFOUND (127) when the search of $PATH found no executable
- * file of that name, else CT_ERR_NOEXEC (126).  execvp(3) fails with
- * EACCES for a directory on PATH that cannot be searched (root's PATH
- * through su) and for a file without execute permission: neither is an
- * executable file found.
- */
-enum ct_err
-process_exec_failed(const char *name, int e)
-{
-	if (e == ENOENT ||
-	    (e == EACCES && strchr(name, '/') == NULL && !on_path(name))) {
-		warnmsg("%s: command not found", name);
-		return CT_ERR_NOTFOUND;
-	}
-	warnmsg("%s: %s", name, strerror(e));
-	return CT_ERR_NOEXEC;
-}
-
-/*
- * Replace this process with argv[0] (found on PATH), with the limits
- * and signal dispositions undone; called after the secret was wiped.
- * Returns only on failure: 127 when not found, 126 otherwise, as a
- * shell does.
- */
-enum ct_err
-process_exec(char **argv)
-{
-	process_reset();
-	execvp(argv[0], argv);
-	return process_exec_failed(argv[0], errno);
-}
-
 static volatile sig_atomic_t got_hup, got_quit, hup_tty, quit_tty;
 
 /*
- * SIGHUP and SIGQUIT are noted for process_take_signal(); SIGCHLD notes
+ * SIGHUP and SIGQUIT are noted for signals_take(); SIGCHLD notes
  * the end of the watched command.  Each one wakes a sleep.
  */
 static void
@@ -326,10 +227,10 @@ make_wake_pipe(void)
  * For --watch: catch SIGHUP and SIGQUIT too (to forward them to a
  * command, or to clean up), and SIGCHLD, so that a sleep ends when the
  * command does.  Every signal caught then writes to a self-pipe that
- * process_wake_fd() names.  No SA_RESTART.
+ * signals_wake_fd() names.  No SA_RESTART.
  */
 enum ct_err
-process_watch_signals(void)
+signals_watch(void)
 {
 	static const int sigs[] = { SIGHUP, SIGQUIT, SIGCHLD };
 	struct sigaction sa = { .sa_sigaction = on_watch_signal,
@@ -348,14 +249,14 @@ process_watch_signals(void)
 
 /* The read end of the self-pipe: readable after a signal was caught. */
 int
-process_wake_fd(void)
+signals_wake_fd(void)
 {
 	return wake[0];
 }
 
 /* Empty the self-pipe, before looking at what was caught. */
 void
-process_drain_wake(void)
+signals_drain_wake(void)
 {
 	char	 buf[64];
 
@@ -366,11 +267,11 @@ process_drain_wake(void)
 /*
  * The next of SIGINT, SIGTERM, SIGHUP and SIGQUIT caught, or 0;
  * *tty tells whether the terminal sent it.  SIGINT and SIGTERM stay
- * noted for interrupted() and reraise() until process_forget_signal();
+ * noted for interrupted() and reraise() until signals_forget();
  * the others are taken.
  */
 int
-process_take_signal(int *tty)
+signals_take(int *tty)
 {
 	if (caught != 0) {
 		*tty = caught_tty;
@@ -391,112 +292,22 @@ process_take_signal(int *tty)
 
 /* Forget a SIGINT or SIGTERM that was handed on to a child. */
 void
-process_forget_signal(void)
+signals_forget(void)
 {
 	caught = 0;
 }
 
 /* Note sig as caught, so that reraise() dies of it. */
 void
-process_note_signal(int sig)
+signals_note(int sig)
 {
 	caught = sig;
 }
 
-/*
- * The descriptor of our controlling terminal among 0-2 when our process
- * group is its foreground group (we run in the foreground of a shell),
- * else -1.
- */
-int
-process_foreground_tty(void)
-{
-	int	 fd;
 
-	for (fd = 0; fd <= 2; fd++)
-		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
-			return fd;
-	return -1;
-}
-
-/*
- * Make pgrp the foreground group of the terminal tty; SIGTTOU is
- * blocked meanwhile, since a background group may not do this.
- */
+/* The command of --watch, whose end SIGCHLD notes: set before it can end. */
 void
-process_give_tty(int tty, pid_t pgrp)
+signals_watch_child(pid_t pid)
 {
-	sigset_t	 ttou, old;
-
-	if (tty == -1)
-		return;
-	sigemptyset(&ttou);
-	sigaddset(&ttou, SIGTTOU);
-	(void)sigprocmask(SIG_BLOCK, &ttou, &old);
-	(void)tcsetpgrp(tty, pgrp);
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
-/*
- * The child's side of process_spawn(): its own process group, holding
- * the terminal when we held it, SIGTERM when we die; FILE_VAR and the
- * environment; then the exec.  Never returns.
- */
-static void
-start_child(char **argv, const char *var, const char *path, int tty,
-    pid_t parent, const sigset_t *mask)
-{
-	struct token_vars v = { 0 };
-	struct token	 none = { 0 };
-	int		 i, e;
-
-	(void)setpgid(0, 0);
-	process_give_tty(tty, getpid());
-	if (compat_parent_death(parent) == -1)
-		_exit(126);
-	drop_secret_vars();
-	output_vars(&none, var, &v);
-	for (i = 0; i < 3; i++)
-		(void)unsetenv(v.name[i]);
-	if (setenv("COLLIBRA_TOKEN_FILE", path, 1) == -1)
-		_exit(126);
-	process_reset();	/* the exec resets SIGHUP, SIGQUIT, SIGCHLD */
-	(void)sigprocmask(SIG_SETMASK, mask, NULL);
-	execvp(argv[0], argv);
-	e = errno;
-	_exit(process_exec_failed(argv[0], e) == CT_ERR_NOTFOUND ? 127 : 126);
-}
-
-/*
- * Start argv[0] (found on PATH) as a child with FILE_VAR=path in its
- * environment, and without the secret variables or the token variables
- * (NAME, NAME_TYPE, NAME_EXPIRES_AT for var), which would go stale; the
- * limits and signal dispositions undone.  The child leads a process
- * group of its own, which becomes the terminal's foreground group when
- * ours was (tty from process_foreground_tty(), or -1), and gets SIGTERM
- * if we die (compat_parent_death()).  *pid gets the child; a failed
- * exec makes it exit 127 (not found) or 126, as a shell does.
- */
-enum ct_err
-process_spawn(char **argv, const char *var, const char *path, int tty,
-    pid_t *pid)
-{
-	sigset_t	 chld, old;
-	pid_t		 parent = getpid();
-
-	/* the handler must know the pid before the child can end */
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	(void)sigprocmask(SIG_BLOCK, &chld, &old);
-	if ((*pid = fork()) == -1) {
-		warnmsg("cannot start %s: %s", argv[0], strerror(errno));
-		(void)sigprocmask(SIG_SETMASK, &old, NULL);
-		return CT_ERR_NOEXEC;
-	}
-	if (*pid == 0)
-		start_child(argv, var, path, tty, parent, &old);
-	(void)setpgid(*pid, *pid);	/* either of us may come first */
-	watched = *pid;
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-	return CT_OK;
+	watched = pid;
 }
