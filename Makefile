@@ -76,7 +76,12 @@ override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
 		   $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS)
 override LDFLAGS += $(HARDEN_LD)
-LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
+# dlopen(3) is in the C library from glibc 2.34 on (and in musl's, and
+# macOS's); before (Debian 11, RHEL 8) it needs -ldl.
+DL_LIBS		:= $(shell printf '\043include <dlfcn.h>\nint main(void) { \
+		    return dlopen("x", 0) != 0; }\n' | $(CC) -x c -o /dev/null \
+		    - >/dev/null 2>&1 || echo -ldl)
+LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS)) $(DL_LIBS)
 
 LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
 		  src/http.c src/url.c src/httpview.c src/token.c \
@@ -97,7 +102,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
 	uninstall bench fuzz portcheck lint image image-test actionlint \
-	dist distcheck distclean deb deb-chroot platforms fresh
+	dist distcheck distclean deb deb-chroot platforms fresh libcurl-check
 
 all: collibra-token
 
@@ -105,6 +110,14 @@ collibra-token: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(OBJS) tests/unit.o: $(HDRS) Makefile
+
+# libcurl 7.74.0 or later (src/libcurl.h): below, make stops with one
+# line before compiling anything.
+$(OBJS) tests/unit.o $(ASAN) $(ASAN_UNIT): | libcurl-check
+libcurl-check:
+	$(if $(shell $(PKG_CONFIG) --atleast-version=7.74.0 libcurl && echo ok),,\
+	    $(error libcurl 7.74.0 or later is needed, found \
+	    $(or $(shell $(PKG_CONFIG) --modversion libcurl 2>/dev/null),none)))
 src/profile.o src/inih/ini.o: src/inih/ini.h
 
 $(UNIT): tests/unit.o $(LIB_OBJS)

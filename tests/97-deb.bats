@@ -85,11 +85,11 @@ cc_lines() {
 	assert_output "$(cat "$ROOT/NEWS.md")"
 }
 
-@test "the package's version is the Makefile's, Depends names libcurl4 (>= 7.85.0), which dlopen hides from dh_shlibdeps, Recommends ca-certificates" {
+@test "the package's version is the Makefile's, Depends names libcurl4 (>= 7.74.0), which dlopen hides from dh_shlibdeps, Recommends ca-certificates" {
 	need_deb
 	assert_equal "$(dpkg-deb -f "$DEB" Version)" "$VERSION-1"
 	run dpkg-deb -f "$DEB" Depends
-	assert_output --regexp '(^|, )libcurl4 \(>= 7\.85\.0\)(,|$)'
+	assert_output --regexp '(^|, )libcurl4 \(>= 7\.74\.0\)(,|$)'
 	assert_output --regexp '(^|, )libjansson4 '
 	assert_output --regexp '(^|, )libsodium23 '
 	assert_output --regexp '(^|, )libinih1 '
