@@ -397,6 +397,7 @@ enum ct_err	 watch_run(struct settings *, struct watch_dir *,
 
 /* output.c */
 char		*shell_quote(const char *);
+void		 utc_time(long long, char *, size_t);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);

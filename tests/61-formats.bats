@@ -386,3 +386,50 @@ curl_token() {
 		assert_success
 	done
 }
+
+# epoch RFC3339: the seconds since the epoch of a UTC time (any year).
+epoch() {
+	"$MOCK_PYTHON" -c 'import calendar,sys,time
+print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%SZ")))' "$1"
+}
+
+# issue 25 item 2: the expiry in 64-bit arithmetic.  With a 32-bit time_t
+# (i386, armhf) received_at + expires_in overflowed past January 2038:
+# -f json said 1903-07-06 for expires_in 400000000 where -f shell said
+# the right second.
+@test "-f json's expires_at and -f shell's EXPIRES_AT name the same second, past 2038 too, fetched and from the cache" {
+	local e how first t0 t1 json shell n slack opt=()
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	for e in 3600 400000000 1000000000; do
+		for how in fetched cached; do
+			first=$(date +%s) opt=(--no-cache) slack=0
+			if [[ $how == cached ]]; then
+				# stored by one fetch; a hit counts the time left in
+				# whole seconds, rounded down: a second earlier at most
+				run -0 "$CT" --url "$MOCK_URL/expires/$e"
+				opt=() slack=1
+			fi
+			n=$(mock_requests)
+			t0=$(date +%s)
+			run -0 --separate-stderr "$CT" "${opt[@]}" --url "$MOCK_URL/expires/$e" -f json
+			json=$(json_get "$output" expires_at)
+			run -0 --separate-stderr "$CT" "${opt[@]}" --url "$MOCK_URL/expires/$e" -f shell
+			shell=$(sed -n "s/^.*COLLIBRA_TOKEN_EXPIRES_AT='\([0-9]*\)'$/\1/p" <<<"$output")
+			t1=$(date +%s)
+			# two requests when fetched, none from the cache
+			assert_equal "$(mock_requests)" $((n + (slack ? 0 : 2)))
+			[[ $json =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] ||
+				fail "expires_in $e, $how: expires_at '$json'"
+			json=$(epoch "$json")
+			# each names the second of the fetch plus the lifetime, the
+			# two the same one (up to the seconds between the runs)
+			((json >= first + e - slack && json <= t1 + e)) ||
+				fail "expires_in $e, $how: -f json $json, not in $((first + e - slack))..$((t1 + e))"
+			((shell >= first + e - slack && shell <= t1 + e)) ||
+				fail "expires_in $e, $how: -f shell $shell, not in $((first + e - slack))..$((t1 + e))"
+			((json - shell <= t1 - t0 + slack && shell - json <= t1 - t0 + slack)) ||
+				fail "expires_in $e, $how: -f json $json, -f shell $shell"
+		done
+	done
+}
