@@ -66,9 +66,10 @@ now() { date +%s; }
 }
 
 @test "fish: a hostile token round-trips through source and runs nothing" {
-	local t
+	local t nc
+	nc=$(fish_no_config)
 	t=$(ct_hostile_token)
-	in_empty_dir fish --no-config -c '
+	in_empty_dir fish ${nc:+"$nc"} -c '
 		$argv[1] -f fish --url $argv[2] | source; or exit 9
 		printf "%s\n" $COLLIBRA_TOKEN $COLLIBRA_TOKEN_TYPE "$COLLIBRA_TOKEN_EXPIRES_AT"
 	' "$CT" "$MOCK_URL/body/hostile"
@@ -77,7 +78,7 @@ now() { date +%s; }
 	assert_equal "${lines[0]}" "$t"
 	assert_equal "${lines[1]}" Bearer
 	assert_regex "${lines[2]}" '^[0-9]+$'
-	in_empty_dir fish --no-config -c '
+	in_empty_dir fish ${nc:+"$nc"} -c '
 		$argv[1] -f fish --url $argv[2] | source; or exit 9
 		printf "%s\n" $COLLIBRA_TOKEN
 	' "$CT" "$MOCK_URL/body/token-quote"

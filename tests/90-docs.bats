@@ -181,8 +181,10 @@ bash_complete() {
 # fish_complete LINE: the candidates fish offers for LINE, one per line.
 # An empty fish_complete_path keeps an installed copy out of the way.
 fish_complete() {
+	local nc
+	nc=$(fish_no_config)
 	mkdir -p "$BATS_TEST_TMPDIR/nofish"
-	fish --no-config -c '
+	fish ${nc:+"$nc"} -c '
 	    set -g fish_complete_path $argv[1]
 	    source $argv[2]; or exit 1
 	    complete -C"$argv[3]"' \
