@@ -73,7 +73,11 @@ fetch() {
 }
 
 @test "apt-get purge removes every file of the package and nothing else" {
-	run in_chroot apt-get purge -qq -y --autoremove collibra-token
+	# (what the package pulled in goes too, even where something of the
+	# minbase system suggests it: libidn2-0 on Debian 13)
+	run in_chroot apt-get purge -qq -y --autoremove \
+	    -o APT::AutoRemove::SuggestsImportant=false \
+	    -o APT::AutoRemove::RecommendsImportant=false collibra-token
 	assert_success
 	run in_chroot dpkg-query -W collibra-token
 	assert_failure
