@@ -69,19 +69,21 @@ now() { date +%s; }
 	local t nc
 	nc=$(fish_no_config)
 	t=$(ct_hostile_token)
-	in_empty_dir fish ${nc:+"$nc"} -c '
-		$argv[1] -f fish --url $argv[2] | source; or exit 9
+	# the tool and the URL in the environment: fish before 3.3 (Debian
+	# 11) gives no $argv to fish -c
+	FISH_CT=$CT FISH_URL=$MOCK_URL/body/hostile in_empty_dir fish ${nc:+"$nc"} -c '
+		$FISH_CT -f fish --url $FISH_URL | source; or exit 9
 		printf "%s\n" $COLLIBRA_TOKEN $COLLIBRA_TOKEN_TYPE "$COLLIBRA_TOKEN_EXPIRES_AT"
-	' "$CT" "$MOCK_URL/body/hostile"
+	'
 	assert_success
 	assert_dir_empty
 	assert_equal "${lines[0]}" "$t"
 	assert_equal "${lines[1]}" Bearer
 	assert_regex "${lines[2]}" '^[0-9]+$'
-	in_empty_dir fish ${nc:+"$nc"} -c '
-		$argv[1] -f fish --url $argv[2] | source; or exit 9
+	FISH_CT=$CT FISH_URL=$MOCK_URL/body/token-quote in_empty_dir fish ${nc:+"$nc"} -c '
+		$FISH_CT -f fish --url $FISH_URL | source; or exit 9
 		printf "%s\n" $COLLIBRA_TOKEN
-	' "$CT" "$MOCK_URL/body/token-quote"
+	'
 	assert_success
 	assert_output "abc'def\"ghi"
 	assert_dir_empty

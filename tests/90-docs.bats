@@ -180,15 +180,17 @@ bash_complete() {
 
 # fish_complete LINE: the candidates fish offers for LINE, one per line.
 # An empty fish_complete_path keeps an installed copy out of the way.
+# (the arguments in the environment: fish before 3.3, Debian 11's 3.1,
+# has no --no-config and gives no $argv to fish -c)
 fish_complete() {
-	local nc
-	nc=$(fish_no_config)
+	local nc=
+	! fish --no-config -c true 2>/dev/null || nc=--no-config
 	mkdir -p "$BATS_TEST_TMPDIR/nofish"
-	fish ${nc:+"$nc"} -c '
-	    set -g fish_complete_path $argv[1]
-	    source $argv[2]; or exit 1
-	    complete -C"$argv[3]"' \
-	    "$BATS_TEST_TMPDIR/nofish" "$FISH_COMP" "$1" | cut -f1
+	FC_PATH=$BATS_TEST_TMPDIR/nofish FC_COMP=$FISH_COMP FC_LINE=$1 \
+	    fish ${nc:+"$nc"} -c '
+	    set -g fish_complete_path $FC_PATH
+	    source $FC_COMP; or exit 1
+	    complete -C"$FC_LINE"' | cut -f1
 }
 
 # zsh_complete LINE: the matches zsh's completion system adds for LINE,
