@@ -3,6 +3,7 @@
  * --show-config listing on stdout, and the same lines on stderr for -v.
  * Secrets are never shown, only where they came from.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
