@@ -240,7 +240,7 @@ image-test:
 	    tests/run tests/98-image.bats
 
 # The platform matrix (scripts/platforms), before a release and outside
-# make check (root, network, half an hour): Debian 11 amd64, Debian 12
+# make check (root, network, an hour or more): Debian 11 amd64, Debian 12
 # i386 and Debian 13 amd64 with every suite of make test, Debian 12 arm64
 # and s390x under qemu-user with the core suites, the packages installed,
 # used and purged on Debian 13, Debian 11 and arm64; one "ROW: N passed,
