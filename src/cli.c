@@ -18,8 +18,9 @@ static const char usage_head[] =
 "Get an OAuth 2.0 access token from Collibra (client_credentials grant)\n"
 "and print it on standard output, or run COMMAND with it in $COLLIBRA_TOKEN.\n"
 "\n"
-"Options (flags win over COLLIBRA_* variables, which win over the config\n"
-"file, which wins over generic variables such as SSL_CERT_FILE):\n";
+"Options (each setting from the first source that gives it: its flag, the\n"
+"profile named by -p, its COLLIBRA_* variable, the config file, a generic\n"
+"variable such as SSL_CERT_FILE, its default):\n";
 
 static const char exit_text[] =
 "\n"
@@ -31,6 +32,7 @@ static const char exit_text[] =
 "   4  TLS error (untrusted certificate, name mismatch, handshake)\n"
 "   5  server error (5xx, 429, redirect, unexpected status)\n"
 "   6  bad response (200 without a usable token)\n"
+"   7  --status: no token with --min-ttl left is cached\n"
 "  10  invalid_request       11  invalid_client        12  invalid_grant\n"
 "  13  unauthorized_client   14  unsupported_grant_type\n"
 "  15  invalid_scope         16  other OAuth error\n"
@@ -55,14 +57,18 @@ usage(int status)
 	exit(2);
 }
 
-/* Print the version with those of libcurl and jansson, and exit 0. */
+/*
+ * Print the version with those of libcurl and jansson, and exit 0;
+ * without libcurl, say that it is missing (http_version() said why and
+ * what to install): a cache hit still works, a fetch does not.
+ */
 static void
 version(void)
 {
 	const char	*v;
 
 	if ((v = http_version()) == NULL)
-		exit(1);
+		v = "libcurl missing";
 	printf("%s %s (%s; jansson/%s)\n", PROGNAME, VERSION, v,
 	    jansson_version_str());
 	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
@@ -123,11 +129,13 @@ option_id(int ch)
 
 /*
  * The message for the unknown or ambiguous long option of arg (its
- * first k bytes, without "=VALUE"), with the options it may abbreviate.
+ * first k bytes, without "=VALUE"), with the options it may abbreviate
+ * or the one it likely mistypes.
  */
 static void
 unknown_long(const char *arg, size_t k, const struct option *longopts)
 {
+	const char	*near;
 	char		 list[256] = "";
 	size_t		 n = 0;
 	int		 i, matches = 0;
@@ -143,6 +151,9 @@ unknown_long(const char *arg, size_t k, const struct option *longopts)
 	if (matches > 1)
 		warnmsg("option '%.*s' is ambiguous; possibilities:%s",
 		    (int)k, arg, list);
+	else if (k > 2 && (near = setting_near_name(arg + 2, k - 2)) != NULL)
+		warnmsg("unrecognized option '%.*s'; did you mean '--%s'?",
+		    (int)k, arg, near);
 	else
 		warnmsg("unrecognized option '%.*s'", (int)k, arg);
 }
@@ -188,9 +199,11 @@ store(struct cli *c, enum set_id id, char *arg)
 }
 
 /*
- * The options that go together: a command after "--" with no option
- * that prints (--format only with --watch, for the file it keeps), and
- * --watch with somewhere to keep the token.
+ * The options that go together: --status only looks (no fetch, no
+ * command, no other action), a command after "--" with no option
+ * that prints (--format only with --watch, for the file it keeps).
+ * Whether --watch has somewhere to keep the token depends on
+ * COLLIBRA_OUTPUT too: config.c checks it.
  */
 static void
 check_combinations(struct cli *c)
@@ -201,16 +214,20 @@ check_combinations(struct cli *c)
 	int	 watch = c->count[SET_WATCH] > 0;
 	size_t	 i;
 
+	if (c->count[SET_STATUS] > 0 && (c->command != NULL ||
+	    c->count[SET_REFRESH] > 0 || watch ||
+	    c->count[SET_CLEAR_CACHE] > 0 || c->count[SET_SHOW_CONFIG] > 0)) {
+		warnmsg("--status goes with neither --refresh, --watch, "
+		    "--clear-cache, --show-config nor a command");
+		usage(2);
+	}
+
 	for (i = 0; c->command != NULL &&
 	    i < sizeof(printing) / sizeof(printing[0]); i++) {
 		if (c->count[printing[i]] == 0 ||
 		    (watch && printing[i] == SET_FORMAT))
 			continue;
 		warnmsg("%s takes no command", setting_flag(printing[i]));
-		usage(2);
-	}
-	if (watch && c->command == NULL && c->count[SET_OUTPUT] == 0) {
-		warnmsg("--watch needs -o FILE or a command after '--'");
 		usage(2);
 	}
 	if (watch && (c->count[SET_SHOW_CONFIG] || c->count[SET_CLEAR_CACHE])) {

@@ -13,13 +13,23 @@
 #include <stddef.h>
 #include <time.h>
 
-/* The name dlopen(3) finds libcurl by (libcurl.c). */
+/*
+ * The name dlopen(3) finds libcurl by (libcurl.c), and the package that
+ * installs it, for the message when it is missing.
+ */
 #if defined(__APPLE__)
 #define COMPAT_LIBCURL	"libcurl.4.dylib"
+#define COMPAT_LIBCURL_PKG "curl (Homebrew, MacPorts)"
 #elif defined(__OpenBSD__)
 #define COMPAT_LIBCURL	"libcurl.so"	/* ld.so picks the newest */
+#define COMPAT_LIBCURL_PKG "curl (pkg_add curl)"
+#elif defined(__linux__)
+#define COMPAT_LIBCURL	"libcurl.so.4"
+#define COMPAT_LIBCURL_PKG "libcurl4 (Debian, Ubuntu; libcurl4t64 since " \
+	"Debian 13 and Ubuntu 24.04) or libcurl (RHEL, Fedora)"
 #else
 #define COMPAT_LIBCURL	"libcurl.so.4"
+#define COMPAT_LIBCURL_PKG "curl (pkg install curl)"
 #endif
 
 /* n random bytes into buf from the kernel: 0, or -1 with errno set. */

@@ -1,7 +1,8 @@
 /*
  * Settings resolved in one place, driven by the settings table: a flag
- * wins over our own environment variable, which wins over the config
- * file (the selected profile, then [default]), which wins over a generic
+ * wins over a profile named with -p (for the keys it sets), which wins
+ * over our own environment variable, which wins over the config file
+ * (the selected profile, then [default]), which wins over a generic
  * variable such as SSL_CERT_FILE, which wins over the default.  The only
  * getenv(3) calls of the program are here.  Every value is checked for
  * length and bytes before use.  Showing them is configshow.c's.
@@ -38,9 +39,18 @@ found(struct value *v, const char *str, const char *from,
 	v->level = level;
 }
 
+/* True if the profile was named on the command line (-p, --profile). */
+static int
+explicit_profile(const struct settings *s)
+{
+	return s->profile.name != NULL &&
+	    s->val[SET_PROFILE].level == LEVEL_FLAG;
+}
+
 /*
  * The raw value of setting id, from the strongest source that gives
- * it: flag, our variable, config file, generic variable, default.
+ * it: flag, the profile named by -p, our variable, config file, generic
+ * variable, default.  Notes our variable when -p set it aside.
  */
 static void
 pick(const struct cli *c, struct settings *s, enum set_id id)
@@ -52,6 +62,12 @@ pick(const struct cli *c, struct settings *s, enum set_id id)
 
 	if (c->count[id] > 0) {
 		found(v, c->arg[id], setting_flag(id), LEVEL_FLAG);
+		return;
+	}
+	if (d->key != NULL && explicit_profile(s) &&
+	    (str = s->profile.sel[id].value) != NULL) {
+		found(v, str, s->profile.sel[id].from, LEVEL_PROFILE);
+		v->aside = env(d->var) != NULL ? d->var : NULL;
 		return;
 	}
 	if ((str = env(d->var)) != NULL) {
@@ -84,6 +100,18 @@ lookup(const char *word, const char *const names[])
 	return -1;
 }
 
+/* lookup(), case ignored. */
+static int
+lookup_nocase(const char *word, const char *const names[])
+{
+	int	 i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(word, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 /* "a, b or c" of a NULL-terminated list, into buf. */
 static void
 choice_list(const char *const names[], char *buf, size_t size)
@@ -110,6 +138,33 @@ check_number(const struct setting_row *d, struct value *v)
 	return CT_ERR_USAGE;
 }
 
+/*
+ * A file mode: three or four octal digits, readable by the owner, with
+ * no bit outside max (d->max: no world or execute bit, no setuid).
+ */
+static enum ct_err
+check_mode(const struct setting_row *d, struct value *v)
+{
+	const char	*p;
+	long long	 mode = 0;
+
+	for (p = v->str; *p >= '0' && *p <= '7' && p - v->str < 4; p++)
+		mode = mode * 8 + (*p - '0');
+	if (*p != '\0' || p - v->str < 3) {
+		warnmsg("%s: %s must be octal, such as 0640", v->from,
+		    d->label);
+		return CT_ERR_USAGE;
+	}
+	if ((mode & ~d->max) != 0 || (mode & 0400) == 0) {
+		warnmsg("%s: %s %04llo: only the owner's and the group's "
+		    "read and write bits, the owner's read among them "
+		    "(0600, 0640, 0660, 0440)", v->from, d->label, mode);
+		return CT_ERR_USAGE;
+	}
+	v->num = mode;
+	return CT_OK;
+}
+
 /* An enum setting: one of its words. */
 static enum ct_err
 check_enum(const struct setting_row *d, struct value *v)
@@ -130,8 +185,8 @@ check_enum(const struct setting_row *d, struct value *v)
 }
 
 /*
- * A boolean: a flag turns it on (off if negated); a variable says 0 or
- * 1; the config file says true/yes/on/1 or false/no/off/0.
+ * A boolean: a flag turns it on (off if negated); a variable or the
+ * config file says true/yes/on/1 or false/no/off/0, in any case.
  */
 static enum ct_err
 check_bool(const struct setting_row *d, struct value *v)
@@ -141,17 +196,14 @@ check_bool(const struct setting_row *d, struct value *v)
 
 	if (v->level == LEVEL_FLAG)
 		v->num = !d->negated;
-	else if (v->level == LEVEL_PROFILE && lookup(v->str, yes) >= 0)
+	else if (lookup_nocase(v->str, yes) >= 0)
 		v->num = 1;
-	else if (v->level == LEVEL_PROFILE && lookup(v->str, no) >= 0)
+	else if (lookup_nocase(v->str, no) >= 0)
 		v->num = 0;
-	else if (v->level != LEVEL_PROFILE && (strcmp(v->str, "0") == 0 ||
-	    strcmp(v->str, "1") == 0))
-		v->num = v->str[0] == '1';
 	else {
-		warnmsg(v->level == LEVEL_PROFILE ?
-		    "%s: %s must be true or false" : "%s: must be 0 or 1",
-		    v->from, d->key);
+		warnmsg("%s: %s%smust be true or false (or yes/no, on/off, "
+		    "1/0)", v->from, v->level == LEVEL_PROFILE ? d->key : "",
+		    v->level == LEVEL_PROFILE ? " " : "");
 		return CT_ERR_USAGE;
 	}
 	return CT_OK;
@@ -248,6 +300,8 @@ resolve(const struct cli *c, struct settings *s, enum set_id id)
 	switch (d->kind) {
 	case KIND_NUMBER:
 		return check_number(d, v);
+	case KIND_MODE:
+		return check_mode(d, v);
 	case KIND_ENUM:
 		return check_enum(d, v);
 	case KIND_BOOL:
@@ -309,17 +363,45 @@ resolve_profile(const struct cli *c, struct settings *s)
 }
 
 /*
- * How strong the source of setting id is, for the URL pair: its level,
- * with the selected profile above [default] within the config file.
- * Lower is stronger.
+ * How strong the source of setting id is, for the URL pair, as pick()
+ * orders them: flag, a profile named by -p, our variable, the selected
+ * profile, [default], generic variable, default.  Lower is stronger.
  */
 static int
 url_rank(const struct settings *s, enum set_id id)
 {
 	const struct value *v = &s->val[id];
 
-	return 2 * (int)v->level + (v->level == LEVEL_PROFILE &&
-	    s->profile.sel[id].value == NULL ? 1 : 0);
+	switch (v->level) {
+	case LEVEL_FLAG:
+		return 0;
+	case LEVEL_ENV:
+		return 2;
+	case LEVEL_PROFILE:
+		if (s->profile.sel[id].value == NULL)
+			return 4;
+		return explicit_profile(s) ? 1 : 3;
+	default:
+		return 5 + (int)v->level;
+	}
+}
+
+/*
+ * The variables that the profile named by -p set aside for the token
+ * URL: the winner's own, and the other's when it came from its variable.
+ */
+static void
+url_aside(struct settings *s, const struct value *win,
+    const struct value *other)
+{
+	const char	*a = win->aside, *b = NULL;
+
+	if (url_rank(s, win == &s->val[SET_URL] ? SET_URL :
+	    SET_TOKEN_URL) == 1)
+		b = other->level == LEVEL_ENV ? other->from : other->aside;
+	snprintf(s->token_url_aside, sizeof(s->token_url_aside), "%s%s%s",
+	    a != NULL ? a : "", a != NULL && b != NULL ? " and " : "",
+	    b != NULL ? b : "");
 }
 
 /*
@@ -340,21 +422,25 @@ resolve_token_url(struct settings *s)
 	    url_rank(s, SET_TOKEN_URL) <= url_rank(s, SET_URL))) {
 		s->url = t->str;
 		s->token_url_from = t->from;
+		url_aside(s, t, u);
 		return (s->token_url = xstrdup(t->str)) == NULL ?
 		    CT_ERR_INTERNAL : CT_OK;
 	}
-	if (u->str == NULL && SET_NUM(s, SHOW_CONFIG))
-		return CT_OK;		/* shown as none */
-	if (u->str == NULL) {
-		warnmsg("no Collibra URL: use --url or set COLLIBRA_URL");
-		return CT_ERR_USAGE;
-	}
+	if (u->str == NULL)
+		return CT_OK;		/* require_settings() */
 	s->url = u->str;
 	s->url_is_base = 1;
 	s->token_url_from = u->from;
+	url_aside(s, u, t);
 	n = strlen(u->str);
 	while (n > 0 && u->str[n - 1] == '/')
 		n--;
+	/* the endpoint itself, as Collibra's documentation shows it */
+	s->url_is_endpoint = n >= sizeof(TOKEN_PATH) - 1 &&
+	    strncmp(u->str + n - (sizeof(TOKEN_PATH) - 1), TOKEN_PATH,
+	    sizeof(TOKEN_PATH) - 1) == 0;
+	if (s->url_is_endpoint)
+		n -= sizeof(TOKEN_PATH) - 1;
 	if ((s->token_url = xmalloc(n + sizeof(TOKEN_PATH))) == NULL)
 		return CT_ERR_INTERNAL;
 	memcpy(s->token_url, u->str, n);
@@ -362,14 +448,109 @@ resolve_token_url(struct settings *s)
 	return CT_OK;
 }
 
-/* The client ID, which every request and cache entry needs. */
-static enum ct_err
-require_client_id(const struct settings *s)
+/*
+ * s->profile_hint: " (or choose a profile: -p a|b)" when the config
+ * file has profiles and none was chosen, else "": for the messages
+ * about a missing setting.
+ */
+static void
+profile_hint(struct settings *s)
 {
-	if (SET_STR(s, CLIENT_ID) != NULL || SET_NUM(s, SHOW_CONFIG))
+	char	*list;
+
+	s->profile_hint[0] = '\0';
+	if (s->profile.name != NULL || s->profile.names == NULL ||
+	    (list = sanitize(s->profile.names, strlen(s->profile.names),
+	    200)) == NULL)
+		return;
+	snprintf(s->profile_hint, sizeof(s->profile_hint),
+	    " (or choose a profile: -p %s)", list);
+	free(list);
+}
+
+/* "a", "a or b", "a, b or c" of the n words of list, into buf. */
+static void
+join(const char *const *list, size_t n, const char *conj, char *buf,
+    size_t size)
+{
+	size_t	 i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? conj : ", ", list[i]);
+}
+
+/*
+ * The URL and the client ID, which every request and cache entry
+ * needs, and the secret when a fetch would need one and there is no
+ * terminal to ask on: all that is missing in one message.  The secret
+ * alone is looked for only when a fetch needs it (secret_load()).
+ */
+static enum ct_err
+require_settings(const struct settings *s)
+{
+	static const char *const what[] = {
+		"Collibra URL", "client ID", "client secret"
+	};
+	static const char *const flag[] = {
+		"--url", "--client-id", "--client-secret-file"
+	};
+	static const char *const var[] = {
+		"COLLIBRA_URL", "COLLIBRA_CLIENT_ID", "COLLIBRA_CLIENT_SECRET"
+	};
+	const char	*w[3], *f[3], *v[3];
+	char		 ws[64], fs[96], vs[96];
+	size_t		 i, n = 0;
+	int		 missing[3];
+
+	if (SET_NUM(s, SHOW_CONFIG))
 		return CT_OK;
-	warnmsg("no client ID: use --client-id or set COLLIBRA_CLIENT_ID");
+	missing[0] = s->token_url == NULL;
+	missing[1] = SET_STR(s, CLIENT_ID) == NULL;
+	missing[2] = (missing[0] || missing[1]) &&
+	    s->secret_kind == SECRET_PROMPT && s->cache != CACHE_CLEAR &&
+	    !isatty(STDIN_FILENO);
+	for (i = 0; i < 3; i++) {
+		if (!missing[i])
+			continue;
+		w[n] = what[i];
+		f[n] = flag[i];
+		v[n++] = var[i];
+	}
+	if (n == 0)
+		return CT_OK;
+	join(w, n, " or ", ws, sizeof(ws));
+	join(f, n, " and ", fs, sizeof(fs));
+	join(v, n, " and ", vs, sizeof(vs));
+	warnmsg("no %s: use %s%s set %s%s", ws, fs, n > 1 ? ", or" : " or",
+	    vs, s->profile_hint);
 	return CT_ERR_USAGE;
+}
+
+/*
+ * Where the token goes: -o FILE, else COLLIBRA_OUTPUT, which a command
+ * after "--" sets aside (it gets the token in its environment); --watch
+ * needs one of them, and the --file-mode flag a file.
+ */
+static enum ct_err
+resolve_output(const struct cli *c, struct settings *s)
+{
+	struct value	*v = &s->val[SET_OUTPUT];
+
+	if (c->command != NULL && v->level == LEVEL_ENV)
+		found(v, NULL, "COLLIBRA_OUTPUT set aside for the command",
+		    LEVEL_DEFAULT);
+	if (SET_NUM(s, WATCH) && c->command == NULL && v->str == NULL) {
+		warnmsg("--watch needs -o FILE or a command after '--'");
+		return CT_ERR_USAGE;
+	}
+	/* a command's own file stays private: the flag needs a file */
+	if (c->count[SET_FILE_MODE] > 0 && v->str == NULL) {
+		warnmsg("--file-mode goes with -o FILE");
+		return CT_ERR_USAGE;
+	}
+	return CT_OK;
 }
 
 /*
@@ -460,9 +641,14 @@ resolve_trust(struct settings *s)
 		warnmsg("%s: %s is not a directory", dir->from, dir->str);
 		return CT_ERR_USAGE;
 	}
+	/* named when not the flag: an exported variable goes unnoticed */
 	if (SET_NUM(s, INSECURE))
-		warnmsg("warning: --insecure: the server certificate is not "
-		    "verified; anyone on the path can read the secret");
+		warnmsg("warning: --insecure%s%s%s: the server certificate is "
+		    "not verified; anyone on the path can read the secret",
+		    s->val[SET_INSECURE].level == LEVEL_FLAG ? "" : " (",
+		    s->val[SET_INSECURE].level == LEVEL_FLAG ? "" :
+		    SET_FROM(s, INSECURE),
+		    s->val[SET_INSECURE].level == LEVEL_FLAG ? "" : ")");
 	return CT_OK;
 }
 
@@ -472,6 +658,7 @@ struct secret_source {
 	const char	*file;
 	const char	*command;
 	const char	*from;		/* of the one that is set */
+	const char	*aside;		/* a secret variable -p outranked */
 	int		 n;		/* how many are set */
 };
 
@@ -524,16 +711,20 @@ source_at(const struct cli *c, const struct settings *s, int step,
 
 /*
  * The secret's source: the flags, else the variables, else the config
- * file (the selected profile's keys, else [default]'s).  At each level
- * only one of value, file and command may be given.
+ * file (the selected profile's keys, else [default]'s); a profile named
+ * by -p comes before the variables.  At each level only one of value,
+ * file and command may be given.
  */
 static enum ct_err
 find_secret(const struct cli *c, const struct settings *s,
     struct secret_source *src)
 {
-	int		 step;
+	static const int order[2][4] = { { 0, 1, 2, 3 }, { 0, 2, 1, 3 } };
+	struct secret_source var;
+	int		 i, step;
 
-	for (step = 0; step < 4; step++) {
+	for (i = 0; i < 4; i++) {
+		step = order[explicit_profile(s)][i];
 		source_at(c, s, step, src);
 		if (src->n > 1 && step == 0)
 			warnmsg("--client-secret, --client-secret-file and "
@@ -551,6 +742,10 @@ find_secret(const struct cli *c, const struct settings *s,
 			return CT_ERR_USAGE;
 		if (src->n == 1)
 			break;
+	}
+	if (step == 2) {		/* the profile named by -p */
+		source_at(c, s, 1, &var);
+		src->aside = var.n > 0 ? var.from : NULL;
 	}
 	return CT_OK;
 }
@@ -607,6 +802,8 @@ resolve_secret(const struct cli *c, struct settings *s)
 	if ((rc = find_secret(c, s, &src)) != CT_OK)
 		return rc;
 	s->secret_from = src.from;	/* NULL: none, a prompt */
+	s->secret_file = src.file;
+	s->secret_aside = src.aside;
 	s->secret_kind = src.command != NULL ? SECRET_COMMAND :
 	    src.n == 0 ? SECRET_PROMPT : SECRET_LITERAL;
 	s->secret_command = src.command;
@@ -645,6 +842,31 @@ resolve_keylog(struct settings *s)
 		return CT_ERR_INTERNAL;
 	if (unsetenv("SSLKEYLOGFILE") == -1) {
 		warnmsg("cannot unset SSLKEYLOGFILE: %s", strerror(errno));
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
+
+/*
+ * NOTIFY_SOCKET, with --watch only: where a service manager (systemd)
+ * listens for the watch's readiness and status (sd_notify(3)): a path,
+ * or "@NAME" in Linux's abstract namespace.  Kept, and unset so that no
+ * child (a secret command, the watch's command) speaks in our name; one
+ * that cannot be a socket address is ignored.  Without --watch it stays
+ * for the command that exec mode becomes.
+ */
+static enum ct_err
+resolve_notify(struct settings *s)
+{
+	const char	*v;
+
+	if (!SET_NUM(s, WATCH) || (v = env("NOTIFY_SOCKET")) == NULL)
+		return CT_OK;
+	if ((v[0] == '/' || v[0] == '@') && strlen(v) < MAX_NOTIFY_SOCKET &&
+	    (s->notify_socket = xstrdup(v)) == NULL)
+		return CT_ERR_INTERNAL;
+	if (unsetenv("NOTIFY_SOCKET") == -1) {
+		warnmsg("cannot unset NOTIFY_SOCKET: %s", strerror(errno));
 		return CT_ERR_INTERNAL;
 	}
 	return CT_OK;
@@ -693,10 +915,11 @@ config_resolve(const struct cli *c, struct settings *s)
 	    (rc = resolve_profile(c, s)) != CT_OK ||
 	    (rc = resolve_table(c, s)) != CT_OK ||
 	    (rc = resolve_token_url(s)) != CT_OK ||
-	    (rc = require_client_id(s)) != CT_OK ||
+	    (rc = resolve_output(c, s)) != CT_OK ||
 	    (rc = resolve_cache(s)) != CT_OK ||
 	    (rc = resolve_cache_dir(s)) != CT_OK ||
-	    (rc = resolve_trust(s)) != CT_OK)
+	    (rc = resolve_trust(s)) != CT_OK ||
+	    (rc = resolve_notify(s)) != CT_OK)
 		return rc;
 	if (SET_NUM(s, FORMAT) == FORMAT_GITHUB &&
 	    (SET_STR(s, OUTPUT) != NULL || SET_NUM(s, WATCH))) {
@@ -711,8 +934,13 @@ config_resolve(const struct cli *c, struct settings *s)
 	if (s->runtime_dir != NULL && s->runtime_dir[0] != '/')
 		s->runtime_dir = NULL;
 	s->tmp_dir = env("TMPDIR");
-	if ((rc = resolve_secret(c, s)) != CT_OK)
+	profile_hint(s);
+	if ((rc = resolve_secret(c, s)) != CT_OK ||
+	    (rc = require_settings(s)) != CT_OK)
 		return rc;
+	if (s->url_is_endpoint)
+		verbosef(s, "%s ends in %s: used as the token endpoint",
+		    s->token_url_from, TOKEN_PATH);
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
 	return CT_OK;
 }
@@ -727,5 +955,6 @@ config_free(struct settings *s)
 	free(s->cache_dir);
 	free(s->key_file);
 	free(s->keylog);
+	free(s->notify_socket);
 	memset(s, 0, sizeof(*s));
 }

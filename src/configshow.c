@@ -32,12 +32,29 @@ show(FILE *f, const char *fmt, ...)
 	free(safe);
 }
 
-/* Print one setting and its source; a value is cut to 256 bytes. */
+/*
+ * "FROM", or "FROM; VAR set aside for --profile" when the profile named
+ * by -p outranked our variable VAR (aside: NULL or ""), into buf.
+ */
+static const char *
+source(const char *from, const char *aside, char *buf, size_t size)
+{
+	if (aside == NULL || *aside == '\0')
+		return from;
+	snprintf(buf, size, "%s; %s set aside for %s", from, aside,
+	    setting_flag(SET_PROFILE));
+	return buf;
+}
+
+/*
+ * Print one setting and its source (and what -p set aside for it); a
+ * value is cut to 256 bytes.
+ */
 static void
 print_value(FILE *f, const char *name, const char *val, const char *unit,
-    const char *from)
+    const char *from, const char *aside)
 {
-	char	*safe;
+	char	 buf[PATH_MAX + 128], *safe;
 
 	if (val == NULL && from == NULL) {	/* no default either */
 		show(f, "%s: (none)", name);
@@ -50,7 +67,7 @@ print_value(FILE *f, const char *name, const char *val, const char *unit,
 	if ((safe = sanitize(val, strlen(val), 256)) == NULL)
 		return;
 	show(f, "%s: %s%s%s (%s)", name, safe, unit != NULL ? " " : "",
-	    unit != NULL ? unit : "", from);
+	    unit != NULL ? unit : "", source(from, aside, buf, sizeof(buf)));
 	free(safe);
 }
 
@@ -63,7 +80,8 @@ print_url(FILE *f, const struct settings *s)
 	if (s->token_url != NULL && (shown = redact_userinfo(s->token_url,
 	    strlen(s->token_url))) == NULL)
 		return;
-	print_value(f, "token URL", shown, NULL, s->token_url_from);
+	print_value(f, "token URL", shown, NULL, s->token_url_from,
+	    s->token_url_aside);
 	free(shown);
 }
 
@@ -71,12 +89,16 @@ print_url(FILE *f, const struct settings *s)
 static void
 print_secret(FILE *f, const struct settings *s)
 {
+	char		 buf[PATH_MAX + 128];
+	const char	*from = s->secret_from == NULL ? NULL :
+			    source(s->secret_from, s->secret_aside, buf,
+			    sizeof(buf));
+
 	if (s->secret != NULL)
 		show(f, "client secret: %zu bytes, <redacted> (%s)",
-		    s->secret_len, s->secret_from);
-	else if (s->secret_from != NULL)
-		show(f, "client secret: read only for a fetch (%s)",
-		    s->secret_from);
+		    s->secret_len, from);
+	else if (from != NULL)
+		show(f, "client secret: read only for a fetch (%s)", from);
 	else
 		show(f, "client secret: (none)");
 }
@@ -87,21 +109,23 @@ print_row(FILE *f, const struct settings *s, enum set_id id)
 {
 	const struct setting_row *d = &settings_table[id];
 	const struct value *v = &s->val[id];
-	char		 num[32];
+	char		 num[32], buf[PATH_MAX + 128];
 
 	if (id == SET_PROXY && v->str != NULL) {
-		show(f, "proxy: given (%s)", v->from);
+		show(f, "proxy: given (%s)", source(v->from, v->aside, buf,
+		    sizeof(buf)));
 		return;
 	}
 	if (id == SET_PROXY)
 		return;
 	if (d->kind == KIND_NUMBER && v->str != NULL) {
 		snprintf(num, sizeof(num), "%lld", v->num);
-		print_value(f, d->label, num, d->unit, v->from);
+		print_value(f, d->label, num, d->unit, v->from, v->aside);
 	} else if (d->kind == KIND_ENUM && v->str != NULL)
-		print_value(f, d->label, d->choices[v->num], NULL, v->from);
+		print_value(f, d->label, d->choices[v->num], NULL, v->from,
+		    v->aside);
 	else
-		print_value(f, d->label, v->str, NULL, v->from);
+		print_value(f, d->label, v->str, NULL, v->from, v->aside);
 }
 
 /*
@@ -113,6 +137,7 @@ void
 config_print(FILE *f, const struct settings *s)
 {
 	static const char *const modes[] = { "on", "off", "refresh", "clear" };
+	char		 buf[PATH_MAX + 128];
 	int		 i;
 
 	if (s->profile.loaded)
@@ -124,13 +149,18 @@ config_print(FILE *f, const struct settings *s)
 			print_secret(f, s);
 		else if (i == SET_INSECURE && SET_NUM(s, INSECURE))
 			show(f, "certificate verification: off (%s)",
-			    SET_FROM(s, INSECURE));
+			    source(SET_FROM(s, INSECURE),
+			    s->val[SET_INSECURE].aside, buf, sizeof(buf)));
 		else if (i == SET_CACHE)
 			show(f, "cache: %s (%s)", modes[s->cache],
-			    s->cache_from);
+			    source(s->cache_from, s->cache == CACHE_ON ||
+			    s->cache == CACHE_OFF ? s->val[SET_CACHE].aside :
+			    NULL, buf, sizeof(buf)));
 		else if (i == SET_CACHE_DIR)
 			print_value(f, "cache directory", s->cache_dir, NULL,
-			    s->cache_dir_from);
+			    s->cache_dir_from, s->cache_dir_from ==
+			    SET_FROM(s, CACHE_DIR) ?
+			    s->val[SET_CACHE_DIR].aside : NULL);
 		else if (settings_table[i].label != NULL)
 			print_row(f, s, (enum set_id)i);
 	}

@@ -46,6 +46,7 @@ enum ct_err {
 	CT_ERR_NOEXEC,			/* COMMAND cannot be run */
 	CT_ERR_NOTFOUND,		/* COMMAND not found */
 	CT_ERR_SIGNAL,			/* SIGINT or SIGTERM caught */
+	CT_ERR_NOT_CACHED,		/* --status: no token fresh enough */
 	CT_ERR__MAX
 };
 
@@ -69,11 +70,16 @@ struct secret {
 	size_t		 size;
 };
 
-/* NAME, NAME_TYPE, NAME_EXPIRES_AT and their values, for one token. */
+/*
+ * NAME, NAME_TYPE, NAME_EXPIRES_AT (Unix seconds) and
+ * NAME_EXPIRES_AT_RFC3339 and their values, for one token.
+ */
+#define TOKEN_VARS	4
 struct token_vars {
-	char		 name[3][MAX_VAR + 16];
-	const char	*value[3];
+	char		 name[TOKEN_VARS][MAX_VAR + 24];
+	const char	*value[TOKEN_VARS];
 	char		 expires_at[24];
+	char		 expires_rfc3339[32];
 };
 
 enum cache_mode {
@@ -112,11 +118,13 @@ enum set_id {
 	SET_CONFIG,
 	SET_PROFILE,
 	SET_SHOW_CONFIG,
+	SET_STATUS,
 	SET_SCOPE,
 	SET_AUTH_METHOD,
 	SET_FORMAT,
 	SET_VAR,
 	SET_OUTPUT,
+	SET_FILE_MODE,
 	SET_WATCH,
 	SET_TIMEOUT,
 	SET_CONNECT_TIMEOUT,
@@ -141,6 +149,7 @@ enum set_kind {
 	KIND_PATH,			/* a file or directory name */
 	KIND_SECRET,			/* text that is never shown */
 	KIND_NUMBER,			/* decimal integer in [min, max] */
+	KIND_MODE,			/* octal file mode within max */
 	KIND_ENUM,			/* one of choices[]: num is the index */
 	KIND_BOOL,			/* a flag, 0/1 or true/false words */
 	KIND_FLAG,			/* a flag without argument, counted */
@@ -155,6 +164,9 @@ enum set_chars {
 	CHARS_SCOPE,			/* RFC 6749 3.3 scope-tokens */
 	CHARS_NAME			/* a shell variable name */
 };
+
+/* NOTIFY_SOCKET's length: sizeof(sun_path) on Linux, less elsewhere */
+#define MAX_NOTIFY_SOCKET	104
 
 /* https_proxy HTTPS_PROXY all_proxy ALL_PROXY */
 #define MAX_AMBIENT	4
@@ -192,6 +204,7 @@ struct value {
 	const char	*str;		/* as given, borrowed; NULL: none */
 	long long	 num;		/* NUMBER, ENUM index, BOOL, FLAG */
 	const char	*from;		/* "--flag", "VAR", FILE:LINE... */
+	const char	*aside;		/* our variable that -p outranked */
 	enum set_level	 level;
 };
 
@@ -216,6 +229,7 @@ struct profile {
 	int		 loaded;	/* the file was read */
 	int		 found;		/* the profile's section exists */
 	int		 holds_secret;	/* client_secret in any section */
+	char		*names;		/* owned: "dev|prod", or NULL */
 	struct profile_value def[SET__MAX];
 	struct profile_value sel[SET__MAX];
 };
@@ -231,11 +245,15 @@ struct settings {
 	const char	*url;		/* as given: the URL or the token URL */
 	char		*token_url;	/* owned: --token-url, or --url+path */
 	const char	*token_url_from;
+	char		 token_url_aside[48];	/* variables -p outranked */
+	int		 url_is_endpoint; /* --url ended in TOKEN_PATH */
 	int		 url_is_base;	/* from --url: no query allowed */
 	char		*secret;	/* owned, wiped on free */
 	size_t		 secret_len;
 	size_t		 secret_size;	/* of the buffer, for the wipe */
 	const char	*secret_from;
+	const char	*secret_file;	/* the secret file's name, or NULL */
+	const char	*secret_aside;	/* a secret variable -p outranked */
 	enum secret_kind secret_kind;
 	const char	*secret_command; /* SECRET_COMMAND: borrowed */
 	char		*key_file;	/* owned; the user's cache key */
@@ -248,9 +266,11 @@ struct settings {
 	const char	*github_env;	/* GITHUB_ENV, or NULL */
 	const char	*exec_path;	/* $PATH, or execvp(3)'s default */
 	char		*keylog;	/* owned; SSLKEYLOGFILE, now unset */
+	char		*notify_socket;	/* owned; NOTIFY_SOCKET, now unset */
 	int		 allow_http;	/* http:// to a loopback host */
 	int		 verbose;
 	long long	 deadline_ms;	/* monotonic; start + timeout */
+	char		 profile_hint[256]; /* " (or choose ...: -p a|b)" */
 };
 
 /* The string, number or source of a resolved setting. */
@@ -267,7 +287,11 @@ struct watch_dir {
 	int		 fd;		/* our directory in it, or -1 */
 	char		*path;		/* owned: the token file's path */
 	char		 name[48];	/* our directory's name in the base */
+	int		 pidfd;		/* its pid file, held locked, or -1 */
+	int		 topfd;		/* TMPDIR, if we made the base, or -1 */
+	char		 top[64];	/* the base we made there */
 };
+#define WATCH_DIR_INIT	{ -1, -1, NULL, "", -1, -1, "" }
 
 /*
  * What came back from the token endpoint.  hide[] holds the forms of
@@ -275,6 +299,12 @@ struct watch_dir {
  * so that no text of the answer shows one (sanitize_hidden()).
  */
 #define HIDE_FORMS	3
+/*
+ * A secret (or form of it) shorter than this is hidden only where it is
+ * a whole value: searched for in free text, it would match inside other
+ * words ("text/html" holds "x").
+ */
+#define HIDE_MIN_FREE	8
 #define MAX_FIELD	512		/* a header or -v line, in bytes */
 struct http_response {
 	char		*hide[HIDE_FORMS];	/* owned, wiped; may be NULL */
@@ -285,7 +315,7 @@ struct http_response {
 	char		*location;	/* owned, sanitized, or NULL */
 	char		*retry_after;	/* owned, sanitized, or NULL */
 	int		 retryable;	/* a failed transfer may succeed */
-	char		 error[300];	/* what failed, when it did */
+	char		 error[1024];	/* what failed, when it did */
 	char		*headers;	/* owned; verbose only, or NULL */
 	size_t		 headers_len;
 	time_t		 received_at;
@@ -307,6 +337,8 @@ extern const struct setting_row settings_table[SET__MAX];
 const char	*setting_flag(enum set_id);
 enum set_id	 setting_by_key(const char *);
 int		 setting_is_secret_var(const char *, size_t);
+const char	*setting_near_key(const char *, size_t);
+const char	*setting_near_name(const char *, size_t);
 void		 settings_help(FILE *);
 
 /* cli.c */
@@ -330,17 +362,23 @@ void		 profile_free(struct profile *);
 size_t		 secret_parse(char *, size_t);
 enum ct_err	 secret_from_file(const char *, const char *, struct secret *);
 enum ct_err	 secret_load(struct settings *);
+enum ct_err	 secret_reload(struct settings *, int *);
+void		 secret_credentials(const struct settings *, char *, size_t);
 
 /* safedir.c */
 #define SAFEDIR_MAKE	1	/* make the directory and its parents */
+#define SAFEDIR_SHARED	2	/* a directory others share, as TMPDIR */
 const char	*safedir_open(const char *, const char *, int, int *,
 		    const char **);
 int		 safedir_cache(const char *, const char *);
+int		 safedir_mkrandom(int, const char *, char *, size_t);
 
 /* tmpname.c */
 int		 tmp_name(char *, size_t, const char *);
+int		 tmp_create(int, const char *, char *, size_t);
+void		 tmp_hold(int);
 void		 tmp_sweep(int, const char *);
-int		 owner_dead(long);
+int		 owner_dead(long, int);
 
 /* cache.c */
 struct cache	*cache_new(void);
@@ -353,6 +391,8 @@ enum ct_err	 cache_shared_error(struct cache *);
 void		 cache_store(struct cache *, const struct token *);
 void		 cache_store_error(struct cache *, enum ct_err);
 enum ct_err	 cache_clear(struct cache *);
+struct token	*cache_peek(struct cache *, long long *, const char **);
+char		*cache_entry_path(const struct cache *);
 void		 cache_free(struct cache *);
 
 /* http.c */
@@ -382,8 +422,9 @@ enum ct_err	 retry_fetch(const struct settings *, struct http_response *);
 
 /* token.c */
 enum ct_err	 token_from_response(const struct http_response *,
-		    struct token **);
+		    const char *, const char *, struct token **);
 enum ct_err	 token_parse(const char *, size_t, struct token **);
+long long	 token_expires_at(const struct token *);
 const char	*token_from_object(json_t *, struct token **);
 void		 token_free(struct token *);
 
@@ -394,17 +435,22 @@ enum ct_err	 watch_dir_open(const struct settings *, const struct cache *,
 void		 watch_dir_close(struct watch_dir *);
 enum ct_err	 watch_run(struct settings *, struct watch_dir *,
 		    struct token **, char **, watch_fetch, void *, int *);
+void		 watch_failed(const struct settings *);
+
+/* status.c */
+enum ct_err	 status_print(const struct settings *, struct cache *);
 
 /* output.c */
 char		*shell_quote(const char *);
 void		 utc_time(long long, char *, size_t);
+void		 output_expiry(const struct token *, char[24], char[32]);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);
 enum ct_err	 output_token(const struct token *, const struct settings *);
 enum ct_err	 output_file(const struct token *, const struct settings *,
 		    const char *);
 enum ct_err	 output_file_at(const struct token *, const struct settings *,
-		    int, const char *, const char *);
+		    int, const char *, const char *, mode_t);
 
 /* signals.c */
 enum ct_err	 process_init(void);
@@ -440,6 +486,7 @@ int		 child_wait(pid_t);
 void		*xmalloc(size_t);
 DIR		*dir_entries(int);
 char		*xstrdup(const char *);
+char		*path_absolute(const char *);
 void		 wipe_free(char *, size_t);
 void		 wipe_free_str(char *);
 int		 parse_number(const char *, long long, long long,
@@ -449,6 +496,8 @@ size_t		 trim_end(const char *, size_t);
 char		*redact_userinfo(const char *, size_t);
 char		*sanitize_hidden(const char *, size_t, const char *const *,
 		    size_t, size_t);
+int		 hidden_whole(const char *, size_t, const char *const *,
+		    size_t);
 void		 jansson_setup(void);
 void		 warnmsg(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
@@ -458,5 +507,6 @@ const char	*last_message(void);
 void		 warn_defer(int);
 long long	 now_ms(void);
 long long	 wall_ns(void);
+const char	*near_word(const char *, size_t, const char *const *);
 
 #endif /* !EXTERN_H */

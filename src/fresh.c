@@ -3,16 +3,9 @@
  * of lifetimes, boot), how long ago that was, and whether its token may
  * be served now (judge()): --min-ttl, single flight, another boot.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "compat.h"
 #include "extern.h"

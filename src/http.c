@@ -8,6 +8,7 @@
  */
 #include <sys/stat.h>
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct ctx {
 	struct buf		 body;
 	struct buf		 headers;
 	const char		*shown_body;	/* redacted, for -v */
+	char			 trust[2 * PATH_MAX + 128]; /* set_trust() */
 };
 
 #define SETOPT(h, opt, val) do {					\
@@ -304,14 +306,56 @@ system_dir(CURL *h, const char *file, const char *dir)
 }
 
 /*
+ * What a TLS error names as the trust in force, and where it came from,
+ * into c->trust: the CA file and directory set, the system directory
+ * used for them (system_dir()), or libcurl's own default.
+ */
+static void
+note_trust(CURL *h, struct ctx *c, const char *sysdir)
+{
+	const struct settings *s = c->set;
+	const char	*file = SET_STR(s, CACERT), *dir = SET_STR(s, CAPATH);
+	char		*deffile = NULL;
+	size_t		 n = sizeof(c->trust);
+
+	if (SET_NUM(s, INSECURE))
+		snprintf(c->trust, n, "nothing, certificates are not "
+		    "verified (%s)", SET_FROM(s, INSECURE));
+	else if (sysdir != NULL && file == NULL && dir == NULL)
+		snprintf(c->trust, n, "the system CA directory %s (default)",
+		    sysdir);
+	else if (sysdir != NULL)
+		snprintf(c->trust, n, "the system CA directory %s (%s names "
+		    "the system's CAs)", sysdir, file != NULL ?
+		    SET_FROM(s, CACERT) : SET_FROM(s, CAPATH));
+	else if (file != NULL && dir != NULL)
+		snprintf(c->trust, n, "CA file %s (%s) and CA directory %s "
+		    "(%s)", file, SET_FROM(s, CACERT), dir,
+		    SET_FROM(s, CAPATH));
+	else if (file != NULL)
+		snprintf(c->trust, n, "CA file %s (%s)", file,
+		    SET_FROM(s, CACERT));
+	else if (dir != NULL)
+		snprintf(c->trust, n, "CA directory %s (%s)", dir,
+		    SET_FROM(s, CAPATH));
+	else if (curl.easy_getinfo(h, CURLINFO_CAINFO, &deffile) ==
+	    CURLE_OK && deffile != NULL)
+		snprintf(c->trust, n, "libcurl's default CA file %s (default)",
+		    deffile);
+	else
+		snprintf(c->trust, n, "libcurl's default CAs (default)");
+}
+
+/*
  * Trust: the CAs the user named (flag or config file), exactly those;
  * else those of a generic variable or the system's, by the system's
  * hashed directory when that is the same trust (see system_dir()).
- * Verification stays on unless -k.
+ * Verification stays on unless -k.  c->trust says which, for errors.
  */
 static enum ct_err
-set_trust(CURL *h, const struct settings *s)
+set_trust(CURL *h, struct ctx *c)
 {
+	const struct settings *s = c->set;
 	const char	*file = SET_STR(s, CACERT), *dir = SET_STR(s, CAPATH);
 	const char	*sysdir = NULL;
 	int		 named = s->val[SET_CACERT].level < LEVEL_AMBIENT ||
@@ -325,6 +369,7 @@ set_trust(CURL *h, const struct settings *s)
 		SETOPT(h, CURLOPT_CAINFO, file);
 		SETOPT(h, CURLOPT_CAPATH, dir);
 	}
+	note_trust(h, c, sysdir);
 	SETOPT(h, CURLOPT_SSL_VERIFYPEER, SET_NUM(s, INSECURE) ? 0L : 1L);
 	SETOPT(h, CURLOPT_SSL_VERIFYHOST, SET_NUM(s, INSECURE) ? 0L : 2L);
 	return CT_OK;
@@ -394,7 +439,7 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 		SETOPT(h, CURLOPT_DEBUGDATA, c);
 		SETOPT(h, CURLOPT_VERBOSE, 1L);
 	}
-	return set_trust(h, s);
+	return set_trust(h, c);
 }
 
 /*
@@ -447,13 +492,16 @@ classify(CURLcode cc, const struct ctx *c, int *retryable)
 
 /*
  * The one line that describes a failed transfer, kept in r->error for
- * the caller to print when it gives up (a retry may follow).
+ * the caller to print when it gives up (a retry may follow); a TLS
+ * error names the trust in force and where it came from (trust) and
+ * the options that change it.
  */
 static void
 describe(CURLcode cc, enum ct_err rc, const char *errbuf,
-    struct http_response *r)
+    const char *trust, struct http_response *r)
 {
 	char	*safe;
+	int	 n;
 
 	if (rc == CT_ERR_RESPONSE) {
 		snprintf(r->error, sizeof(r->error),
@@ -466,11 +514,17 @@ describe(CURLcode cc, enum ct_err rc, const char *errbuf,
 	}
 	safe = sanitize_hidden(errbuf, strlen(errbuf),
 	    (const char *const *)r->hide, HIDE_FORMS, MAX_FIELD);
-	snprintf(r->error, sizeof(r->error), "%s: %s",
+	n = snprintf(r->error, sizeof(r->error), "%s: %s",
 	    rc == CT_ERR_TLS ? "TLS error" : rc == CT_ERR_NETWORK ?
 	    "network error" : "internal error",
 	    safe != NULL && *safe != '\0' ? safe : curl.easy_strerror(cc));
 	free(safe);
+	if (rc != CT_ERR_TLS || n < 0 || (size_t)n >= sizeof(r->error))
+		return;
+	if (snprintf(r->error + n, sizeof(r->error) - (size_t)n,
+	    "; trusted: %s; --cacert FILE or --capath DIR trusts another "
+	    "CA, --show-config shows the settings", trust) < 0)
+		r->error[n] = '\0';
 }
 
 /* Status, timings and arrival time of a finished transfer. */
@@ -503,7 +557,7 @@ perform(CURL *h, struct ctx *c, const char *errbuf)
 
 	if ((cc = curl.easy_perform(h)) != CURLE_OK) {
 		rc = classify(cc, c, &c->resp->retryable);
-		describe(cc, rc, errbuf, c->resp);
+		describe(cc, rc, errbuf, c->trust, c->resp);
 		return rc;
 	}
 	collect(h, c->resp);

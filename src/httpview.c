@@ -174,19 +174,34 @@ http_show_request(const struct http_response *r, const char *p, size_t n)
  * One response header line for -v: sanitized whole (so that control
  * bytes cannot split the token or the secret), the token and every form
  * of the secret hidden, then cut to MAX_FIELD bytes, so that no part of
- * a long token survives the cut.  Owned, or NULL when out of memory.
+ * a long token survives the cut; a value that is one of them whole is
+ * "<redacted>" however short (HIDE_MIN_FREE).  Owned, or NULL when out
+ * of memory.
  */
 static char *
 response_line(const struct http_response *r, const char *p, size_t n,
     const char *token)
 {
-	const char	*hide[HIDE_FORMS + 1];
+	const char	*hide[HIDE_FORMS + 1], *v, *colon;
+	char		*name, *safe;
 	int		 i;
 
 	for (i = 0; i < HIDE_FORMS; i++)
 		hide[i] = r->hide[i];
 	hide[HIDE_FORMS] = token;
-	return sanitize_hidden(p, n, hide, HIDE_FORMS + 1, MAX_FIELD);
+	/* a value that is a secret whole, however short: "Name: <redacted>" */
+	if ((colon = memchr(p, ':', n)) == NULL)
+		return sanitize_hidden(p, n, hide, HIDE_FORMS + 1, MAX_FIELD);
+	for (v = colon + 1; v < p + n && (*v == ' ' || *v == '\t'); v++)
+		;
+	if (!hidden_whole(v, (size_t)(p + n - v), hide, HIDE_FORMS + 1))
+		return sanitize_hidden(p, n, hide, HIDE_FORMS + 1, MAX_FIELD);
+	if ((name = sanitize(p, (size_t)(colon - p), MAX_FIELD)) == NULL)
+		return NULL;
+	if ((safe = xmalloc(strlen(name) + 13)) != NULL)
+		snprintf(safe, strlen(name) + 13, "%s: <redacted>", name);
+	free(name);
+	return safe;
 }
 
 /*

@@ -33,7 +33,8 @@ libcurl_load(void)
 		return CT_OK;
 	if ((handle = dlopen(LIBCURL_SONAME, RTLD_LAZY | RTLD_LOCAL)) ==
 	    NULL) {
-		warnmsg("cannot load %s: %s", LIBCURL_SONAME, dlerror());
+		warnmsg("cannot load %s: %s; install %s", LIBCURL_SONAME,
+		    dlerror(), COMPAT_LIBCURL_PKG);
 		return CT_ERR_INTERNAL;
 	}
 #define X(f)								\

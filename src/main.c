@@ -3,6 +3,7 @@
  * client_credentials grant and print it.  main() runs the pipeline in
  * order and is the only place that turns errors into exit codes.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +29,7 @@ static const int exit_codes[CT_ERR__MAX] = {
 	[CT_ERR_NOEXEC] = 126,
 	[CT_ERR_NOTFOUND] = 127,
 	[CT_ERR_SIGNAL] = 128,		/* main() re-raises the signal */
+	[CT_ERR_NOT_CACHED] = 7,
 };
 
 /* -v: what the server said, with the token shown only as its length. */
@@ -58,13 +60,15 @@ static enum ct_err
 fetch(struct settings *s, struct token **tok)
 {
 	struct http_response	 resp = { 0 };
+	char			 creds[2 * PATH_MAX];
 	enum ct_err		 rc;
 
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
 	if ((rc = http_check_url(s)) != CT_OK ||
 	    (rc = retry_fetch(s, &resp)) != CT_OK)
 		goto out;
-	rc = token_from_response(&resp, tok);
+	secret_credentials(s, creds, sizeof(creds));
+	rc = token_from_response(&resp, s->token_url, creds, tok);
 	if (s->verbose)
 		show_response(s, &resp, *tok);
 out:
@@ -108,13 +112,15 @@ struct pipeline {
 
 /*
  * --watch's fetch: a new token from the server, then cached; a secret
- * command runs again for it.
+ * command runs again for it, and a secret file is read again (one that
+ * cannot be read leaves the secret read before, said with -v).
  */
 static enum ct_err
 refetch(void *arg, struct token **tok)
 {
 	struct pipeline	*p = arg;
 	struct settings	*s = p->set;
+	int		 changed;
 
 	if (s->cache == CACHE_ON)
 		s->cache = CACHE_REFRESH;
@@ -123,6 +129,12 @@ refetch(void *arg, struct token **tok)
 		wipe_free(s->secret, s->secret_size);
 		s->secret = NULL;
 	}
+	if (secret_reload(s, &changed) != CT_OK)
+		verbosef(s, "watch: %s; the secret read before is kept",
+		    last_message());
+	else if (changed)
+		verbosef(s, "watch: the secret in %s changed; the new one "
+		    "is used", s->secret_file);
 	/* the lock wait of this refresh gets its own --timeout */
 	s->deadline_ms = now_ms() + SET_NUM(s, TIMEOUT) * 1000;
 	return get_token(s, p->cache, tok);
@@ -148,7 +160,7 @@ main(int argc, char *argv[])
 	struct cli		 cli;
 	struct settings		 set = { 0 };
 	struct cache		*cache;
-	struct watch_dir	 wdir = { -1, -1, NULL, "" };
+	struct watch_dir	 wdir = WATCH_DIR_INIT;
 	struct token		*tok = NULL;
 	char			**command;
 	enum ct_err		 rc;
@@ -176,6 +188,10 @@ main(int argc, char *argv[])
 		config_print(stderr, &set);
 	if ((rc = cache_open(&set, cache)) != CT_OK)
 		goto out;
+	if (SET_NUM(&set, STATUS)) {
+		rc = status_print(&set, cache);
+		goto out;
+	}
 	/* where --watch puts a command's token file, before any request */
 	if (SET_NUM(&set, WATCH) && command != NULL &&
 	    (rc = watch_dir_open(&set, cache, &wdir)) != CT_OK)
@@ -184,6 +200,8 @@ main(int argc, char *argv[])
 		rc = cache_clear(cache);
 	else if ((rc = get_token(&set, cache, &tok)) == CT_OK)
 		rc = deliver(&set, cache, &wdir, &tok, command, &status);
+	else if (SET_NUM(&set, WATCH))
+		watch_failed(&set);	/* for a service manager's status */
 out:
 	watch_dir_close(&wdir);
 	token_free(tok);

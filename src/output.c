@@ -113,6 +113,24 @@ utc_time(long long t, char *buf, size_t size)
 }
 
 /*
+ * Both forms of t's expiry: Unix seconds into epoch, RFC 3339 UTC into
+ * rfc; both "" when the server gave no lifetime.  Every output that
+ * shows the expiry takes it from here.
+ */
+void
+output_expiry(const struct token *t, char epoch[24], char rfc[32])
+{
+	long long	 at;
+
+	epoch[0] = rfc[0] = '\0';
+	if (!t->has_expiry)
+		return;
+	at = token_expires_at(t);
+	snprintf(epoch, 24, "%lld", at);
+	utc_time(at, rfc, 32);
+}
+
+/*
  * Printing: each print_*() writes to `out` and returns CT_OK, or an
  * error it has reported.  A failed write is not reported here: the
  * caller sees it in ferror(out) after the flush.
@@ -122,15 +140,17 @@ static enum ct_err
 print_json(const struct token *t)
 {
 	json_t	*o;
-	char	 at[32];
+	char	 epoch[24], at[32];
 
-	utc_time((long long)t->received_at + t->expires_in, at, sizeof(at));
-	o = json_pack("{s:s, s:s, s:o, s:o}",
+	output_expiry(t, epoch, at);
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o}",
 	    "access_token", t->access_token,
 	    "token_type", t->token_type,
 	    "expires_in", t->has_expiry ?
 	    json_integer(t->expires_in) : json_null(),
-	    "expires_at", t->has_expiry ? json_string(at) : json_null());
+	    "expires_at", t->has_expiry ? json_string(at) : json_null(),
+	    "expires_at_epoch", t->has_expiry ?
+	    json_integer((json_int_t)token_expires_at(t)) : json_null());
 	if (o == NULL || (t->scope != NULL &&
 	    json_object_set_new(o, "scope", json_string(t->scope)) == -1)) {
 		json_decref(o);
@@ -144,24 +164,27 @@ print_json(const struct token *t)
 }
 
 /*
- * The three variables that carry a token: NAME, NAME_TYPE and
- * NAME_EXPIRES_AT (Unix seconds, empty without an expiry), for the
- * shell-like formats and for a command's environment.  Values point into
- * t or into v; nothing is allocated.
+ * The variables that carry a token: NAME, NAME_TYPE, NAME_EXPIRES_AT
+ * (Unix seconds) and NAME_EXPIRES_AT_RFC3339 (both empty without an
+ * expiry), for the shell-like formats and for a command's environment.
+ * Values point into t or into v; nothing is allocated.
  */
 void
 output_vars(const struct token *t, const char *var, struct token_vars *v)
 {
-	snprintf(v->name[0], sizeof(v->name[0]), "%s", var);
-	snprintf(v->name[1], sizeof(v->name[1]), "%s_TYPE", var);
-	snprintf(v->name[2], sizeof(v->name[2]), "%s_EXPIRES_AT", var);
-	v->expires_at[0] = '\0';
-	if (t->has_expiry)
-		snprintf(v->expires_at, sizeof(v->expires_at), "%lld",
-		    (long long)t->received_at + t->expires_in);
+	static const char *const suffix[TOKEN_VARS] = {
+		"", "_TYPE", "_EXPIRES_AT", "_EXPIRES_AT_RFC3339"
+	};
+	int	 i;
+
+	for (i = 0; i < TOKEN_VARS; i++)
+		snprintf(v->name[i], sizeof(v->name[i]), "%s%s", var,
+		    suffix[i]);
+	output_expiry(t, v->expires_at, v->expires_rfc3339);
 	v->value[0] = t->access_token;
 	v->value[1] = t->token_type;
 	v->value[2] = v->expires_at;
+	v->value[3] = v->expires_rfc3339;
 }
 
 /*
@@ -222,12 +245,12 @@ print_vars(const struct token *t, const struct settings *s)
 {
 	enum format	 format = (enum format)SET_NUM(s, FORMAT);
 	struct token_vars v = { 0 };
-	char		*q[3] = { NULL, NULL, NULL };
+	char		*q[TOKEN_VARS] = { NULL };
 	int		 i, refused = 0;
 	enum ct_err	 rc = CT_OK;
 
 	output_vars(t, SET_STR(s, VAR), &v);
-	for (i = 0; i < 3 && rc == CT_OK; i++) {
+	for (i = 0; i < TOKEN_VARS && rc == CT_OK; i++) {
 		q[i] = format == FORMAT_SHELL ? shell_quote(v.value[i]) :
 		    format == FORMAT_FISH ? fish_quote(v.value[i]) :
 		    dotenv_quote(v.value[i], &refused);
@@ -240,7 +263,7 @@ print_vars(const struct token *t, const struct settings *s)
 		} else if (q[i] == NULL)
 			rc = CT_ERR_INTERNAL;	/* out of memory, reported */
 	}
-	for (i = 0; i < 3 && rc == CT_OK; i++) {
+	for (i = 0; i < TOKEN_VARS && rc == CT_OK; i++) {
 		if (format == FORMAT_SHELL)
 			fprintf(out, "export %s=%s\n", v.name[i], q[i]);
 		else if (format == FORMAT_FISH)
@@ -248,7 +271,7 @@ print_vars(const struct token *t, const struct settings *s)
 		else
 			fprintf(out, "%s=%s\n", v.name[i], q[i]);
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TOKEN_VARS; i++)
 		wipe_free_str(q[i]);
 	return rc;
 }
@@ -302,7 +325,7 @@ append_github_env(const struct token *t, const struct settings *s)
 		return CT_ERR_INTERNAL;
 	}
 	output_vars(t, SET_STR(s, VAR), &v);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < TOKEN_VARS; i++)
 		if (fprintf(f, "%s<<%s\n%s\n%s\n", v.name[i], delim,
 		    v.value[i], delim) < 0)
 			bad = 1;
@@ -377,7 +400,10 @@ output_token(const struct token *t, const struct settings *s)
 	return rc;
 }
 
-/* Print t in the format of s into fd, flushed and synced. */
+/*
+ * Print t in the format of s into fd, flushed, and synced where fd can
+ * be (a device or a FIFO cannot: EINVAL).
+ */
 static enum ct_err
 write_synced(int fd, const struct token *t, const struct settings *s)
 {
@@ -392,7 +418,8 @@ write_synced(int fd, const struct token *t, const struct settings *s)
 	}
 	setvbuf(f, outbuf, _IOFBF, sizeof(outbuf));
 	rc = print_token(f, t, s);
-	bad = fflush(f) == EOF || ferror(f) || fsync(fileno(f)) == -1;
+	bad = fflush(f) == EOF || ferror(f) ||
+	    (fsync(fileno(f)) == -1 && errno != EINVAL);
 	if (fclose(f) != 0)
 		bad = 1;
 	compat_wipe(outbuf, sizeof(outbuf));
@@ -400,54 +427,223 @@ write_synced(int fd, const struct token *t, const struct settings *s)
 }
 
 /*
- * Write t in the format of s to name in dirfd (shown: its name in
- * messages), so that a reader never sees a partial token and a crash
- * leaves no copy: into an unnamed file where the system has them
- * (compat_tmpfile()), else a new 0600 file ".NAME.PID.XXXXXX", synced,
- * then renamed over name.  A symlink at name is replaced, not
- * followed; what a dead process left under our temporary names is
- * removed first.  Returns CT_OK, CT_ERR_RESPONSE when the format cannot
- * carry the token, or CT_ERR_INTERNAL after a message naming the file;
- * the old file then stays.
+ * Give the new file fd mode, and, when its group may read it, the group
+ * of its directory dirfd: a setgid directory (a Kubernetes emptyDir
+ * with an fsGroup) gives it already, elsewhere the file would get our
+ * group, and so whoever else is in it.  0, or -1 after a message.
  */
-enum ct_err
-output_file_at(const struct token *t, const struct settings *s, int dirfd,
-    const char *name, const char *shown)
+static int
+set_mode(int fd, int dirfd, mode_t mode, const char *shown)
+{
+	struct stat	 dst, fst;
+
+	if ((mode & 070) != 0 && (fstat(dirfd, &dst) == -1 ||
+	    fstat(fd, &fst) == -1)) {
+		warnmsg("-o: %s: %s", shown, strerror(errno));
+		return -1;
+	}
+	if ((mode & 070) != 0 && fst.st_gid != dst.st_gid &&
+	    fchown(fd, (uid_t)-1, dst.st_gid) == -1) {
+		warnmsg("-o: cannot give %s the group of its directory "
+		    "(gid %lu): %s", shown, (unsigned long)dst.st_gid,
+		    strerror(errno));
+		return -1;
+	}
+	if (fchmod(fd, mode) == -1) {
+		warnmsg("-o: cannot make %s mode %04o: %s", shown,
+		    (unsigned)mode, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The descriptor that the symlink text link names, as /dev/stdout's
+ * does ("/proc/self/fd/N" or "/dev/fd/N"), or -1.
+ */
+static int
+fd_link(const char *link)
+{
+	const char	*p = NULL, *why;
+	long long	 n;
+
+	if (strncmp(link, "/proc/self/fd/", 14) == 0)
+		p = link + 14;
+	else if (strncmp(link, "/dev/fd/", 8) == 0)
+		p = link + 8;
+	return p != NULL && parse_number(p, 0, INT_MAX, &n, &why) == 0 ?
+	    (int)n : -1;
+}
+
+/*
+ * Whether name in dirfd is a file that -o writes into instead of
+ * replacing it, and the descriptor to write to in *fd: a character
+ * device or a FIFO that is ours or root's, or that is in a directory
+ * that only root or we can write; or, in such a directory, a symlink to
+ * one of those or to a descriptor (/dev/stdout).  Returns 0 with *fd -1
+ * when name is missing, a regular file, a directory, or a symlink to a
+ * regular file or to nothing: it is replaced.  Returns CT_ERR_USAGE
+ * after a message for anything else (a socket, a block device, such a
+ * symlink in a directory others can write), CT_ERR_INTERNAL after one
+ * when it cannot be opened.
+ */
+static enum ct_err
+open_special(int dirfd, const char *name, const char *shown, int *fd)
+{
+	struct stat	 lst, st, dst;
+	char		 link[PATH_MAX];
+	const char	*bad = NULL;
+	ssize_t		 n;
+	int		 desc = -1, safe;
+
+	*fd = -1;
+	if (fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    S_ISREG(lst.st_mode) || S_ISDIR(lst.st_mode))
+		return CT_OK;
+	safe = fstat(dirfd, &dst) == 0 && (dst.st_uid == geteuid() ||
+	    dst.st_uid == 0) && (dst.st_mode & 022) == 0;
+	if (S_ISLNK(lst.st_mode)) {
+		if ((n = readlinkat(dirfd, name, link, sizeof(link) - 1)) < 0)
+			return CT_OK;
+		link[n] = '\0';
+		if ((desc = fd_link(link)) == -1 &&
+		    (fstatat(dirfd, name, &st, 0) == -1 ||
+		    S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			return CT_OK;
+		if (!safe)
+			bad = "a symbolic link to a device, a FIFO or a "
+			    "descriptor in a directory others can write";
+		else if (desc == -1 && !S_ISCHR(st.st_mode) &&
+		    !S_ISFIFO(st.st_mode))
+			bad = "a symbolic link to a socket or a block device";
+	} else if (!S_ISCHR(lst.st_mode) && !S_ISFIFO(lst.st_mode))
+		bad = S_ISSOCK(lst.st_mode) ? "a socket" : "a block device";
+	else if (!safe && lst.st_uid != geteuid() && lst.st_uid != 0)
+		bad = "another user's, in a directory others can write";
+	if (bad != NULL) {
+		warnmsg("-o: %s: %s; -o writes a regular file, a character "
+		    "device or a FIFO", shown, bad);
+		return CT_ERR_USAGE;
+	}
+	if (desc != -1)
+		*fd = fcntl(desc, F_DUPFD_CLOEXEC, 3);
+	else
+		*fd = openat(dirfd, name, O_WRONLY | O_NOCTTY | O_CLOEXEC |
+		    (S_ISLNK(lst.st_mode) ? 0 : O_NOFOLLOW));
+	/* a descriptor may be a file or a socket (systemd's stdout) */
+	if (*fd != -1 && fstat(*fd, &st) == 0 && !S_ISCHR(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode) && (desc == -1 || (!S_ISREG(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode)))) {
+		close(*fd);
+		*fd = -1;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	}
+	if (*fd == -1) {
+		warnmsg("-o: cannot write %s: %s", shown, strerror(errno));
+		return CT_ERR_INTERNAL;
+	}
+	return CT_OK;
+}
+
+/*
+ * Write t into a new temporary for name in dirfd and rename it over
+ * name: an unnamed file linked as ".NAME.PID.RANDOM" where the system
+ * has them (compat_tmpfile()), else, or when the link fails (as it does
+ * without /proc), a new 0600 file of that name; held (tmp_hold()) and
+ * synced, with mode (set_mode()).  Returns as output_file_at().
+ */
+static enum ct_err
+replace_file(const struct token *t, const struct settings *s, int dirfd,
+    const char *name, const char *shown, mode_t mode)
 {
 	char		 tmp[NAME_MAX + 1];
-	int		 fd, linked = 0, anon;
+	int		 fd, linked = 0;
 	enum ct_err	 rc = CT_ERR_INTERNAL;
 
-	tmp_sweep(dirfd, name);
-	if (tmp_name(tmp, sizeof(tmp), name) == -1) {
-		warnmsg("-o: cannot write %s: name too long", shown);
-		return CT_ERR_INTERNAL;
+	if ((fd = compat_tmpfile(dirfd)) != -1) {
+		tmp_hold(fd);
+		if (set_mode(fd, dirfd, mode, shown) == -1) {
+			close(fd);
+			return CT_ERR_INTERNAL;
+		}
+		errno = 0;
+		if ((rc = write_synced(fd, t, s)) != CT_OK) {
+			close(fd);
+			goto out;
+		}
+		if (tmp_name(tmp, sizeof(tmp), name) == 0 &&
+		    compat_link_tmpfile(fd, dirfd, tmp) == 0)
+			linked = 1;
+		else {
+			close(fd);
+			fd = -1;
+		}
 	}
-	anon = (fd = compat_tmpfile(dirfd)) != -1;
-	if (!anon && (fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
-		warnmsg("-o: cannot write beside %s: %s", shown,
-		    strerror(errno));
-		return CT_ERR_INTERNAL;
+	if (fd == -1) {
+		if ((fd = tmp_create(dirfd, name, tmp, sizeof(tmp))) == -1) {
+			warnmsg("-o: cannot write beside %s: %s", shown,
+			    strerror(errno));
+			return CT_ERR_INTERNAL;
+		}
+		linked = 1;
+		if (set_mode(fd, dirfd, mode, shown) == -1) {
+			close(fd);
+			(void)unlinkat(dirfd, tmp, 0);
+			return CT_ERR_INTERNAL;
+		}
+		errno = 0;
+		rc = write_synced(fd, t, s);
 	}
-	linked = !anon;
-	errno = 0;
-	if ((rc = write_synced(fd, t, s)) == CT_OK &&
-	    ((anon && !(linked = compat_link_tmpfile(fd, dirfd, tmp) ==
-	    0)) || renameat(dirfd, tmp, dirfd, name) == -1))
+	if (rc == CT_OK && renameat(dirfd, tmp, dirfd, name) == -1)
 		rc = CT_ERR_INTERNAL;
+	close(fd);
+out:
 	if (rc == CT_ERR_INTERNAL)
 		warnmsg("-o: cannot write %s: %s", shown, errno != 0 ?
 		    strerror(errno) : "write error");
-	close(fd);
 	if (rc != CT_OK && linked)
 		(void)unlinkat(dirfd, tmp, 0);
 	return rc;
 }
 
 /*
- * Write t in the format of s to path through its directory (see
- * output_file_at()).  Returns CT_OK, or an error after a message.
+ * Write t in the format of s to name in dirfd (shown: its name in
+ * messages), so that a reader never sees a partial token and a crash
+ * leaves no copy: a regular file at name (or none) is replaced by a new
+ * one of the given mode (replace_file(), set_mode()); a symlink there to a regular file is replaced, not
+ * followed.  A character device or a FIFO, or a symlink to one or to a
+ * descriptor such as /dev/stdout, gets the token written into it, and
+ * stays (open_special() says which); other files are refused.  What a
+ * dead process left under our temporary names is removed first.
+ * Returns CT_OK, CT_ERR_RESPONSE when the format cannot carry the
+ * token, CT_ERR_USAGE for a file -o does not write, or CT_ERR_INTERNAL
+ * after a message naming the file; the old file then stays.
+ */
+enum ct_err
+output_file_at(const struct token *t, const struct settings *s, int dirfd,
+    const char *name, const char *shown, mode_t mode)
+{
+	enum ct_err	 rc;
+	int		 fd;
+
+	if ((rc = open_special(dirfd, name, shown, &fd)) != CT_OK)
+		return rc;
+	if (fd == -1) {
+		tmp_sweep(dirfd, name);
+		return replace_file(t, s, dirfd, name, shown, mode);
+	}
+	errno = 0;
+	if ((rc = write_synced(fd, t, s)) == CT_ERR_INTERNAL)
+		warnmsg("-o: cannot write %s: %s", shown, errno != 0 ?
+		    strerror(errno) : "write error");
+	close(fd);
+	return rc;
+}
+
+/*
+ * Write t in the format of s to path through its directory, with the
+ * mode of --file-mode (see output_file_at()).  Returns CT_OK, or an
+ * error after a message.
  */
 enum ct_err
 output_file(const struct token *t, const struct settings *s,
@@ -471,7 +667,8 @@ output_file(const struct token *t, const struct settings *s,
 		free(dir);
 		return CT_ERR_INTERNAL;
 	}
-	rc = output_file_at(t, s, dirfd, name, path);
+	rc = output_file_at(t, s, dirfd, name, path,
+	    (mode_t)SET_NUM(s, FILE_MODE));
 	close(dirfd);
 	free(dir);
 	return rc;

@@ -55,6 +55,73 @@ shown_error(struct reader *r, const char *before, const char *text,
 }
 
 /*
+ * r->error for the unknown section [name] (n bytes), with the section
+ * it likely means: [default] for a slip in that word, [profile NAME]
+ * for "profile" alone, else [profile X] for a bare X or for a slip in
+ * "profile" before X.
+ */
+static void
+unknown_section(struct reader *r, const char *name, size_t n)
+{
+	static const char *const dflt[] = { "default", NULL };
+	static const char *const prof[] = { "profile", NULL };
+	char		 hint[MAX_SHOWN + 40];
+	char		*safe;
+	size_t		 w = strcspn(name, " \t");
+
+	if (w > n)
+		w = n;
+	hint[0] = '\0';
+	if (w == n && near_word(name, n, dflt) != NULL)
+		snprintf(hint, sizeof(hint), "; did you mean '[default]'?");
+	else if (w == n && near_word(name, n, prof) != NULL)
+		snprintf(hint, sizeof(hint),
+		    "; did you mean '[profile NAME]'?");
+	else if ((safe = sanitize(w == n ? name : name + w + 1,
+	    w == n ? n : n - w - 1, MAX_SHOWN)) != NULL) {
+		if (*safe != '\0' && strchr(safe, ' ') == NULL &&
+		    (w == n || near_word(name, w, prof) != NULL))
+			snprintf(hint, sizeof(hint),
+			    "; did you mean '[profile %s]'?", safe);
+		free(safe);
+	}
+	shown_error(r, "unknown section ", name, n, hint);
+}
+
+/*
+ * Add the profile name (n bytes) to p->names ("a|b|c"), once; names
+ * past 256 bytes in all become "...".  0 when out of memory.
+ */
+static int
+add_name(struct profile *p, const char *name, size_t n)
+{
+	size_t	 have = p->names != NULL ? strlen(p->names) : 0;
+	char	*grown;
+	const char *at;
+
+	for (at = p->names; at != NULL; at = strchr(at, '|')) {
+		at += *at == '|';
+		if (strncmp(at, name, n) == 0 && (at[n] == '|' ||
+		    at[n] == '\0'))
+			return 1;
+	}
+	if (have > 256)
+		return 1;
+	if (have + n > 256) {
+		name = "...";
+		n = 3;
+	}
+	if ((grown = realloc(p->names, have + n + 2)) == NULL)
+		return 0;
+	if (have > 0)
+		grown[have++] = '|';
+	memcpy(grown + have, name, n);
+	grown[have + n] = '\0';
+	p->names = grown;
+	return 1;
+}
+
+/*
  * A section header [name] (n bytes at name): [default] or [profile X]
  * only.  Notes whether the following keys apply.  0 after an error.
  */
@@ -68,7 +135,11 @@ section(struct reader *r, const char *name, size_t n)
 	if (r->in_default)
 		return 1;
 	if (n <= 8 || strncmp(name, "profile ", 8) != 0) {
-		shown_error(r, "unknown section ", name, n, "");
+		unknown_section(r, name, n);
+		return 0;
+	}
+	if (!add_name(r->p, name + 8, n - 8)) {
+		snprintf(r->error, sizeof(r->error), "out of memory");
 		return 0;
 	}
 	r->in_selected = want != NULL && n - 8 == strlen(want) &&
@@ -131,6 +202,53 @@ store(struct reader *r, struct profile_value *v, const char *value)
 }
 
 /*
+ * r->error for the unknown key, with the key it likely mistypes.  Only
+ * its first word is shown: a line without '=' before a value's own ':'
+ * or '=' ("client_secret abc:def") makes a key of the value's start.
+ */
+static void
+unknown_key(struct reader *r, const char *key)
+{
+	const char	*near;
+	char		 hint[128];
+	size_t		 w = strcspn(key, " \t");
+	int		 more = key[w] != '\0';
+
+	snprintf(hint, sizeof(hint), "%s", more ?
+	    " (a key is one word: is '=' missing?)" : "");
+	if ((near = setting_near_key(key, w)) != NULL &&
+	    (strlen(near) != w || strncmp(near, key, w) != 0))
+		snprintf(hint + strlen(hint), sizeof(hint) - strlen(hint),
+		    "; did you mean '%s'?", near);
+	shown_error(r, "unknown key ", key, w, hint);
+}
+
+/*
+ * Strip one pair of matching quotes (" or ') around value (n bytes, in
+ * libinih's line buffer) in place, when no quote of that kind stands
+ * between them: in '"/opt/my tool/get" "prod"' (a command) the quotes
+ * are the value's own.  A value that opens a quote and never closes it
+ * is an error (r->error, without the value): 0.
+ */
+static int
+unquote(struct reader *r, const char *key, char *value, size_t n)
+{
+	if (n == 0 || (value[0] != '"' && value[0] != '\''))
+		return 1;
+	if (n < 2 || memchr(value + 1, value[0], n - 1) == NULL) {
+		shown_error(r, "unclosed quote in the value of ", key,
+		    strlen(key), "");
+		return 0;
+	}
+	if (value[n - 1] != value[0] ||
+	    memchr(value + 1, value[0], n - 2) != NULL)
+		return 1;
+	memmove(value, value + 1, n - 2);
+	value[n - 2] = '\0';
+	return 1;
+}
+
+/*
  * libinih's handler, once per key: check the section and the key, and
  * keep the value if its section applies.  Returns 0 (an error) to stop.
  */
@@ -139,6 +257,7 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 {
 	struct reader	*r = arg;
 	enum set_id	 i;
+	size_t		 n;
 	int		 ok = 1;
 
 	if (*section == '\0') {
@@ -146,18 +265,24 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 		return 0;
 	}
 	if ((i = setting_by_key(key)) == SET__MAX) {
-		shown_error(r, "unknown key ", key, strlen(key), "");
+		unknown_key(r, key);
+		/* a mistyped client_secret's value: libinih's line buffer */
+		compat_wipe((char *)value, strlen(value));
+		compat_wipe((char *)key, strlen(key));
 		return 0;
 	}
 	if (i == SET_SECRET)
 		r->p->holds_secret = 1;
-	if (r->in_default)
+	n = strlen(value);
+	if (!unquote(r, key, (char *)value, n))
+		ok = 0;
+	else if (r->in_default)
 		ok = store(r, &r->p->def[i], value);
 	else if (r->in_selected)
 		ok = store(r, &r->p->sel[i], value);
 	if (i == SET_SECRET)		/* libinih's line buffer */
-		compat_wipe((char *)value, strlen(value));
-	if (!ok)
+		compat_wipe((char *)value, n);
+	if (!ok && r->error[0] == '\0')
 		snprintf(r->error, sizeof(r->error), "out of memory");
 	return ok;
 }
@@ -327,7 +452,7 @@ enum ct_err
 profile_load(struct profile *p, int must_exist)
 {
 	FILE		*f;
-	char		*shown, *name = NULL;
+	char		*shown, *name = NULL, *list;
 	enum ct_err	 rc;
 
 	if ((shown = sanitize(p->path, strlen(p->path), PATH_MAX)) == NULL)
@@ -344,13 +469,18 @@ profile_load(struct profile *p, int must_exist)
 	}
 	rc = load_open(f, p, shown);
 	if (rc == CT_OK && p->name != NULL && !p->found) {
-		if ((name = sanitize(p->name, strlen(p->name), MAX_SHOWN)) ==
-		    NULL)
+		name = sanitize(p->name, strlen(p->name), MAX_SHOWN);
+		list = p->names != NULL ? sanitize(p->names, strlen(p->names),
+		    PATH_MAX) : NULL;
+		if (name == NULL || (p->names != NULL && list == NULL))
 			rc = CT_ERR_INTERNAL;
 		else {
-			warnmsg("profile '%s' not found in %s", name, shown);
+			warnmsg("profile '%s' not found in %s%s%s", name, shown,
+			    list != NULL ? "; it has -p " : ", which has no "
+			    "[profile NAME] section", list != NULL ? list : "");
 			rc = CT_ERR_USAGE;
 		}
+		free(list);
 	}
 	free(name);
 	free(shown);
@@ -388,5 +518,6 @@ profile_free(struct profile *p)
 		free(p->sel[i].from);
 	}
 	free(p->path);
+	free(p->names);
 	memset(p, 0, sizeof(*p));
 }

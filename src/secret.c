@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,7 +118,7 @@ secret_from_command(const char *cmd, const char *what, struct secret *out)
 	int	 fd, status;
 	ssize_t	 n;
 	pid_t	 pid;
-	enum ct_err rc;
+	enum ct_err	 rc;
 
 	if ((rc = child_shell(cmd, what, &fd, &pid)) != CT_OK)
 		return rc;
@@ -206,9 +207,78 @@ secret_from_prompt(const char *client_id, struct secret *out)
 }
 
 /*
+ * Where the secret came from, for messages: "FILE (FROM)" for a file,
+ * "the command of FROM" for a command, else FROM (a flag, a variable,
+ * FILE:LINE of the config file, "prompt").
+ */
+static void
+secret_whence(const struct settings *s, char *buf, size_t size)
+{
+	const char	*from = s->secret_from != NULL ? s->secret_from :
+			    "prompt";
+
+	if (s->secret_file != NULL && strcmp(s->secret_file, "-") == 0)
+		snprintf(buf, size, "standard input (%s)", from);
+	else if (s->secret_file != NULL)
+		snprintf(buf, size, "%s (%s)", s->secret_file, from);
+	else if (s->secret_kind == SECRET_COMMAND)
+		snprintf(buf, size, "the command of %s", from);
+	else
+		snprintf(buf, size, "%s", from);
+}
+
+/*
+ * "client ID from SOURCE, secret from SOURCE" into buf, for the message
+ * of an invalid_client answer: which of the places a user may have set
+ * them is the one to check.
+ */
+void
+secret_credentials(const struct settings *s, char *buf, size_t size)
+{
+	char	 whence[PATH_MAX + 64];
+
+	secret_whence(s, whence, sizeof(whence));
+	snprintf(buf, size, "client ID from %s, secret from %s",
+	    SET_FROM(s, CLIENT_ID), whence);
+}
+
+/*
+ * Once per process, before the first request: a warning for a secret
+ * that holds a line break or ends in whitespace (a secret file with a
+ * blank line, a pasted value), which is sent as it is; and one for a
+ * secret too short to be hidden in free text (see HIDE_MIN_FREE).
+ * Never shows the secret.
+ */
+static void
+secret_warn(const struct settings *s)
+{
+	static int	 warned;
+	char		 whence[PATH_MAX + 64];
+	size_t		 n = s->secret_len;
+	char		 last = n > 0 ? s->secret[n - 1] : '\0';
+
+	if (warned)
+		return;
+	warned = 1;
+	secret_whence(s, whence, sizeof(whence));
+	if (memchr(s->secret, '\n', n) != NULL ||
+	    memchr(s->secret, '\r', n) != NULL)
+		warnmsg("warning: the client secret from %s holds a line "
+		    "break; it is sent as it is", whence);
+	else if (last == ' ' || last == '\t')
+		warnmsg("warning: the client secret from %s ends in "
+		    "whitespace; it is sent as it is", whence);
+	if (n < HIDE_MIN_FREE)
+		warnmsg("warning: the client secret is %zu byte%s long, too "
+		    "short to hide in free text: messages hide it only "
+		    "where it is a whole value", n, n == 1 ? "" : "s");
+}
+
+/*
  * The secret of a secret command or a prompt, got only now that a fetch
  * needs it (a literal secret was read with the settings): into
  * s->secret, which config_free() wipes.  -v shows its length and source.
+ * Then, once per process, the warnings of secret_warn().
  */
 enum ct_err
 secret_load(struct settings *s)
@@ -216,8 +286,10 @@ secret_load(struct settings *s)
 	struct secret	 sec = { 0 };
 	enum ct_err	 rc;
 
-	if (s->secret != NULL)
+	if (s->secret != NULL) {
+		secret_warn(s);
 		return CT_OK;
+	}
 	if (s->secret_kind == SECRET_COMMAND)
 		rc = secret_from_command(s->secret_command, s->secret_from,
 		    &sec);
@@ -229,7 +301,8 @@ secret_load(struct settings *s)
 		    "--client-secret-file, --client-secret-command, "
 		    "COLLIBRA_CLIENT_SECRET, COLLIBRA_CLIENT_SECRET_FILE, "
 		    "COLLIBRA_CLIENT_SECRET_COMMAND and the config file; "
-		    "standard input is not a terminal to prompt on");
+		    "standard input is not a terminal to prompt on%s",
+		    s->profile_hint);
 		return CT_ERR_USAGE;
 	}
 	if (rc != CT_OK)
@@ -239,5 +312,39 @@ secret_load(struct settings *s)
 	s->secret_size = sec.size;
 	verbosef(s, "client secret: %zu bytes, <redacted> (%s)",
 	    s->secret_len, s->secret_from);
+	secret_warn(s);
+	return CT_OK;
+}
+
+/*
+ * --watch: read the secret file of s again (s->secret_file, unless it is
+ * standard input), as a Kubernetes Secret or a credential is replaced in
+ * place at a rotation.  *changed says whether it differs from the one
+ * held, which it replaces (wiped).  On failure the one held stays and
+ * the error is returned, its message kept (warnmsg()).
+ */
+enum ct_err
+secret_reload(struct settings *s, int *changed)
+{
+	struct secret	 sec = { 0 };
+	unsigned char	 diff = 0;
+	size_t		 i;
+	enum ct_err	 rc;
+
+	*changed = 0;
+	if (s->secret_file == NULL || strcmp(s->secret_file, "-") == 0)
+		return CT_OK;
+	if ((rc = secret_from_file(s->secret_file, s->secret_from, &sec)) !=
+	    CT_OK)
+		return rc;
+	if (s->secret == NULL || sec.len != s->secret_len)
+		diff = 1;
+	for (i = 0; diff == 0 && i < sec.len; i++)
+		diff |= (unsigned char)(sec.value[i] ^ s->secret[i]);
+	*changed = diff != 0;
+	wipe_free(s->secret, s->secret_size);
+	s->secret = sec.value;
+	s->secret_len = sec.len;
+	s->secret_size = sec.size;
 	return CT_OK;
 }

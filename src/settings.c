@@ -70,6 +70,12 @@ const struct setting_row settings_table[SET__MAX] = {
 		.name = "show-config", .kind = KIND_FLAG,
 		.help = "print the settings and their sources, exit",
 	},
+	[SET_STATUS] = {
+		.name = "status", .kind = KIND_FLAG,
+		.help = "show the cached token (never itself) and the\n"
+		    "settings, fetch nothing; exit 7 without one\n"
+		    "of --min-ttl",
+	},
 	[SET_SCOPE] = {
 		.name = "scope", .arg = "SCOPE", .var = "COLLIBRA_SCOPE",
 		.key = "scope", .kind = KIND_STRING, .chars = CHARS_SCOPE,
@@ -101,9 +107,18 @@ const struct setting_row settings_table[SET__MAX] = {
 	},
 	[SET_OUTPUT] = {
 		.name = "output", .flag = 'o', .arg = "FILE",
-		.kind = KIND_PATH, .label = "output file",
-		.help = "write the token to FILE (mode 0600, replaced\n"
-		    "atomically) instead of standard output",
+		.var = "COLLIBRA_OUTPUT", .kind = KIND_PATH,
+		.label = "output file",
+		.help = "write the token to FILE (replaced atomically)\n"
+		    "instead of standard output",
+	},
+	[SET_FILE_MODE] = {
+		.name = "file-mode", .arg = "MODE",
+		.var = "COLLIBRA_TOKEN_FILE_MODE", .key = "file_mode",
+		.kind = KIND_MODE, .max = 0660, .def = "0600",
+		.label = "file mode",
+		.help = "mode of -o FILE: 0600 (default), 0640, 0660 or\n"
+		    "0440; the group is its directory's",
 	},
 	[SET_WATCH] = {
 		.name = "watch", .kind = KIND_FLAG,
@@ -111,15 +126,17 @@ const struct setting_row settings_table[SET__MAX] = {
 		    "in $COLLIBRA_TOKEN_FILE for COMMAND",
 	},
 	[SET_TIMEOUT] = {
-		.name = "timeout", .arg = "SEC", .key = "timeout",
+		.name = "timeout", .arg = "SEC", .var = "COLLIBRA_TIMEOUT",
+		.key = "timeout",
 		.kind = KIND_NUMBER, .min = 1, .max = 86400, .def = "30",
 		.unit = "s", .label = "timeout",
 		.help = "time limit of the exchange (default 30)",
 	},
 	[SET_CONNECT_TIMEOUT] = {
 		.name = "connect-timeout", .arg = "SEC",
-		.key = "connect_timeout", .kind = KIND_NUMBER, .min = 1,
-		.max = 86400, .def = "10", .unit = "s",
+		.var = "COLLIBRA_CONNECT_TIMEOUT", .key = "connect_timeout",
+		.kind = KIND_NUMBER, .min = 1, .max = 86400, .def = "10",
+		.unit = "s",
 		.label = "connect timeout",
 		.help = "connection time limit (default 10)",
 	},
@@ -130,30 +147,34 @@ const struct setting_row settings_table[SET__MAX] = {
 		.help = "retry transient failures N times (default 2)",
 	},
 	[SET_CACERT] = {
-		.name = "cacert", .arg = "FILE", .key = "cacert",
+		.name = "cacert", .arg = "FILE", .var = "COLLIBRA_CACERT",
+		.key = "cacert",
 		.ambient = { "CURL_CA_BUNDLE", "SSL_CERT_FILE" },
 		.kind = KIND_PATH, .label = "CA file",
 		.help = "trust the CAs in FILE",
 	},
 	[SET_CAPATH] = {
-		.name = "capath", .arg = "DIR", .key = "capath",
+		.name = "capath", .arg = "DIR", .var = "COLLIBRA_CAPATH",
+		.key = "capath",
 		.ambient = { "SSL_CERT_DIR" }, .kind = KIND_PATH,
 		.label = "CA directory",
 		.help = "trust the CAs in hashed DIR",
 	},
 	[SET_INSECURE] = {
-		.name = "insecure", .flag = 'k', .key = "insecure",
+		.name = "insecure", .flag = 'k', .var = "COLLIBRA_INSECURE",
+		.key = "insecure",
 		.kind = KIND_BOOL, .def = "0",
 		.help = "do not verify the server certificate",
 	},
 	[SET_PROXY] = {
-		.name = "proxy", .arg = "URL", .key = "proxy",
+		.name = "proxy", .arg = "URL", .var = "COLLIBRA_PROXY",
+		.key = "proxy",
 		.ambient = { "https_proxy", "HTTPS_PROXY", "all_proxy",
 		    "ALL_PROXY" },
 		.kind = KIND_STRING, .chars = CHARS_URL, .max = 2048,
 		.label = "proxy",
 		.help = "use this proxy (NO_PROXY applies to the\n"
-		    "variables only)",
+		    "generic variables only)",
 	},
 	[SET_CACHE] = {
 		.name = "no-cache", .var = "COLLIBRA_TOKEN_CACHE",
@@ -219,6 +240,56 @@ setting_by_key(const char *key)
 		    strcmp(settings_table[i].key, key) == 0)
 			return (enum set_id)i;
 	return SET__MAX;
+}
+
+/*
+ * The key (key: 1) or the long option name (0) of every row that has
+ * one, NULL-terminated, for near_word().  A static list per kind.
+ */
+static const char *const *
+names_of(int key)
+{
+	static const char	*list[2][SET__MAX + 1];
+	int			 i, n = 0;
+
+	if (list[key][0] != NULL)
+		return list[key];
+	for (i = 0; i < SET__MAX; i++) {
+		if (key && settings_table[i].key != NULL)
+			list[key][n++] = settings_table[i].key;
+		else if (!key && settings_table[i].name != NULL)
+			list[key][n++] = settings_table[i].name;
+	}
+	list[key][n] = NULL;
+	return list[key];
+}
+
+/* The config-file key that the n bytes at key mistype, or NULL. */
+const char *
+setting_near_key(const char *key, size_t n)
+{
+	return near_word(key, n, names_of(1));
+}
+
+/*
+ * The long option (without "--") that the n bytes at name mistype, or
+ * NULL: curl's name for the same setting, else the nearest name.
+ */
+const char *
+setting_near_name(const char *name, size_t n)
+{
+	static const char *const curl[][2] = {
+		{ "max-time", "timeout" },
+		{ "retry", "retries" },
+		{ "retry-max-time", "timeout" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(curl) / sizeof(curl[0]); i++)
+		if (strlen(curl[i][0]) == n &&
+		    strncmp(curl[i][0], name, n) == 0)
+			return curl[i][1];
+	return near_word(name, n, names_of(0));
 }
 
 /* True if name is the variable of one of the three secret settings. */

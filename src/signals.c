@@ -304,7 +304,6 @@ signals_note(int sig)
 	caught = sig;
 }
 
-
 /* The command of --watch, whose end SIGCHLD notes: set before it can end. */
 void
 signals_watch_child(pid_t pid)

@@ -221,13 +221,26 @@ server_text(const struct http_response *r, json_t *str, size_t max)
 	    (const char *const *)r->hide, HIDE_FORMS, max);
 }
 
+/* "; hint" after an invalid_client message, else "". */
+static const char *
+client_sep(enum ct_err rc, const char *hint)
+{
+	return rc == CT_ERR_INVALID_CLIENT && hint != NULL ? "; " : "";
+}
+
+static const char *
+client_hint(enum ct_err rc, const char *hint)
+{
+	return rc == CT_ERR_INVALID_CLIENT && hint != NULL ? hint : "";
+}
+
 /*
  * If r's body is an RFC 6749 5.2 error object, print
- * "code: description (HTTP status)" and return its class; else return
- * CT_OK and print nothing.
+ * "code: description (HTTP status)" (and "; hint" for invalid_client)
+ * and return its class; else return CT_OK and print nothing.
  */
 static enum ct_err
-oauth_error(const struct http_response *r)
+oauth_error(const struct http_response *r, const char *hint)
 {
 	json_t		*root, *e, *d;
 	const char	*why;
@@ -249,9 +262,11 @@ oauth_error(const struct http_response *r)
 	if (code == NULL)
 		rc = CT_ERR_INTERNAL;
 	else if (desc != NULL && *desc != '\0')
-		warnmsg("%s: %s (HTTP %ld)", code, desc, r->status);
+		warnmsg("%s: %s (HTTP %ld)%s%s", code, desc, r->status,
+		    client_sep(rc, hint), client_hint(rc, hint));
 	else
-		warnmsg("%s (HTTP %ld)", code, r->status);
+		warnmsg("%s (HTTP %ld)%s%s", code, r->status,
+		    client_sep(rc, hint), client_hint(rc, hint));
 	free(code);
 	free(desc);
 	json_decref(root);
@@ -271,11 +286,13 @@ nonempty_string(json_t *o, const char *key)
  * If r's body is Collibra's REST error envelope (statusCode, errorCode,
  * titleMessage, userMessage, helpMessage) with a message, print
  * "errorCode: userMessage (HTTP status)" (titleMessage without a
- * userMessage; what, the error class, without an errorCode), sanitized,
- * and return 1; else print nothing and return 0.
+ * userMessage; what, the error class, without an errorCode; "from url"
+ * after the status unless url is NULL), sanitized, and return 1; else
+ * print nothing and return 0.
  */
 static int
-collibra_error(const struct http_response *r, const char *what)
+collibra_error(const struct http_response *r, const char *what,
+    const char *url, const char *hint)
 {
 	json_t		*root, *m, *c;
 	const char	*why;
@@ -290,8 +307,10 @@ collibra_error(const struct http_response *r, const char *what)
 	if (m != NULL && (msg = server_text(r, m, MAX_DESC)) != NULL &&
 	    *msg != '\0' &&
 	    (c == NULL || (code = server_text(r, c, 64)) != NULL)) {
-		warnmsg("%s: %s (HTTP %ld)", code != NULL && *code != '\0' ?
-		    code : what, msg, r->status);
+		warnmsg("%s: %s (HTTP %ld%s%s)%s%s", code != NULL &&
+		    *code != '\0' ? code : what, msg, r->status,
+		    url != NULL ? " from " : "", url != NULL ? url : "",
+		    hint != NULL ? "; " : "", hint != NULL ? hint : "");
 		shown = 1;
 	}
 	free(msg);
@@ -301,17 +320,22 @@ collibra_error(const struct http_response *r, const char *what)
 }
 
 /*
- * Turn an HTTP answer into a token (caller frees) or an error class:
+ * Turn the answer of url into a token (caller frees) or an error class:
  * 200 must carry a valid token; 3xx, 429 and 5xx are server errors;
  * other statuses are OAuth errors when the body says so, else 400 is
  * invalid_request, 401 invalid_client and the rest server errors,
  * described by Collibra's error envelope when the body is one, else by
  * the status and Content-Type (a body that is neither is never shown).
- * Prints one line on failure; no text of the server's shows the secret
- * (r->hide; the headers were hidden when they came, http.c).
+ * Prints one line on failure, naming url when the server's body does
+ * not explain the status, and ending for invalid_client in "; hint"
+ * (where the credentials came from; may be NULL); no text of the
+ * server's shows the secret (r->hide; the headers were hidden when they
+ * came, http.c).
  */
 enum ct_err
-token_from_response(const struct http_response *r, struct token **out)
+token_from_response(const struct http_response *r, const char *url,
+    const char *hint,
+    struct token **out)
 {
 	enum ct_err	 rc;
 	const char	*what, *ct = r->content_type;
@@ -323,32 +347,47 @@ token_from_response(const struct http_response *r, struct token **out)
 		return rc;
 	}
 	if (r->status >= 300 && r->status < 400) {
-		warnmsg("server error: HTTP %ld redirect to %s not followed",
-		    r->status, r->location ? r->location : "(nowhere)");
+		warnmsg("server error: HTTP %ld from %s: redirect to %s not "
+		    "followed", r->status, url,
+		    r->location ? r->location : "(nowhere)");
 		return CT_ERR_SERVER;
 	}
 	if (r->status == 429 || r->status >= 500) {
-		if (oauth_error(r) == CT_OK)
-			warnmsg("server error: HTTP %ld", r->status);
+		if (oauth_error(r, NULL) == CT_OK)
+			warnmsg("server error: HTTP %ld from %s", r->status,
+			    url);
 		return CT_ERR_SERVER;
 	}
-	if ((rc = oauth_error(r)) != CT_OK)
+	if ((rc = oauth_error(r, hint)) != CT_OK)
 		return rc;
 	rc = r->status == 400 ? CT_ERR_INVALID_REQUEST :
 	    r->status == 401 ? CT_ERR_INVALID_CLIENT : CT_ERR_SERVER;
 	what = r->status == 400 ? "invalid_request" :
 	    r->status == 401 ? "invalid_client" : "server error";
-	if (collibra_error(r, what))
+	/* the URL where the status is not the client's own error */
+	if (collibra_error(r, what, rc == CT_ERR_SERVER ? url : NULL,
+	    rc == CT_ERR_INVALID_CLIENT ? hint : NULL))
 		return rc;
 	if (rc != CT_ERR_SERVER)
-		warnmsg("%s: HTTP %ld without an OAuth error (%s%s)", what,
-		    r->status, ct != NULL ? "Content-Type " : "no Content-Type",
-		    ct != NULL ? ct : "");
+		warnmsg("%s: HTTP %ld from %s without an OAuth error (%s%s)%s%s",
+		    what, r->status, url, ct != NULL ? "Content-Type " :
+		    "no Content-Type", ct != NULL ? ct : "",
+		    client_sep(rc, hint), client_hint(rc, hint));
 	else
-		warnmsg("server error: unexpected HTTP %ld (%s%s)", r->status,
-		    ct != NULL ? "Content-Type " : "no Content-Type",
-		    ct != NULL ? ct : "");
+		warnmsg("server error: unexpected HTTP %ld from %s (%s%s)",
+		    r->status, url, ct != NULL ? "Content-Type " :
+		    "no Content-Type", ct != NULL ? ct : "");
 	return rc;
+}
+
+/*
+ * When t expires, in Unix seconds (meaningful only when t->has_expiry):
+ * the one place of this arithmetic, for every form of the expiry.
+ */
+long long
+token_expires_at(const struct token *t)
+{
+	return (long long)t->received_at + t->expires_in;
 }
 
 /* Wipe the token and free t.  Accepts NULL. */

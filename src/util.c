@@ -46,6 +46,27 @@ xstrdup(const char *s)
 	return p;
 }
 
+/*
+ * path as an absolute path, owned by the caller: a relative one joined
+ * to the working directory (getcwd(3)).  NULL after a message when
+ * memory ran out; a working directory that cannot be named leaves path
+ * as it is.
+ */
+char *
+path_absolute(const char *path)
+{
+	char	 cwd[PATH_MAX], *p;
+	size_t	 n;
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	n = strlen(cwd) + strlen(path) + 2;
+	if ((p = xmalloc(n)) != NULL)
+		snprintf(p, n, "%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" :
+		    "/", path);
+	return p;
+}
+
 /* Overwrite n bytes of p, then free it.  Accepts NULL. */
 void
 wipe_free(char *p, size_t n)
@@ -260,11 +281,13 @@ hidden_at(const char *s, size_t len, const char *const *hide,
 
 /*
  * Copy len bytes at s with every occurrence of the n (at most MAX_HIDE)
- * strings of hide[] (NULL or "" entries are skipped) replaced by
- * "<redacted>", the longest where two start at one place.  Returns an
- * owned string of *outlen bytes and a NUL, or NULL when out of memory.
- * Redact before cutting: a cut through a secret leaves a part that no
- * longer matches.
+ * strings of hide[] replaced by "<redacted>", the longest where two
+ * start at one place.  Strings shorter than HIDE_MIN_FREE (NULL and ""
+ * too) are not searched for: they would match inside other words, and
+ * sanitize_hidden() hides them where they are the whole value.  Returns
+ * an owned string of *outlen bytes and a NUL, or NULL when out of
+ * memory.  Redact before cutting: a cut through a secret leaves a part
+ * that no longer matches.
  */
 static char *
 redact(const char *s, size_t len, const char *const *hide, size_t n,
@@ -275,8 +298,11 @@ redact(const char *s, size_t len, const char *const *hide, size_t n,
 
 	if (n > MAX_HIDE)
 		n = MAX_HIDE;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		klen[i] = hide[i] != NULL ? strlen(hide[i]) : 0;
+		if (klen[i] < HIDE_MIN_FREE)
+			klen[i] = 0;		/* whole values only */
+	}
 	for (pass = 0; pass < 2; pass++) {
 		for (i = o = 0; i < len; ) {
 			k = hidden_at(s + i, len - i, hide, klen, n);
@@ -302,22 +328,47 @@ redact(const char *s, size_t len, const char *const *hide, size_t n,
 }
 
 /*
- * Untrusted text that may echo a secret, made safe to show: the strings
- * of hide[] hidden (redact()) in the text as it is and again once it
- * is sanitized whole (so that control bytes inside an echo do not
- * hide it), then cut to max bytes like sanitize().  Owned, or NULL when
- * out of memory.
+ * True if the len bytes at s are exactly one of the n strings of hide[]
+ * (NULL and "" entries never match).
+ */
+int
+hidden_whole(const char *s, size_t len, const char *const *hide, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (hide[i] != NULL && hide[i][0] != '\0' &&
+		    strlen(hide[i]) == len && memcmp(s, hide[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Untrusted text that may echo a secret, made safe to show: "<redacted>"
+ * when it is one of the strings of hide[] whole, else those strings
+ * hidden (redact(): every occurrence of the ones of HIDE_MIN_FREE bytes
+ * or more) in the text as it is and again once it is sanitized whole
+ * (so that control bytes inside an echo do not hide it), then cut to
+ * max bytes like sanitize().  Owned, or NULL when out of memory.
  */
 char *
 sanitize_hidden(const char *s, size_t len, const char *const *hide, size_t n,
     size_t max)
 {
+	static const char gone[] = "<redacted>";
 	char	*r, *whole = NULL, *again = NULL, *safe = NULL;
 	size_t	 rlen, alen;
 
+	if (hidden_whole(s, len, hide, n))
+		return sanitize(gone, sizeof(gone) - 1, max);
 	if ((r = redact(s, len, hide, n, &rlen)) == NULL ||
-	    (whole = sanitize(r, rlen, rlen)) == NULL ||
-	    (again = redact(whole, strlen(whole), hide, n, &alen)) == NULL)
+	    (whole = sanitize(r, rlen, rlen)) == NULL)
+		goto out;
+	if (hidden_whole(whole, strlen(whole), hide, n)) {
+		safe = sanitize(gone, sizeof(gone) - 1, max);
+		goto out;
+	}
+	if ((again = redact(whole, strlen(whole), hide, n, &alen)) == NULL)
 		goto out;
 	safe = sanitize(again, alen, max);
 out:
@@ -337,7 +388,7 @@ jansson_setup(void)
 	json_set_alloc_funcs(wipe_malloc, wipe_free_any);
 }
 
-static char	 last_msg[512];
+static char	 last_msg[1024];
 static int	 deferred;
 
 /*
@@ -483,4 +534,76 @@ trim_end(const char *p, size_t n)
 	    p[n - 1] == ' '))
 		n--;
 	return n;
+}
+
+#define NEAR_MAX	64	/* longer words are never "near" */
+
+/* Byte c for comparing names: case folded, '-' as '_'. */
+static int
+fold(char c)
+{
+	if (c == '-')
+		return '_';
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A' + 'a';
+	return (unsigned char)c;
+}
+
+/*
+ * The number of one-byte insertions, deletions, substitutions and swaps
+ * of neighbours that turn a (n bytes) into b (m bytes), case and '-'
+ * against '_' aside; both at most NEAR_MAX bytes.
+ */
+static size_t
+distance(const char *a, size_t n, const char *b, size_t m)
+{
+	size_t	 d[3][NEAR_MAX + 1], i, j, v, *row, *prev, *prev2;
+
+	for (j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (i = 1; i <= n; i++) {
+		row = d[i % 3];
+		prev = d[(i + 2) % 3];
+		prev2 = d[(i + 1) % 3];
+		row[0] = i;
+		for (j = 1; j <= m; j++) {
+			v = prev[j - 1] + (fold(a[i - 1]) != fold(b[j - 1]));
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    fold(a[i - 1]) == fold(b[j - 2]) &&
+			    fold(a[i - 2]) == fold(b[j - 1]) &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			row[j] = v;
+		}
+	}
+	return d[n % 3][m];
+}
+
+/*
+ * The word of words (NULL-terminated) that the n bytes at word most
+ * likely mistype: the nearest, when it is within one edit for a word
+ * of up to 4 bytes, two up to 8 and three beyond; the first of equals.
+ * NULL when none is that near.  Borrowed from words.
+ */
+const char *
+near_word(const char *word, size_t n, const char *const *words)
+{
+	const char	*best = NULL;
+	size_t		 i, d, m, over = n <= 4 ? 2 : n <= 8 ? 3 : 4;
+
+	if (n == 0 || n > NEAR_MAX)
+		return NULL;
+	for (i = 0; words[i] != NULL; i++) {
+		if ((m = strlen(words[i])) > NEAR_MAX)
+			continue;
+		if ((d = distance(word, n, words[i], m)) < over && d < n) {
+			best = words[i];
+			over = d;
+		}
+	}
+	return best;
 }

@@ -6,15 +6,21 @@
  * lifetime is left.  Times are on the clock of now_ms(), which counts
  * suspend, and an idle watch sleeps until something is due.  Transient
  * failures are retried with backoff: with -o while the token in the
- * file is valid, with a command for as long as it runs.
+ * file is valid, with a command for as long as it runs.  Under a service
+ * manager ($NOTIFY_SOCKET) the watch says when the first token is in
+ * place, and how each refresh went (sd_notify(3)'s datagrams).
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +34,8 @@
 #define BACKOFF_MIN_MS	1000LL
 #define BACKOFF_MAX_MS	30000LL
 #define GRACE_MS	10000LL		/* for a command told to stop */
-#define DIR_PREFIX	"collibra-token-watch."
+#define DIR_PREFIX_NAME	"collibra-token-watch"
+#define DIR_PREFIX	DIR_PREFIX_NAME "."
 #define PID_FILE	"pid"
 #define TOKEN_FILE	"token"
 
@@ -44,9 +51,78 @@ struct watch {
 	int		 status;	/* the child's, as a shell reports it */
 	long long	 expires_ms;	/* now_ms() clock; -1: no expiry */
 	long long	 backoff_ms;
-	int		 written;	/* the file is ours to remove */
+	int		 written;	/* the file is ours to remove: */
+	dev_t		 dev;		/* the regular file we put there */
+	ino_t		 ino;
 	int		 expired;	/* said that the file's token expired */
 };
+
+/*
+ * Send msg, lines of sd_notify(3)'s protocol, to the service manager at
+ * s->notify_socket (config.c) in one datagram: to a path or, for
+ * "@NAME", to Linux's abstract namespace.  No manager, no message; one
+ * that cannot be sent is shown with -v only: the watch goes on.
+ */
+static void
+notify_send(const struct settings *s, const char *msg)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t		 n;
+	int		 fd;
+
+	if (s->notify_socket == NULL)
+		return;
+	/* config.c: shorter than sun_path everywhere */
+	n = strlen(s->notify_socket);
+	memcpy(sa.sun_path, s->notify_socket, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) == -1)
+		verbosef(s, "watch: cannot notify %s: %s", s->notify_socket,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+}
+
+static void	notify(const struct settings *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Tell the service manager "STATUS=" and the text of fmt, its control
+ * bytes made '?' so that it stays one line; after "READY=1" if ready.
+ */
+static void
+notify(const struct settings *s, int ready, const char *fmt, ...)
+{
+	char		 msg[1024], *p;
+	va_list		 ap;
+	int		 n;
+
+	if (s->notify_socket == NULL)
+		return;
+	n = snprintf(msg, sizeof(msg), "%sSTATUS=", ready ? "READY=1\n" :
+	    "");
+	va_start(ap, fmt);
+	(void)vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	for (p = msg + n; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	notify_send(s, msg);
+}
+
+/*
+ * Tell the service manager, if any, why --watch ends before its first
+ * token (the message shown last), so that systemctl status shows it.
+ */
+void
+watch_failed(const struct settings *s)
+{
+	notify(s, 0, "%s", last_message());
+}
 
 /*
  * How long to keep t before fetching the next one: until --min-ttl is
@@ -82,7 +158,12 @@ open_base(const char *path, const char *sub, int *fd)
 	return safedir_open(path, sub, 0, fd, &sep);
 }
 
-/* True if the directory name in basefd is ours and its watch is dead. */
+/*
+ * True if the directory name in basefd is ours and its watch is dead:
+ * the pid in it has ended here, and nobody holds its pid file locked
+ * (make_ours()), as a live watch in another PID namespace or on another
+ * host does.  A pid file still empty is a watch being born.
+ */
 static int
 is_stale(int basefd, const char *name)
 {
@@ -91,7 +172,7 @@ is_stale(int basefd, const char *name)
 	char		 buf[24];
 	long long	 pid;
 	ssize_t		 n = -1;
-	int		 fd, pfd;
+	int		 fd, pfd = -1, dead;
 
 	fd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
@@ -99,17 +180,20 @@ is_stale(int basefd, const char *name)
 		return 0;
 	if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
 	    (pfd = openat(fd, PID_FILE, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC)) != -1) {
+	    O_NONBLOCK | O_CLOEXEC)) != -1)
 		n = read(pfd, buf, sizeof(buf) - 1);
-		close(pfd);
-	}
 	close(fd);
-	if (n <= 0)
+	if (n <= 0) {
+		if (pfd != -1)
+			close(pfd);
 		return 0;
+	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	return parse_number(buf, 1, 1LL << 30, &pid, &why) == 0 &&
-	    owner_dead((long)pid);
+	dead = parse_number(buf, 1, 1LL << 30, &pid, &why) == 0 &&
+	    owner_dead((long)pid, pfd);
+	close(pfd);
+	return dead;
 }
 
 /* Empty the directory name in basefd (entries only), then remove it. */
@@ -156,19 +240,49 @@ remove_stale(const struct settings *s, int basefd)
 }
 
 /*
+ * A new directory "sub.RANDOM" (0700) in tmp, made and opened through
+ * tmp's checked descriptor, for when tmp/sub is not ours to use.
+ * Returns NULL with *fd open on it, d->topfd on tmp and d->top its
+ * name; else why not.
+ */
+static const char *
+open_fresh(const char *tmp, const char *sub, struct watch_dir *d, int *fd)
+{
+	const char	*why, *sep;
+
+	if ((why = safedir_open(tmp, NULL, SAFEDIR_SHARED, &d->topfd,
+	    &sep)) != NULL)
+		return why;
+	if (safedir_mkrandom(d->topfd, sub, d->top, sizeof(d->top)) == -1 ||
+	    (*fd = openat(d->topfd, d->top, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		why = strerror(errno);
+		if (d->top[0] != '\0')
+			(void)unlinkat(d->topfd, d->top, AT_REMOVEDIR);
+		d->top[0] = '\0';
+		close(d->topfd);
+		d->topfd = -1;
+		return why;
+	}
+	return NULL;
+}
+
+/*
  * Choose the base of the token directory: XDG_RUNTIME_DIR, else the
- * open cache directory, else TMPDIR/collibra-token-UID.  *fd gets its
- * descriptor and *path an owned copy of its name.  Returns CT_ERR_USAGE
- * after a message when none is safe.
+ * open cache directory (made absolute), else TMPDIR/collibra-token-UID,
+ * else, when that is another user's or not a directory, a new
+ * TMPDIR/collibra-token-UID.RANDOM (removed by watch_dir_close()).
+ * *fd gets its descriptor and *path an owned copy of its absolute
+ * name.  Returns CT_ERR_USAGE after a message when none is safe.
  */
 static enum ct_err
-choose_base(const struct settings *s, const struct cache *c, int *fd,
-    char **path)
+choose_base(const struct settings *s, const struct cache *c,
+    struct watch_dir *d, int *fd, char **path)
 {
 	const char	*tmp = s->tmp_dir != NULL && s->tmp_dir[0] == '/' ?
 			    s->tmp_dir : "/tmp";
-	const char	*why;
-	char		 sub[40];
+	const char	*why, *why2;
+	char		 sub[64];
 	size_t		 n;
 
 	*path = NULL;
@@ -180,15 +294,24 @@ choose_base(const struct settings *s, const struct cache *c, int *fd,
 		    "used", s->runtime_dir, why);
 	}
 	if (cache_dirfd(c) != -1 && (*fd = dup(cache_dirfd(c))) != -1)
-		return (*path = xstrdup(s->cache_dir)) == NULL ?
+		return (*path = path_absolute(s->cache_dir)) == NULL ?
 		    CT_ERR_INTERNAL : CT_OK;
 	snprintf(sub, sizeof(sub), "collibra-token-%lu",
 	    (unsigned long)geteuid());
 	if ((why = open_base(tmp, sub, fd)) != NULL) {
-		warnmsg("--watch: no safe place for the token file: %s/%s: "
-		    "%s (set XDG_RUNTIME_DIR, or use the cache)", tmp, sub,
-		    why);
-		return CT_ERR_USAGE;
+		/* a name anyone can take first: make a fresh one */
+		why = xstrdup(why);
+		if ((why2 = open_fresh(tmp, sub, d, fd)) != NULL) {
+			warnmsg("--watch: no safe place for the token file: "
+			    "%s/%s: %s; %s: %s (set XDG_RUNTIME_DIR, or use "
+			    "the cache)", tmp, sub, why ? why : "", tmp, why2);
+			free((char *)why);
+			return CT_ERR_USAGE;
+		}
+		verbosef(s, "watch: %s/%s: %s; using %s/%s instead", tmp,
+		    sub, why ? why : "", tmp, d->top);
+		free((char *)why);
+		snprintf(sub, sizeof(sub), "%s", d->top);
 	}
 	n = strlen(tmp) + strlen(sub) + 2;
 	if ((*path = xmalloc(n)) == NULL)
@@ -197,33 +320,24 @@ choose_base(const struct settings *s, const struct cache *c, int *fd,
 	return CT_OK;
 }
 
-/* Make our directory in d->basefd, with our pid in it. */
+/*
+ * Make our directory in d->basefd, with our pid in it, its file held
+ * locked (d->pidfd) for as long as we live (is_stale()).
+ */
 static enum ct_err
 make_ours(struct watch_dir *d)
 {
-	unsigned char	 rnd[6];
-	int		 i, tries, pfd;
+	int	 n;
 
-	for (tries = 0; tries < 10; tries++) {
-		if (compat_random(rnd, sizeof(rnd)) == -1)
-			break;
-		snprintf(d->name, sizeof(d->name), DIR_PREFIX);
-		for (i = 0; i < (int)sizeof(rnd); i++)
-			snprintf(d->name + strlen(DIR_PREFIX) + 2 * i, 3,
-			    "%02x", rnd[i]);
-		if (mkdirat(d->basefd, d->name, 0700) == 0)
-			break;
-		d->name[0] = '\0';
-		if (errno != EEXIST)
-			break;
-	}
-	if (d->name[0] == '\0' || (d->fd = openat(d->basefd, d->name,
+	if (safedir_mkrandom(d->basefd, DIR_PREFIX_NAME, d->name,
+	    sizeof(d->name)) == -1 || (d->fd = openat(d->basefd, d->name,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    (pfd = openat(d->fd, PID_FILE, O_WRONLY | O_CREAT | O_EXCL |
+	    (d->pidfd = openat(d->fd, PID_FILE, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
 		return CT_ERR_INTERNAL;
-	i = dprintf(pfd, "%ld\n", (long)getpid());
-	return close(pfd) == 0 && i > 0 ? CT_OK : CT_ERR_INTERNAL;
+	tmp_hold(d->pidfd);	/* before the pid: see is_stale() */
+	n = dprintf(d->pidfd, "%ld\n", (long)getpid());
+	return n > 0 ? CT_OK : CT_ERR_INTERNAL;
 }
 
 /*
@@ -242,7 +356,7 @@ watch_dir_open(const struct settings *s, const struct cache *c,
 	size_t		 n;
 	enum ct_err	 rc;
 
-	if ((rc = choose_base(s, c, &d->basefd, &base)) != CT_OK) {
+	if ((rc = choose_base(s, c, d, &d->basefd, &base)) != CT_OK) {
 		free(base);
 		return rc;
 	}
@@ -262,7 +376,10 @@ watch_dir_open(const struct settings *s, const struct cache *c,
 	return d->path == NULL ? CT_ERR_INTERNAL : CT_OK;
 }
 
-/* Remove the directory of watch_dir_open() and what it holds. */
+/*
+ * Remove the directory of watch_dir_open() and what it holds, and the
+ * fresh base it made, if any.
+ */
 void
 watch_dir_close(struct watch_dir *d)
 {
@@ -273,11 +390,47 @@ watch_dir_close(struct watch_dir *d)
 		(void)unlinkat(d->basefd, d->name, AT_REMOVEDIR);
 		d->fd = -1;
 	}
+	if (d->pidfd != -1)
+		close(d->pidfd);
+	d->pidfd = -1;
 	if (d->basefd != -1)
 		close(d->basefd);
 	d->basefd = -1;
+	if (d->topfd != -1) {
+		(void)unlinkat(d->topfd, d->top, AT_REMOVEDIR);
+		close(d->topfd);
+	}
+	d->topfd = -1;
 	free(d->path);
 	d->path = NULL;
+}
+
+/*
+ * Note which file -o's path names now, if it is a regular file: the one
+ * we put there, which finish() may remove.  A device, a FIFO or a
+ * symlink written through is never removed.
+ */
+static void
+note_ours(struct watch *w)
+{
+	struct stat	 st;
+
+	w->written = lstat(w->path, &st) == 0 && S_ISREG(st.st_mode);
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+}
+
+/*
+ * Whether -o's path still names the regular file of note_ours(), the
+ * one to remove when the watch ends.
+ */
+static int
+still_ours(const struct watch *w)
+{
+	struct stat	 st;
+
+	return w->written && lstat(w->path, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_dev == w->dev && st.st_ino == w->ino;
 }
 
 /* Write the token to the file, and note when the file's expires. */
@@ -287,11 +440,13 @@ keep(struct watch *w)
 	const struct token *t = *w->tok;
 	enum ct_err	 rc;
 
+	/* a command's own file is private whatever --file-mode says */
 	rc = w->dir != NULL ? output_file_at(t, w->set, w->dir->fd,
-	    TOKEN_FILE, w->path) : output_file(t, w->set, w->path);
+	    TOKEN_FILE, w->path, 0600) : output_file(t, w->set, w->path);
 	if (rc != CT_OK)
 		return rc;
-	w->written = 1;
+	if (w->dir == NULL)
+		note_ours(w);
 	w->expires_ms = t->has_expiry ? now_ms() + t->expires_in * 1000 :
 	    -1;
 	return CT_OK;
@@ -322,14 +477,32 @@ stopped(struct watch *w)
 	(void)kill(-w->child, SIGCONT);
 }
 
+/*
+ * The child, if it has news: waitpid() of it alone, or, as PID 1 (of a
+ * container), of every child, so that the orphans re-parented to us do
+ * not stay zombies; only the command's status is kept.  Returns 1 with
+ * its status in *st, else 0.
+ */
+static int
+child_news(struct watch *w, int *st)
+{
+	pid_t	 pid;
+
+	if (getpid() != 1)
+		return waitpid(w->child, st, WNOHANG | WUNTRACED) == w->child;
+	while ((pid = waitpid(-1, st, WNOHANG | WUNTRACED)) > 0)
+		if (pid == w->child)
+			return 1;
+	return 0;
+}
+
 /* Reap the child if it ended; its status as a shell reports it. */
 static int
 child_ended(struct watch *w)
 {
 	int	 st;
 
-	if (w->child == -1 ||
-	    waitpid(w->child, &st, WNOHANG | WUNTRACED) != w->child)
+	if (w->child == -1 || !child_news(w, &st))
 		return 0;
 	if (WIFSTOPPED(st)) {
 		stopped(w);
@@ -419,9 +592,12 @@ retry_later(struct watch *w, enum ct_err rc, long long *next)
 	left = w->expires_ms < 0 ? BACKOFF_MAX_MS : w->expires_ms - now_ms();
 	if (left <= 0 && w->child == -1) {
 		warnmsg("%s", last_message());
+		notify(w->set, 0, "%s", last_message());
 		return rc;
 	}
 	*next = left > 0 && left < w->backoff_ms ? left : w->backoff_ms;
+	notify(w->set, 0, "refresh failed: %s; retrying in %lld s",
+	    last_message(), (*next + 999) / 1000);
 	if (left > 0)
 		warnmsg("watch: %s; retrying in %lld s, the token in the "
 		    "file is valid for %lld s more", last_message(),
@@ -468,6 +644,8 @@ refresh(struct watch *w, long long *next)
 		*next = refresh_delay_ms(t, SET_NUM(w->set, MIN_TTL));
 		verbosef(w->set, "watch: new token in %s; next in %lld s",
 		    w->path, *next / 1000);
+		notify(w->set, 0, "token refreshed; next refresh in %lld s",
+		    *next / 1000);
 		return CT_OK;
 	}
 	if (rc == CT_ERR_SIGNAL && w->child != -1) {
@@ -479,6 +657,7 @@ refresh(struct watch *w, long long *next)
 	if (wrote || may_recover(rc))
 		return retry_later(w, rc, next);
 	warnmsg("%s", last_message());
+	notify(w->set, 0, "%s", last_message());
 	return rc;
 }
 
@@ -492,6 +671,7 @@ finish(struct watch *w)
 {
 	long long	 until = now_ms() + GRACE_MS;
 
+	notify_send(w->set, "STOPPING=1");
 	if (w->child != -1) {
 		(void)kill(-w->child, SIGTERM);
 		(void)kill(-w->child, SIGCONT);
@@ -508,7 +688,7 @@ finish(struct watch *w)
 		child_give_tty(w->tty, getpgrp());
 	if (w->dir != NULL)
 		watch_dir_close(w->dir);
-	else if (w->written)
+	else if (still_ours(w))
 		(void)unlink(w->path);
 }
 
@@ -547,6 +727,13 @@ watch_run(struct settings *s, struct watch_dir *d, struct token **tok,
 		rc = child_spawn(command, &cs, &w.child);
 	}
 	next = refresh_delay_ms(*tok, SET_NUM(s, MIN_TTL));
+	/* ready: the first token is in the file (and the command runs) */
+	if (rc == CT_OK)
+		notify(s, 1, "token in %s; next refresh in %lld s",
+		    command != NULL ? "$COLLIBRA_TOKEN_FILE" : w.path,
+		    next / 1000);
+	else if (rc != CT_ERR_SIGNAL)
+		watch_failed(s);
 	while (rc == CT_OK && !done &&
 	    (rc = wait_until(&w, now_ms() + next, &done)) == CT_OK && !done)
 		rc = refresh(&w, &next);

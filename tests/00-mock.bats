@@ -89,26 +89,26 @@ json_field() {
 }
 
 @test "no credentials get 401" {
-	REQ_AUTH=none run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=none run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 401
 	assert_equal "$(mock_last_field auth)" none
 }
 
 @test "an ID with ':' is accepted form-encoded, rejected raw" {
-	REQ_AUTH=basic run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=basic run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 200
-	REQ_AUTH=basic-raw run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=basic-raw run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 401
 	assert_equal "$(mock_last_field basic_user)" urn
 }
 
 @test "client_secret_post is accepted; both methods at once are not" {
-	REQ_AUTH=post run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=post run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 200
 	assert_equal "$(mock_last_field auth)" post
 	assert_equal "$(mock_last_field body_keys)" '["grant_type", "client_id", "client_secret"]'
 	assert_equal "$(mock_last_field basic_user)" null
-	REQ_AUTH=both run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=both run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 400
 	assert_output --partial '"error": "invalid_request"'
 }
@@ -116,81 +116,81 @@ json_field() {
 @test "credentials with arbitrary bytes work with both methods" {
 	local id=$'id:%+&=/~ \xc3\xa9\xff' secret=$'s:%+&=/~ \t\xff"\'\\'
 	mock_add_creds "$id" "$secret"
-	REQ_ID=$id REQ_SECRET=$secret run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_ID=$id REQ_SECRET=$secret run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 200
 	assert_equal "$(mock_last_field basic_user)" 'id%3A%25%2B%26%3D%2F~+%C3%A9%FF'
-	REQ_AUTH=post REQ_ID=$id REQ_SECRET=$secret run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=post REQ_ID=$id REQ_SECRET=$secret run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 200
-	REQ_ID=$id REQ_SECRET=${secret%?} run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_ID=$id REQ_SECRET=${secret%?} run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 401
 }
 
 @test "the request log never contains the secret" {
-	REQ_AUTH=post run --separate-stderr fetch "$MOCK_URL$TP"
-	REQ_AUTH=basic run --separate-stderr fetch "$MOCK_URL$TP"
-	REQ_AUTH=basic-raw run --separate-stderr fetch "$MOCK_URL$TP"
-	REQ_AUTH=both run --separate-stderr fetch "$MOCK_URL/status/500$TP"
+	REQ_AUTH=post run -0 --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=basic run -0 --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=basic-raw run -0 --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_AUTH=both run -0 --separate-stderr fetch "$MOCK_URL/status/500$TP"
 	local n
 	n=$(mock_requests)
 	((n >= 4))
-	run grep -cF -- "$COLLIBRA_CLIENT_SECRET" "$MOCK_LOG"
+	run -1 grep -cF -- "$COLLIBRA_CLIENT_SECRET" "$MOCK_LOG"
 	assert_output 0
-	run grep -c -i -e authorization -e 'Basic ' "$MOCK_LOG"
+	run -1 grep -c -i -e authorization -e 'Basic ' "$MOCK_LOG"
 	assert_output 0
 }
 
 @test "the server checks method, content type and grant type" {
-	REQ_METHOD=GET run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_METHOD=GET run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 405
-	REQ_CTYPE=application/json run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_CTYPE=application/json run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 400
 	assert_output --partial invalid_request
 	assert_equal "$(mock_last_field body_keys)" '[]'
-	REQ_GRANT=password run --separate-stderr fetch "$MOCK_URL$TP"
+	REQ_GRANT=password run -0 --separate-stderr fetch "$MOCK_URL$TP"
 	assert_line -n 0 400
 	assert_output --partial unsupported_grant_type
 }
 
 @test "status/503 gives 503; unknown paths and scenarios give 404" {
-	run --separate-stderr fetch "$MOCK_URL/status/503$TP?x=1"
+	run -0 --separate-stderr fetch "$MOCK_URL/status/503$TP?x=1"
 	assert_line -n 0 503
 	assert_line -n 2 '<html><body>503</body></html>'
 	assert_equal "$(mock_last_field scenario)" status/503
-	run --separate-stderr fetch "$MOCK_URL/rest/oauth/v2/other"
+	run -0 --separate-stderr fetch "$MOCK_URL/rest/oauth/v2/other"
 	assert_line -n 0 404
 	assert_equal "$(mock_last_field scenario)" null
-	run --separate-stderr fetch "$MOCK_URL/no-such-scenario$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/no-such-scenario$TP"
 	assert_line -n 0 404
 }
 
 @test "error and hostile scenarios" {
-	run --separate-stderr fetch "$MOCK_URL/oauth/invalid_scope$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/oauth/invalid_scope$TP"
 	assert_line -n 0 400
 	assert_line -n 2 '{"error": "invalid_scope", "error_description": "mock says invalid_scope", "error_uri": "https://example.invalid/doc"}'
-	run --separate-stderr fetch "$MOCK_URL/oauth/invalid_client$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/oauth/invalid_client$TP"
 	assert_line -n 0 401
-	run --separate-stderr fetch "$MOCK_URL/oauth-bare/invalid_grant$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/oauth-bare/invalid_grant$TP"
 	assert_line -n 2 '{"error": "invalid_grant"}'
-	run --separate-stderr fetch "$MOCK_URL/empty/502$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/empty/502$TP"
 	assert_output $'502\n-'
-	run --separate-stderr fetch "$MOCK_URL/body/hostile$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/body/hostile$TP"
 	local hostile
 	hostile=$(cat <<'EOF'
 x';touch${IFS}pwned;'$(touch${IFS}pwned2)`touch${IFS}pwned3`"\$HOME|&;<>*?[]{}~#!%
 EOF
 	)
 	assert_equal "$(json_field access_token <<<"${lines[2]}")" "$hostile"
-	run --separate-stderr fetch "$MOCK_URL/body/expires-huge$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/body/expires-huge$TP"
 	assert_output --partial '"expires_in": 100000000000000000000000000000}'
-	run --separate-stderr fetch "$MOCK_URL/expires/7$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/expires/7$TP"
 	assert_output --partial '"expires_in": 7}'
-	run --separate-stderr fetch "$MOCK_URL/noexpiry$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/noexpiry$TP"
 	refute_output --partial expires_in
-	run --separate-stderr fetch "$MOCK_URL/big/5000$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/big/5000$TP"
 	assert_equal "${#lines[2]}" 5000
-	run --separate-stderr fetch "$MOCK_URL/fail-first/1/t1$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/fail-first/1/t1$TP"
 	assert_line -n 0 503
-	run --separate-stderr fetch "$MOCK_URL/fail-first/1/t1$TP"
+	run -0 --separate-stderr fetch "$MOCK_URL/fail-first/1/t1$TP"
 	assert_line -n 0 200
 	REQ_TIMEOUT=0.5 run --separate-stderr fetch "$MOCK_URL/hang$TP"
 	assert_failure
@@ -203,7 +203,7 @@ EOF
 		token-null token-newline token-space token-quote token-nonascii token-control \
 		hostile type-mac type-bearer-lower type-missing expires-negative expires-fraction \
 		expires-huge expires-string dup-keys nested scope-granted error-in-200; do
-		run --separate-stderr fetch "$MOCK_URL/body/$name$TP"
+		run -0 --separate-stderr fetch "$MOCK_URL/body/$name$TP"
 		assert_line -n 0 200
 	done
 }
@@ -231,6 +231,6 @@ EOF
 	assert_equal "$(cksum <"$CT_PKI/server.pem")" "$before"
 	run openssl verify -CAfile "$CT_PKI/ca.pem" "$CT_PKI/server.pem" "$CT_PKI/wrong.pem"
 	assert_success
-	run openssl x509 -in "$CT_PKI/server.pem" -noout -ext subjectAltName
+	run -0 openssl x509 -in "$CT_PKI/server.pem" -noout -ext subjectAltName
 	assert_output --partial 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1'
 }

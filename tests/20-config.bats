@@ -245,16 +245,16 @@ teardown_file() { ct_teardown_file; }
 		[[ $stderr != *typedSecret1* ]] || fail "$arg: the value is shown"
 		assert_regex "$stderr" "'${arg%%=*}'"
 	done
-	run --separate-stderr "$CT" --client-secre=typedSecret1
+	run -2 --separate-stderr "$CT" --client-secre=typedSecret1
 	assert_regex "$stderr" "^collibra-token: option '--client-secre' is ambiguous; possibilities: '--client-secret' '--client-secret-file' '--client-secret-command'"
-	run --separate-stderr "$CT" --client-secrets=typedSecret1
+	run -2 --separate-stderr "$CT" --client-secrets=typedSecret1
 	assert_regex "$stderr" "^collibra-token: unrecognized option '--client-secrets'"
-	run --separate-stderr "$CT" --verbose=typedSecret1
+	run -2 --separate-stderr "$CT" --verbose=typedSecret1
 	assert_regex "$stderr" "^collibra-token: option '--verbose' doesn't allow an argument"
 	run --separate-stderr "$CT" --client-secret
 	assert_equal "$status" 2
 	assert_regex "$stderr" "^collibra-token: option '--client-secret' requires an argument"
-	run --separate-stderr "$CT" -Z
+	run -2 --separate-stderr "$CT" -Z
 	assert_regex "$stderr" "^collibra-token: invalid option -- 'Z'"
 	assert_regex "$stderr" "Try 'collibra-token --help'"
 }
@@ -270,4 +270,108 @@ teardown_file() { ct_teardown_file; }
 		[[ $stderr != *typedSecret1* ]] || fail "$c: the word before is shown"
 		assert_regex "$stderr" "invalid option -- "
 	done
+}
+
+# --- input as people type it (issue 23: items 2, 4, 7, 8) -------------------
+# The token endpoint pasted as --url, one boolean parser for variables and
+# the config file, missing settings reported at once, and "did you mean"
+# for long options (never with a value).
+
+@test "the token endpoint pasted as --url is used as it is, and -v says so" {
+	local n
+	n=$(mock_requests)
+	run -0 --separate-stderr "$CT" -v -u "$MOCK_URL/rest/oauth/v2/token"
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(mock_last_field path)" /rest/oauth/v2/token
+	assert_equal "$(requests_since "$n")" 1
+	assert_regex "$stderr" 'ends in /rest/oauth/v2/token'
+	refute_leak
+	# with a trailing slash, from the variable, and in --show-config
+	COLLIBRA_URL=$MOCK_URL/expires/77/rest/oauth/v2/token/ \
+		run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field path)" /expires/77/rest/oauth/v2/token
+	run -0 --separate-stderr "$CT" --show-config \
+		-u "$MOCK_URL/rest/oauth/v2/token"
+	assert_equal "$(show 'token URL')" \
+		"token URL: $MOCK_URL/rest/oauth/v2/token (--url)"
+	# a base URL still gets the path
+	run -0 --separate-stderr "$CT" --show-config -u "$MOCK_URL/oauth"
+	assert_equal "$(show 'token URL')" \
+		"token URL: $MOCK_URL/oauth/rest/oauth/v2/token (--url)"
+}
+
+@test "COLLIBRA_TOKEN_CACHE takes the config file's words, in any case" {
+	ct_isolate_config
+	CFG=$CT_CFG
+	local w
+	for w in false no off 0 FALSE Off; do
+		COLLIBRA_TOKEN_CACHE=$w run -0 --separate-stderr "$CT" --show-config
+		assert_equal "$(show cache)" 'cache: off (COLLIBRA_TOKEN_CACHE)'
+	done
+	for w in true yes on 1 True; do
+		COLLIBRA_TOKEN_CACHE=$w run -0 --separate-stderr "$CT" --show-config
+		assert_equal "$(show cache)" 'cache: on (COLLIBRA_TOKEN_CACHE)'
+	done
+	# and the config file the same words, in any case
+	unset COLLIBRA_TOKEN_CACHE
+	printf '[default]\ncache = No\n' | ct_write_config
+	run -0 --separate-stderr "$CT" --show-config
+	assert_equal "$(show cache)" "cache: off ($CFG:2)"
+}
+
+@test "a word that is no boolean is refused the same way everywhere" {
+	ct_isolate_config
+	CFG=$CT_CFG
+	COLLIBRA_TOKEN_CACHE=maybe run -2 --separate-stderr "$CT"
+	assert_output ''
+	assert_regex "$stderr" '^collibra-token: COLLIBRA_TOKEN_CACHE: .*true.*false'
+	unset COLLIBRA_TOKEN_CACHE
+	printf '[default]\ninsecure = maybe\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "^collibra-token: $CFG:2: .*true.*false"
+}
+
+@test "a missing URL, client ID and secret are reported at once" {
+	local n
+	unset COLLIBRA_URL COLLIBRA_CLIENT_ID COLLIBRA_CLIENT_SECRET
+	n=$(mock_requests)
+	run -2 --separate-stderr "$CT" </dev/null
+	assert_output ''
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+	assert_regex "$stderr" 'URL.*--url.*COLLIBRA_URL'
+	assert_regex "$stderr" 'client ID.*--client-id.*COLLIBRA_CLIENT_ID'
+	assert_regex "$stderr" 'secret.*COLLIBRA_CLIENT_SECRET'
+	# two of them: both named, the one that is there not
+	COLLIBRA_CLIENT_ID=x run -2 --separate-stderr "$CT" </dev/null
+	assert_regex "$stderr" 'URL.*secret'
+	refute_regex "$stderr" 'client ID'
+	assert_equal "$(requests_since "$n")" 0
+}
+
+@test "a mistyped long option gets a suggestion, never its value" {
+	local n
+	n=$(mock_requests)
+	run -2 --separate-stderr "$CT" --client_id=value-not-shown
+	assert_equal "${stderr_lines[0]}" \
+		"collibra-token: unrecognized option '--client_id'; did you mean '--client-id'?"
+	[[ $stderr != *value-not-shown* ]] || fail "the value is shown"
+	run -2 --separate-stderr "$CT" --client-secert=value-not-shown
+	assert_regex "$stderr" "did you mean '--client-secret'\?"
+	[[ $stderr != *value-not-shown* ]] || fail "the value is shown"
+	run -2 --separate-stderr "$CT" --vebrose
+	assert_regex "$stderr" "did you mean '--verbose'\?"
+	# nothing close: no guess
+	run -2 --separate-stderr "$CT" --no-such-flag
+	refute_regex "$stderr" 'did you mean'
+	assert_equal "$(requests_since "$n")" 0
+}
+
+@test "curl's option names point at ours" {
+	run -2 --separate-stderr "$CT" --retry 3
+	assert_regex "$stderr" "^collibra-token: unrecognized option '--retry'; did you mean '--retries'\?"
+	run -2 --separate-stderr "$CT" --max-time=5
+	assert_regex "$stderr" "^collibra-token: unrecognized option '--max-time'; did you mean '--timeout'\?"
+	[[ $stderr != *=5* ]] || fail "the value is shown"
+	run -2 --separate-stderr "$CT" --retry-max-time 9
+	assert_regex "$stderr" "did you mean '--timeout'\?"
 }

@@ -162,7 +162,7 @@ setup() {
 	assert_equal "$(requests_since "$n")" 1
 	[ -n "$(ls -A "$BATS_TEST_TMPDIR/c-on")" ]
 	n=$(mock_requests)
-	run --separate-stderr "$CT" -p off
+	run -0 --separate-stderr "$CT" -p off
 	run --separate-stderr "$CT" -p off
 	assert_success
 	assert_equal "$(requests_since "$n")" 2
@@ -205,10 +205,10 @@ setup() {
 	run --separate-stderr "$CT" -p nope
 	assert_equal "$status" 2
 	assert_output ''
-	assert_equal "$stderr" "collibra-token: profile 'nope' not found in $CFG"
+	assert_equal "$stderr" "collibra-token: profile 'nope' not found in $CFG; it has -p a"
 	COLLIBRA_PROFILE=gone run --separate-stderr "$CT"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "collibra-token: profile 'gone' not found in $CFG"
+	assert_equal "$stderr" "collibra-token: profile 'gone' not found in $CFG; it has -p a"
 	assert_equal "$(requests_since "$n")" 0
 	run --separate-stderr "$CT" -p a
 	assert_success
@@ -250,7 +250,7 @@ setup() {
 	EOF
 	run --separate-stderr "$CT" -p p
 	assert_equal "$status" 2
-	assert_equal "$stderr" "collibra-token: $CFG:4: unknown key 'client-id'"
+	assert_equal "$stderr" "collibra-token: $CFG:4: unknown key 'client-id'; did you mean 'client_id'?"
 }
 
 @test "an unknown section is exit 2 with FILE:LINE" {
@@ -263,7 +263,7 @@ setup() {
 	EOF
 	run --separate-stderr "$CT"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "collibra-token: $CFG:4: unknown section 'bogus'"
+	assert_equal "$stderr" "collibra-token: $CFG:4: unknown section 'bogus'; did you mean '[profile bogus]'?"
 	sed -i 's/^\[bogus\]$/[profile bogus]/' "$CFG"
 	run --separate-stderr "$CT"
 	assert_success
@@ -273,7 +273,7 @@ setup() {
 	printf '[default]\nscope = x\n[empty]\n' | ct_write_config
 	run --separate-stderr "$CT"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "collibra-token: $CFG:3: unknown section 'empty'"
+	assert_equal "$stderr" "collibra-token: $CFG:3: unknown section 'empty'; did you mean '[profile empty]'?"
 }
 
 @test "a line that is not key = value or [section] is a syntax error with its line" {
@@ -739,4 +739,184 @@ both_read() {
 	both_read
 	assert_equal "$status" 2
 	assert_equal "$stderr" "collibra-token: $CFG:2: line too long"
+}
+
+# --- values and names as people type them (issue 23: items 3, 7, 8) --------
+# Quoted values, the profiles listed when one is missing or not found, and
+# "did you mean" for keys and sections (never with a value).
+
+@test "a config value in one pair of matching quotes is taken without them" {
+	unset COLLIBRA_URL
+	ct_write_config <<-EOF
+		[default]
+		url = "$MOCK_URL/scope"
+		scope = 'read write'
+		format = "json"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field path)" /scope/rest/oauth/v2/token
+	assert_equal "$(mock_last_field scope)" 'read write'
+	assert_regex "$output" "^\{\"access_token\":\"$MOCK_TOKEN\""
+	run -0 --separate-stderr "$CT" --show-config
+	assert_equal "$(show 'token URL')" \
+		"token URL: $MOCK_URL/scope/rest/oauth/v2/token ($CFG:2)"
+	assert_equal "$(show scope)" "scope: read write ($CFG:3)"
+}
+
+@test "a quoted client_secret loses its quotes; one of another kind stays" {
+	local secret=$COLLIBRA_CLIENT_SECRET
+	unset COLLIBRA_CLIENT_SECRET
+	ct_write_config <<-EOF
+		[default]
+		client_secret = "$secret"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(mock_last_field auth_ok)" true
+	# quotes of the other kind inside the pair are part of the value
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "a'b'c"
+	ct_write_config <<-EOF
+		[default]
+		client_secret = "a'b'c"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field auth_ok)" true
+	refute_leak
+}
+
+# review of issue 23 (rev2), finding 4: '"/opt/my tool/get" "prod"' lost
+# its first and last quotes and ran /opt/my with the rest as arguments
+@test "a value with a quote of the same kind inside keeps all its quotes (a command)" {
+	local tool=$BATS_TEST_TMPDIR/my\ tool
+	unset COLLIBRA_CLIENT_SECRET
+	mkdir -p "$tool"
+	printf '#!/bin/sh\nprintf %%s "$1"\n' >"$tool/get"
+	chmod +x "$tool/get"
+	mock_add_creds "$COLLIBRA_CLIENT_ID" prod-secret-value
+	ct_write_config <<-EOF
+		[default]
+		client_secret_command = "$tool/get" "prod-secret-value"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(mock_last_field auth_ok)" true
+	# a quote closed inside the value is not an unclosed one
+	ct_write_config <<-EOF
+		[default]
+		client_secret_command = "$tool/get" prod-secret-value
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field auth_ok)" true
+	# the same for a secret: its quotes are its own
+	mock_add_creds "$COLLIBRA_CLIENT_ID" '"a"b"'
+	ct_write_config <<-EOF
+		[default]
+		client_secret = "a"b"
+	EOF
+	run -0 --separate-stderr "$CT"
+	assert_equal "$(mock_last_field auth_ok)" true
+}
+
+@test "a value that opens a quote and does not close it is refused at its line, without the value" {
+	unset COLLIBRA_URL
+	ct_write_config <<-EOF
+		[default]
+		url = "$MOCK_URL
+		client_secret = 'quoted-secret-value
+	EOF
+	run -2 --separate-stderr "$CT"
+	assert_output ''
+	assert_regex "$stderr" "^collibra-token: $CFG:2: .*quote.*url"
+	ct_write_config <<-EOF
+		[default]
+		client_secret = 'quoted-secret-value
+	EOF
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "^collibra-token: $CFG:2: .*quote.*client_secret"
+	[[ $stderr != *quoted-secret-value* ]] || fail "the value is shown"
+}
+
+@test "with profiles in the config file and none chosen, a missing setting lists them" {
+	unset COLLIBRA_URL
+	ct_write_config <<-EOF
+		[default]
+		retries = 1
+		[profile dev]
+		url = $MOCK_URL
+		[profile prod]
+		url = $MOCK_URL/expires/90
+	EOF
+	run -2 --separate-stderr "$CT"
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+	assert_regex "$stderr" 'URL'
+	[[ $stderr == *'-p dev|prod'* ]] || fail "no profile list in: $stderr"
+	# the secret alone missing, found at the fetch: the same list
+	export COLLIBRA_URL=$MOCK_URL
+	unset COLLIBRA_CLIENT_SECRET
+	run -2 --separate-stderr "$CT" </dev/null
+	assert_regex "$stderr" 'no client secret'
+	[[ $stderr == *'-p dev|prod'* ]] || fail "no profile list in: $stderr"
+	# a chosen profile: no list
+	run -2 --separate-stderr "$CT" -p dev </dev/null
+	[[ $stderr != *'-p dev|prod'* ]] || fail "a list in: $stderr"
+}
+
+@test "a profile that is not found lists those that exist" {
+	ct_write_config <<-EOF
+		[default]
+		retries = 1
+		[profile dev]
+		scope = a
+		[profile prod]
+		scope = b
+	EOF
+	run -2 --separate-stderr "$CT" -p nope
+	assert_regex "$stderr" "^collibra-token: profile 'nope' not found in $CFG"
+	[[ $stderr == *'-p dev|prod'* ]] || fail "no profile list in: $stderr"
+	printf '[default]\nretries = 1\n' | ct_write_config
+	run -2 --separate-stderr "$CT" -p nope
+	assert_regex "$stderr" 'no \[profile'
+}
+
+@test "a mistyped config key gets a suggestion, never its value" {
+	printf '[default]\nclientid = value-not-shown\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" \
+		"collibra-token: $CFG:2: unknown key 'clientid'; did you mean 'client_id'?"
+	printf '[default]\nclient-secret = value-not-shown\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "unknown key 'client-secret'; did you mean 'client_secret'\?$"
+	printf '[default]\ntimout = 5\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "did you mean 'timeout'\?$"
+	# nothing close: no guess
+	printf '[default]\ncolour = blue\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'colour'"
+}
+
+# review of issue 23 (rev2), finding 1: a line without '=' before the
+# secret's own ':' or '=' made "KEY SECRET" the key, which the message
+# quoted whole
+@test "a key followed by more words shows its first word only, never the rest" {
+	printf '[default]\nclientsecret s3cr3tPart:rest\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'clientsecret' (a key is one word: is '=' missing?); did you mean 'client_secret'?"
+	printf '[default]\nclient_secret\ts3cr3tPart = rest\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" "collibra-token: $CFG:2: unknown key 'client_secret' (a key is one word: is '=' missing?)"
+	[[ $stderr != *s3cr3t* ]] || fail "the secret's part shown: $stderr"
+}
+
+@test "a section without 'profile ' gets [profile NAME] suggested; a mistyped [default] too" {
+	printf '[prod]\nscope = a\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_equal "$stderr" \
+		"collibra-token: $CFG:1: unknown section 'prod'; did you mean '[profile prod]'?"
+	printf '[defualt]\nscope = a\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "unknown section 'defualt'; did you mean '\[default\]'\?$"
+	printf '[profiles dev]\nscope = a\n' | ct_write_config
+	run -2 --separate-stderr "$CT"
+	assert_regex "$stderr" "did you mean '\[profile dev\]'\?$"
 }

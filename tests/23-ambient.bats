@@ -39,7 +39,7 @@ setup() {
 	run --separate-stderr "$CT"
 	assert_success
 	assert_output "$MOCK_TOKEN"
-	run --separate-stderr "$CT" --show-config
+	run -0 --separate-stderr "$CT" --show-config
 	assert_line "CA file: $CT_PKI/ca.pem ($CT_CFG:2)"
 	assert_line "CA directory: (none, replaced by the CA file)"
 	assert_line "proxy: given (https_proxy)"
@@ -50,7 +50,7 @@ setup() {
 	run --separate-stderr "$CT" --retries 0
 	assert_equal "$status" 3
 	# an http:// loopback URL never goes through it
-	run --separate-stderr "$CT" --url "http://127.0.0.1:$MOCK_PORT" \
+	run -3 --separate-stderr "$CT" --url "http://127.0.0.1:$MOCK_PORT" \
 		--retries 0 --connect-timeout 2
 	refute_regex "$stderr" '127\.0\.0\.1 port 9'
 }

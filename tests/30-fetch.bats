@@ -60,7 +60,7 @@ teardown_file() { ct_teardown_file; }
 	assert_success
 	assert_equal "$(mock_last_field scope)" 'read write:all'
 	assert_equal "$(jq_field scope)" 'read write:all'
-	COLLIBRA_SCOPE=env-scope run --separate-stderr "$CT"
+	COLLIBRA_SCOPE=env-scope run -0 --separate-stderr "$CT"
 	assert_equal "$(mock_last_field scope)" env-scope
 }
 
@@ -99,7 +99,7 @@ encoded_roundtrip() {
 	COLLIBRA_CLIENT_SECRET=not-the-secret run --separate-stderr "$CT"
 	assert_equal "$status" 11
 	assert_output ''
-	assert_equal "$stderr" 'collibra-token: invalid_client: Client authentication failed (HTTP 401)'
+	assert_equal "$stderr" 'collibra-token: invalid_client: Client authentication failed (HTTP 401); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET'
 }
 
 @test "json: access_token, token_type, expires_in, expires_at in RFC 3339 UTC" {
@@ -133,13 +133,14 @@ encoded_roundtrip() {
 	assert_equal "$(jq_field access_token)" "$MOCK_TOKEN"
 }
 
-@test "shell: three export lines, single-quoted" {
+@test "shell: four export lines, single-quoted" {
 	local before after
 	before=$(date -u +%s)
 	run --separate-stderr "$CT" -f shell --url "$MOCK_URL/expires/120"
 	after=$(date -u +%s)
 	assert_success
-	assert_equal "${#lines[@]}" 3
+	assert_equal "${#lines[@]}" 4
+	assert_regex "${lines[3]}" "^export COLLIBRA_TOKEN_EXPIRES_AT_RFC3339='[0-9T:Z-]+'$"
 	assert_line --index 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
 	assert_line --index 1 "export COLLIBRA_TOKEN_TYPE='Bearer'"
 	assert_regex "${lines[2]}" "^export COLLIBRA_TOKEN_EXPIRES_AT='[0-9]+'$"

@@ -53,12 +53,12 @@ setup() { ct_isolate_config; }
 	assert_success
 	assert_line 'proxy: given (all_proxy)'
 	ALL_PROXY=http://127.0.0.1:9 all_proxy=http://127.0.0.1:8 \
-		run --separate-stderr "$CT" --show-config
+		run -0 --separate-stderr "$CT" --show-config
 	assert_line 'proxy: given (all_proxy)'
 	https_proxy=http://127.0.0.1:9 all_proxy=http://127.0.0.1:8 \
-		run --separate-stderr "$CT" --show-config
+		run -0 --separate-stderr "$CT" --show-config
 	assert_line 'proxy: given (https_proxy)'
-	run --separate-stderr "$CT" --show-config
+	run -0 --separate-stderr "$CT" --show-config
 	refute_line --partial 'proxy:'
 }
 
@@ -127,6 +127,6 @@ in_system_store() {
 	assert_output unset
 	[[ ! -e $keys ]]
 	# without it, -v says nothing of it
-	run --separate-stderr "$CT" -v
+	run -0 --separate-stderr "$CT" -v
 	refute_regex "$stderr" SSLKEYLOGFILE
 }

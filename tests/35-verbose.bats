@@ -260,7 +260,7 @@ h2_lines() {
 	run --separate-stderr "$CT" --url "https://user:hunter2@127.0.0.1:$MOCK_PORT" -v
 	assert_equal "$status" 2
 	[[ $stderr != *hunter2* ]]
-	run --separate-stderr "$CT" --url "https://user:hunter2@127.0.0.1:$MOCK_PORT" \
+	run -0 --separate-stderr "$CT" --url "https://user:hunter2@127.0.0.1:$MOCK_PORT" \
 		--show-config
 	[[ $output != *hunter2* ]]
 	assert_line --partial 'token URL: https://<redacted>@127.0.0.1'

@@ -31,12 +31,13 @@ fails_with() {
 		[unauthorized_client]=13 [unsupported_grant_type]=14
 		[invalid_scope]=15 [access_denied]=16 [made_up_error]=16
 	)
-	local code http
+	local code http sources
 	for code in "${!codes[@]}"; do
-		http=400
-		[[ $code == invalid_client ]] && http=401
+		http=400 sources=
+		# invalid_client names the credentials' sources (issue 23, item 6)
+		[[ $code == invalid_client ]] && http=401 sources='; client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET'
 		fails_with "${codes[$code]}" "oauth/$code"
-		assert_equal "$stderr" "collibra-token: $code: mock says $code (HTTP $http)"
+		assert_equal "$stderr" "collibra-token: $code: mock says $code (HTTP $http)$sources"
 	done
 }
 
@@ -54,23 +55,24 @@ fails_with() {
 
 @test "400 and 401 without an OAuth body map to invalid_request and invalid_client" {
 	fails_with 10 status/400
-	assert_equal "$stderr" 'collibra-token: invalid_request: HTTP 400 without an OAuth error (Content-Type text/html)'
+	assert_equal "$stderr" "collibra-token: invalid_request: HTTP 400 from $MOCK_URL/status/400/rest/oauth/v2/token without an OAuth error (Content-Type text/html)"
 	fails_with 11 empty/401
-	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (no Content-Type)'
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/empty/401/rest/oauth/v2/token without an OAuth error (no Content-Type); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET"
 }
 
 @test "5xx and 429 are server errors (5)" {
 	local s
+	# one attempt each: the retries are 41-retry's
 	for s in 500 502 503 504 429; do
-		fails_with 5 "status/$s"
-		assert_equal "$stderr" "collibra-token: server error: HTTP $s"
+		fails_with 5 "status/$s" --retries 0
+		assert_equal "$stderr" "collibra-token: server error: HTTP $s from $MOCK_URL/status/$s/rest/oauth/v2/token"
 	done
 	fails_with 5 empty/502
 }
 
 @test "another status without an OAuth body is a server error (5)" {
 	fails_with 5 status/403
-	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403 (Content-Type text/html)'
+	assert_equal "$stderr" "collibra-token: server error: unexpected HTTP 403 from $MOCK_URL/status/403/rest/oauth/v2/token (Content-Type text/html)"
 	fails_with 5 status/204
 	fails_with 5 status/201
 }
@@ -85,7 +87,7 @@ fails_with() {
 	local s
 	for s in 301 302 303 307 308; do
 		fails_with 5 "redirect/$s"
-		assert_equal "$stderr" "collibra-token: server error: HTTP $s redirect to https://elsewhere.invalid/rest/oauth/v2/token not followed"
+		assert_equal "$stderr" "collibra-token: server error: HTTP $s from $MOCK_URL/redirect/$s/rest/oauth/v2/token: redirect to https://elsewhere.invalid/rest/oauth/v2/token not followed"
 	done
 }
 
@@ -135,7 +137,8 @@ fails_with() {
 	SECONDS=0
 	fails_with 3 hang --timeout 1
 	assert_regex "$stderr" 'network error: .*[Tt]imed out'
-	((SECONDS <= 4))
+	# --timeout 1, not the default 30 s: a margin a loaded machine meets
+	((SECONDS <= 15))
 }
 
 @test "a slow server within --timeout succeeds" {
@@ -178,7 +181,7 @@ fails_with() {
 	run --separate-stderr env -u SSL_CERT_FILE "$CT" -k
 	assert_success
 	assert_output "$MOCK_TOKEN"
-	assert_regex "$stderr" 'warning: --insecure'
+	assert_regex "$stderr" 'warning: --insecure: the server certificate'
 }
 
 @test "--cacert and --capath trust the given CAs" {
@@ -203,7 +206,6 @@ fails_with() {
 }
 
 @test "a closed or full stdout is an internal error (1), not success" {
-	run --separate-stderr "$CT" '>&-'
 	run --separate-stderr bash -c '"$1" >&-' _ "$CT"
 	assert_equal "$status" 1
 	assert_regex "$stderr" 'standard output is closed'
@@ -214,7 +216,7 @@ fails_with() {
 }
 
 @test "a closed pipe is reported, not a silent death" {
-	run --separate-stderr bash -c '"$1" --url "$2" | true; echo "${PIPESTATUS[0]}"' _ "$CT" "$MOCK_URL/delay/0.3"
+	run -0 --separate-stderr bash -c '"$1" --url "$2" | true; echo "${PIPESTATUS[0]}"' _ "$CT" "$MOCK_URL/delay/0.3"
 	assert_output 1
 	assert_regex "$stderr" 'cannot write the token'
 }
@@ -261,37 +263,39 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	kill "$pid"
 	assert_equal "$status" 3
 	assert_regex "$stderr" 'network error: .*([Tt]imed out|timeout)'
-	((SECONDS <= 3))
+	# --connect-timeout 1, long before --timeout 20
+	((SECONDS <= 10))
 }
 
 # issue 11, item 3: Collibra's REST error envelope
 @test "Collibra's error envelope: userMessage, else titleMessage, sanitised, with the status" {
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/401/user"
 	assert_equal "$status" 11
-	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 401)'
+	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 401); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET'
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/400/title"
 	assert_equal "$status" 10
 	assert_equal "$stderr" 'collibra-token: badRequest: Bad request (HTTP 400)'
+	# a status that is not the client's own error names the URL (issue 23)
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/403/user"
 	assert_equal "$status" 5
-	assert_equal "$stderr" 'collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 403)'
+	assert_equal "$stderr" "collibra-token: authenticationFailed: The client [31mcredentials[0m are not valid (HTTP 403 from $MOCK_URL/collibra/403/user/rest/oauth/v2/token)"
 	# neither message: as without a body
 	run --separate-stderr "$CT" --url "$MOCK_URL/collibra/401/none"
 	assert_equal "$status" 11
-	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (Content-Type application/json)'
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/collibra/401/none/rest/oauth/v2/token without an OAuth error (Content-Type application/json); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET"
 }
 
 # issue 11, item 3
 @test "an HTML error page is never printed; the line names the status and Content-Type" {
 	run --separate-stderr "$CT" --url "$MOCK_URL/html/401"
 	assert_equal "$status" 11
-	assert_equal "$stderr" 'collibra-token: invalid_client: HTTP 401 without an OAuth error (Content-Type text/html; charset="utf-8")'
+	assert_equal "$stderr" "collibra-token: invalid_client: HTTP 401 from $MOCK_URL/html/401/rest/oauth/v2/token without an OAuth error (Content-Type text/html; charset=\"utf-8\"); client ID from COLLIBRA_CLIENT_ID, secret from COLLIBRA_CLIENT_SECRET"
 	run --separate-stderr "$CT" --url "$MOCK_URL/html/400"
 	assert_equal "$status" 10
-	assert_equal "$stderr" 'collibra-token: invalid_request: HTTP 400 without an OAuth error (Content-Type text/html; charset="utf-8")'
+	assert_equal "$stderr" "collibra-token: invalid_request: HTTP 400 from $MOCK_URL/html/400/rest/oauth/v2/token without an OAuth error (Content-Type text/html; charset=\"utf-8\")"
 	run --separate-stderr "$CT" --url "$MOCK_URL/html/403"
 	assert_equal "$status" 5
-	assert_equal "$stderr" 'collibra-token: server error: unexpected HTTP 403 (Content-Type text/html; charset="utf-8")'
+	assert_equal "$stderr" "collibra-token: server error: unexpected HTTP 403 from $MOCK_URL/html/403/rest/oauth/v2/token (Content-Type text/html; charset=\"utf-8\")"
 	[[ $stderr != *SECRET-PAGE* ]]
 }
 
@@ -361,4 +365,30 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	# the system's libcurl is not refused
 	run --separate-stderr "$CT" --no-cache
 	assert_success
+}
+
+# --- the URL in an unexpected status (issue 23 item 2) ----------------------
+
+@test "an unexpected status names the URL that was asked" {
+	local url=$MOCK_URL/nope/rest/oauth/v2/token s
+	# 404 (an HTML page), as a mistyped path gives
+	run -5 --separate-stderr "$CT" --retries 0 -u "$MOCK_URL/nope"
+	assert_output ''
+	assert_regex "$stderr" 'unexpected HTTP 404'
+	[[ $stderr == *"$url"* ]] || fail "no URL in: $stderr"
+	# 5xx, 429, a redirect, 401 and 403 without an OAuth error, and
+	# Collibra's error envelope of a 404
+	for s in status/503 status/429 redirect/302 status/401 status/403 \
+	    collibra/404/user; do
+		url=$MOCK_URL/$s/rest/oauth/v2/token
+		run --separate-stderr "$CT" --retries 0 -u "$MOCK_URL/$s"
+		[[ $status -eq 5 || $status -eq 11 ]] ||
+			fail "$s: exit $status: $stderr"
+		[[ $stderr == *"$url"* ]] || fail "$s: no URL in: $stderr"
+		refute_leak
+	done
+	# an OAuth error is expected: the server's own words, no URL
+	run -11 --separate-stderr "$CT" --retries 0 \
+		-u "$MOCK_URL/oauth/invalid_client"
+	[[ $stderr != *"$MOCK_URL"* ]] || fail "URL in: $stderr"
 }

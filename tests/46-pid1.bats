@@ -26,7 +26,9 @@ setup() {
 }
 
 teardown() {
-	[[ -z ${WATCH_PID-} ]] || kill -KILL "$WATCH_PID" 2>/dev/null || true
+	# the tool too: as PID 1 it outlives unshare, holding our output
+	[[ -z ${WATCH_PID-} ]] ||
+	    kill -KILL ${CT_PID:+"$CT_PID"} "$WATCH_PID" 2>/dev/null || true
 }
 
 # as_pid1 ARGS...: the tool as PID 1 of a new PID namespace, in the
@@ -45,7 +47,7 @@ as_pid1() {
 }
 
 @test "PID 1: the tool runs as PID 1 of the namespace" {
-	run unshare -fp --mount-proc sh -c 'echo $$'
+	run -0 unshare -fp --mount-proc sh -c 'echo $$'
 	assert_output 1
 }
 
@@ -80,4 +82,21 @@ as_pid1() {
 	reap
 	assert_equal "$status" 143
 	[[ ! -e $OUT ]] || fail "the token file is still there"
+}
+
+# security review 3, finding 5
+@test "PID 1: --watch -- COMMAND reaps the orphans COMMAND leaves, and keeps COMMAND's status" {
+	local c=$BATS_TEST_TMPDIR/c
+	mkdir -p "$c"
+	# four orphans, re-parented to us, that end a tenth of a second later
+	as_pid1 --no-cache --watch -- sh -c 'for i in 1 2 3 4; do (sleep 0.1 &); done
+		: >"$0/started"
+		while [ ! -e "$0/stop" ]; do sleep 0.1; done; exit 7' "$c"
+	wait_for '[[ -e $c/started ]]'
+	# none of them is left behind, as a zombie or otherwise
+	wait_for '! ps --ppid "$CT_PID" -o comm= | grep -q "^sleep$"' 50 ||
+	    fail "children left: $(ps --ppid "$CT_PID" -o pid=,stat=,comm=)"
+	touch "$c/stop"
+	reap
+	assert_equal "$status" 7
 }

@@ -38,6 +38,8 @@ env_lacks() {
 	at=$(printf '%s\n' "$output" | sed -n 's/^COLLIBRA_TOKEN_EXPIRES_AT=//p')
 	assert_regex "$at" '^[0-9]+$'
 	((at >= before + 3600 && at <= after + 3600))
+	# the same moment in RFC 3339 (issue 23, item 13)
+	env_has "COLLIBRA_TOKEN_EXPIRES_AT_RFC3339=$(date -u -d "@$at" +%Y-%m-%dT%H:%M:%SZ)"
 	refute_leak
 }
 
@@ -94,7 +96,7 @@ env_lacks() {
 	assert_success
 	assert_output ''
 	assert_equal "$stderr" ''
-	run --separate-stderr "$CT" -- cat < <(printf 'from-stdin\n')
+	run -0 --separate-stderr "$CT" -- cat < <(printf 'from-stdin\n')
 	assert_output from-stdin
 }
 
@@ -240,7 +242,7 @@ as_user() {
 		'ulimit -c 4096 && exec "$1" -- bash -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
 	assert_success
 	assert_output $'4096\n4096'
-	run --separate-stderr setpriv --bounding-set=-sys_resource bash -c \
+	run -0 --separate-stderr setpriv --bounding-set=-sys_resource bash -c \
 		'ulimit -H -c 8192 && ulimit -S -c 100 && exec "$1" -- bash -c "ulimit -H -c; ulimit -S -c"' _ "$CT"
 	assert_output $'8192\n100'
 }

@@ -40,13 +40,14 @@ now() { date +%s; }
 
 # --- fish ---------------------------------------------------------------------
 
-@test "fish: three set -gx lines" {
+@test "fish: four set -gx lines" {
 	local before after
 	before=$(now)
 	run --separate-stderr "$CT" -f fish
 	after=$(now)
 	assert_success
-	assert_equal "${#lines[@]}" 3
+	assert_equal "${#lines[@]}" 4
+	assert_regex "${lines[3]}" "^set -gx COLLIBRA_TOKEN_EXPIRES_AT_RFC3339 '[0-9T:Z-]+'$"
 	assert_line -n 0 "set -gx COLLIBRA_TOKEN '$MOCK_TOKEN'"
 	assert_line -n 1 "set -gx COLLIBRA_TOKEN_TYPE 'Bearer'"
 	assert_regex "${lines[2]}" "^set -gx COLLIBRA_TOKEN_EXPIRES_AT '[0-9]+'$"
@@ -130,7 +131,7 @@ now() { date +%s; }
 	cmp "$BATS_TEST_TMPDIR/before" <(head -c "$(stat -c %s "$BATS_TEST_TMPDIR/before")" "$GITHUB_ENV")
 	env=$("$GHENV" "$GITHUB_ENV")
 	assert_equal "$(json_keys "$env" | tr '\n' ' ')" \
-		'COLLIBRA_TOKEN COLLIBRA_TOKEN_EXPIRES_AT COLLIBRA_TOKEN_TYPE EARLIER ML '
+		'COLLIBRA_TOKEN COLLIBRA_TOKEN_EXPIRES_AT COLLIBRA_TOKEN_EXPIRES_AT_RFC3339 COLLIBRA_TOKEN_TYPE EARLIER ML '
 	assert_equal "$(json_get "$env" EARLIER)" kept
 	assert_equal "$(json_get "$env" ML)" $'line1\nline2'
 	assert_equal "$(json_get "$env" COLLIBRA_TOKEN)" "$MOCK_TOKEN"
@@ -145,18 +146,19 @@ now() { date +%s; }
 	: >"$GITHUB_ENV"
 	run --separate-stderr "$CT" -f github
 	assert_success
-	run cat "$GITHUB_ENV"
-	assert_equal "${#lines[@]}" 9
+	run -0 cat "$GITHUB_ENV"
+	assert_equal "${#lines[@]}" 12
 	assert_regex "${lines[0]}" '^COLLIBRA_TOKEN<<ghadelimiter_[A-Za-z0-9_-]+$'
 	assert_equal "${lines[1]}" "$MOCK_TOKEN"
 	assert_equal "${lines[2]}" "${lines[0]#COLLIBRA_TOKEN<<}"
 	assert_regex "${lines[3]}" '^COLLIBRA_TOKEN_TYPE<<ghadelimiter_'
 	assert_equal "${lines[4]}" Bearer
 	assert_regex "${lines[6]}" '^COLLIBRA_TOKEN_EXPIRES_AT<<ghadelimiter_'
+	assert_regex "${lines[9]}" '^COLLIBRA_TOKEN_EXPIRES_AT_RFC3339<<ghadelimiter_'
 	local d1=${lines[2]}
 	: >"$GITHUB_ENV"
 	"$CT" -f github >/dev/null
-	run head -n 1 "$GITHUB_ENV"
+	run -0 head -n 1 "$GITHUB_ENV"
 	[[ $output != *"$d1"* ]]
 }
 
@@ -202,14 +204,14 @@ now() { date +%s; }
 
 # --- dotenv -----------------------------------------------------------------------
 
-@test "dotenv: three single-quoted lines" {
+@test "dotenv: four single-quoted lines" {
 	run --separate-stderr "$CT" -f dotenv
 	assert_success
-	assert_equal "${#lines[@]}" 3
+	assert_equal "${#lines[@]}" 4
 	assert_line -n 0 "COLLIBRA_TOKEN='$MOCK_TOKEN'"
 	assert_line -n 1 "COLLIBRA_TOKEN_TYPE='Bearer'"
 	assert_regex "${lines[2]}" "^COLLIBRA_TOKEN_EXPIRES_AT='[0-9]+'$"
-	run --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/noexpiry"
+	run -0 --separate-stderr "$CT" -f dotenv --url "$MOCK_URL/noexpiry"
 	assert_line -n 2 "COLLIBRA_TOKEN_EXPIRES_AT=''"
 }
 
@@ -271,7 +273,7 @@ now() { date +%s; }
 	assert_success
 	assert_output "::add-mask::$MOCK_TOKEN"
 	env=$("$GHENV" "$GITHUB_ENV")
-	assert_equal "$(json_keys "$env" | tr '\n' ' ')" 'GH_T GH_T_EXPIRES_AT GH_T_TYPE '
+	assert_equal "$(json_keys "$env" | tr '\n' ' ')" 'GH_T GH_T_EXPIRES_AT GH_T_EXPIRES_AT_RFC3339 GH_T_TYPE '
 	assert_equal "$(json_get "$env" GH_T)" "$MOCK_TOKEN"
 }
 
@@ -282,7 +284,7 @@ now() { date +%s; }
 	COLLIBRA_TOKEN_VAR=ENV_TOK run --separate-stderr "$CT" -f shell --var FLAG_TOK
 	assert_success
 	assert_line -n 0 "export FLAG_TOK='$MOCK_TOKEN'"
-	run --separate-stderr "$CT" -f shell
+	run -0 --separate-stderr "$CT" -f shell
 	assert_line -n 0 "export COLLIBRA_TOKEN='$MOCK_TOKEN'"
 }
 
@@ -315,7 +317,7 @@ now() { date +%s; }
 	assert_success
 	assert_output '::add-mask::ab%250Acd%2525x%25'
 	# the variable itself is the token as issued
-	run "$MOCK_PYTHON" -c 'import json, sys
+	run -0 "$MOCK_PYTHON" -c 'import json, sys
 print(json.loads(sys.stdin.read())["COLLIBRA_TOKEN"])' < <("$CT_LIB/github-env.py" "$GITHUB_ENV")
 	assert_output 'ab%0Acd%25x%'
 }
@@ -435,4 +437,55 @@ print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%SZ")))' "$1"
 				fail "expires_in $e, $how: -f json $json, -f shell $shell"
 		done
 	done
+}
+
+# --- both forms of the expiry (issue 23, item 13) -----------------------------
+
+# same_moment EPOCH RFC3339: the two forms name one second.
+same_moment() {
+	assert_regex "$2" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
+	assert_equal "$(date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ)" "$2"
+}
+
+@test "json: expires_at_epoch is expires_at in Unix seconds; both null without an expiry" {
+	local before after epoch
+	before=$(now)
+	run --separate-stderr "$CT" -f json
+	after=$(now)
+	assert_success
+	epoch=$(json_get "$output" expires_at_epoch)
+	((epoch >= before + 3600 && epoch <= after + 3600))
+	same_moment "$epoch" "$(json_get "$output" expires_at)"
+	assert_equal "$(json_keys "$output" | tr '\n' ' ')" \
+		'access_token token_type expires_in expires_at expires_at_epoch '
+	run --separate-stderr "$CT" -f json --url "$MOCK_URL/noexpiry"
+	assert_success
+	assert_regex "$output" '"expires_at":null,"expires_at_epoch":null'
+}
+
+@test "shell, fish, dotenv: NAME_EXPIRES_AT_RFC3339 beside NAME_EXPIRES_AT, the same moment" {
+	local f epoch rfc
+	for f in shell fish dotenv; do
+		run --separate-stderr "$CT" -f "$f" --var CT_T
+		assert_success
+		assert_equal "${#lines[@]}" 4
+		epoch=$(sed -n "s/.*CT_T_EXPIRES_AT[= ]'\([0-9]*\)'$/\1/p" <<<"$output")
+		rfc=$(sed -n "s/.*CT_T_EXPIRES_AT_RFC3339[= ]'\([^']*\)'$/\1/p" <<<"$output")
+		assert_regex "${lines[3]}" "CT_T_EXPIRES_AT_RFC3339[= ]'"
+		same_moment "$epoch" "$rfc"
+		run --separate-stderr "$CT" -f "$f" --var CT_T --url "$MOCK_URL/noexpiry"
+		assert_success
+		assert_regex "${lines[3]}" "CT_T_EXPIRES_AT_RFC3339[= ]''$"
+	done
+}
+
+@test "github: NAME_EXPIRES_AT_RFC3339 in GITHUB_ENV, the same moment" {
+	local env
+	export GITHUB_ENV=$BATS_TEST_TMPDIR/github_env
+	: >"$GITHUB_ENV"
+	run --separate-stderr "$CT" -f github
+	assert_success
+	env=$("$GHENV" "$GITHUB_ENV")
+	same_moment "$(json_get "$env" COLLIBRA_TOKEN_EXPIRES_AT)" \
+		"$(json_get "$env" COLLIBRA_TOKEN_EXPIRES_AT_RFC3339)"
 }

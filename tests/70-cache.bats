@@ -67,16 +67,16 @@ entry() {
 @test "a token with less than --min-ttl left is fetched anew" {
 	local n
 	n=$(mock_requests)
-	run --separate-stderr "$CT" --url "$MOCK_URL/expires/65" --min-ttl 64
-	run --separate-stderr "$CT" --url "$MOCK_URL/expires/65" --min-ttl 64
+	# a 120 s token: a hit under --min-ttl 60 however slow the machine,
+	# refused under --min-ttl 121 without waiting for the clock
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/expires/120" --min-ttl 60
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/expires/120" --min-ttl 60
 	assert_equal "$(requests_since "$n")" 1
-	# 64 or 65 s left (a second may tick over): less than 66, without
-	# waiting for the clock
-	run --separate-stderr "$CT" -v --url "$MOCK_URL/expires/65" --min-ttl 66
+	run --separate-stderr "$CT" -v --url "$MOCK_URL/expires/120" --min-ttl 121
 	assert_success
-	assert_regex "$stderr" 'cache: expired \(6[0-5] s left, --min-ttl 66\)'
+	left_in 'cache: expired \(([0-9]+) s left, --min-ttl 121\)' 60 120
 	assert_equal "$(requests_since "$n")" 2
-	COLLIBRA_TOKEN_MIN_TTL=10 run --separate-stderr "$CT" -v --url "$MOCK_URL/expires/65"
+	COLLIBRA_TOKEN_MIN_TTL=10 run -0 --separate-stderr "$CT" -v --url "$MOCK_URL/expires/120"
 	assert_regex "$stderr" 'cache: hit'
 	assert_equal "$(requests_since "$n")" 2
 }
@@ -105,12 +105,12 @@ entry() {
 @test "--refresh fetches anew and stores the result" {
 	local n
 	n=$(mock_requests)
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	run --separate-stderr "$CT" --refresh -v
 	assert_success
 	assert_output "$MOCK_TOKEN"
 	assert_regex "$stderr" 'cache: refreshed'
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	assert_equal "$(requests_since "$n")" 2
 }
 
@@ -120,13 +120,14 @@ entry() {
 	run --separate-stderr "$CT" --no-cache
 	assert_success
 	[ ! -e "$CACHE" ]
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	[ -n "$(entry)" ]
-	run --separate-stderr "$CT" --no-cache
+	run -0 --separate-stderr "$CT" --no-cache
 	COLLIBRA_TOKEN_CACHE=0 run --separate-stderr "$CT"
 	assert_success
 	assert_equal "$(requests_since "$n")" 4
-	COLLIBRA_TOKEN_CACHE=yes run --separate-stderr "$CT"
+	# a word that is no boolean (yes/no and the others are: issue 23)
+	COLLIBRA_TOKEN_CACHE=maybe run --separate-stderr "$CT"
 	assert_equal "$status" 2
 }
 
@@ -138,7 +139,7 @@ entry() {
 
 @test "--clear-cache removes this configuration's entry, needs no secret, exits 0" {
 	local n
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	[ -n "$(entry)" ]
 	run --separate-stderr env -u COLLIBRA_CLIENT_SECRET "$CT" --clear-cache
 	assert_success
@@ -147,16 +148,16 @@ entry() {
 	run --separate-stderr "$CT" --clear-cache
 	assert_success
 	n=$(mock_requests)
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	assert_equal "$(requests_since "$n")" 1
 }
 
 @test "the entry is keyed by URL, client ID and scope" {
 	local n
 	n=$(mock_requests)
-	run --separate-stderr "$CT"
-	run --separate-stderr "$CT" --scope read
-	run --separate-stderr "$CT" --url "$MOCK_URL/ok"
+	run -0 --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT" --scope read
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/ok"
 	mock_add_creds other-id "$COLLIBRA_CLIENT_SECRET"
 	run --separate-stderr "$CT" --client-id other-id
 	assert_success
@@ -165,7 +166,7 @@ entry() {
 
 @test "a wrong secret never gets the cached token: the server answers" {
 	local n
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	n=$(mock_requests)
 	COLLIBRA_CLIENT_SECRET=wrong-secret run --separate-stderr "$CT" -v
 	assert_equal "$status" 11
@@ -174,13 +175,13 @@ entry() {
 	assert_equal "$(requests_since "$n")" 1
 	refute_leak
 	# the right secret still hits
-	run --separate-stderr "$CT" -v
+	run -0 --separate-stderr "$CT" -v
 	assert_regex "$stderr" 'cache: hit'
 }
 
 @test "a second valid secret for the same client goes to the server" {
 	local n
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	mock_add_creds "$COLLIBRA_CLIENT_ID" second-secret
 	n=$(mock_requests)
 	COLLIBRA_CLIENT_SECRET=second-secret run --separate-stderr "$CT"
@@ -189,7 +190,7 @@ entry() {
 }
 
 @test "the directory is 0700, entries 0600, and the token is not in them in clear" {
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	assert_equal "$(stat -c %a "$CACHE")" 700
 	assert_equal "$(stat -c %a "$(entry)")" 600
 	run ! grep -qF "$MOCK_TOKEN" "$CACHE"/*
@@ -198,7 +199,7 @@ entry() {
 
 @test "a copied entry yields nothing without the secret" {
 	local n
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	mkdir "$BATS_TEST_TMPDIR/other"
 	cp "$(entry)" "$BATS_TEST_TMPDIR/other/"
 	n=$(mock_requests)
@@ -215,7 +216,7 @@ entry() {
 	assert_success
 	assert_output "$MOCK_TOKEN"
 	assert_regex "$stderr" "warning: cache directory .* is writable by group or others; going on without a cache"
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	assert_equal "$(requests_since "$n")" 2
 	assert_equal "$(ls -A "$CACHE")" ''
 }
@@ -238,7 +239,7 @@ entry() {
 
 @test "a truncated entry is ignored and replaced, never printed" {
 	local n e
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	e=$(entry)
 	head -c 60 "$e" >"$e.cut" && mv "$e.cut" "$e"
 	n=$(mock_requests)
@@ -246,17 +247,17 @@ entry() {
 	assert_success
 	assert_output "$MOCK_TOKEN"
 	assert_regex "$stderr" 'cache: rejected \(cannot authenticate'
-	run --separate-stderr "$CT" -v
+	run -0 --separate-stderr "$CT" -v
 	assert_regex "$stderr" 'cache: hit'
 	assert_equal "$(requests_since "$n")" 1
 	head -c 40 "$e" >"$e.cut" && mv "$e.cut" "$e"
-	run --separate-stderr "$CT" -v
+	run -0 --separate-stderr "$CT" -v
 	assert_regex "$stderr" 'cache: rejected \(truncated'
 }
 
 @test "a tampered entry is ignored and replaced" {
 	local e size i n
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	e=$(entry)
 	size=$(stat -c %s "$e")
 	for i in 0 4 10 30 40 $((size - 1)); do
@@ -273,7 +274,7 @@ entry() {
 }
 
 @test "an entry that is a symlink or a directory is not followed" {
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	local e
 	e=$(entry)
 	rm "$e"
@@ -298,39 +299,48 @@ entry() {
 }
 
 @test "when the one request fails, the waiting processes report its error without retrying" {
-	local n i rc
+	local url=$MOCK_URL/status/503 name n i rc
+	# 16 calls wait on the lock we hold, however slowly they start
+	name=$(entry_name --url "$url")
+	exec 9>>"$CACHE/$name.lock"
+	flock 9
 	n=$(mock_requests)
 	for i in $(seq 16); do
 		{
 			rc=0
-			"$CT" --retries 0 --url "$MOCK_URL/slow/2/status/503" >"$BATS_TEST_TMPDIR/out.$i" \
+			"$CT" -v --retries 0 --url "$url" >"$BATS_TEST_TMPDIR/out.$i" \
 				2>"$BATS_TEST_TMPDIR/err.$i" || rc=$?
 			echo "$rc" >"$BATS_TEST_TMPDIR/rc.$i"
-		} &
+		} 9>&- &
 	done
+	for i in $(seq 16); do
+		await_line "$BATS_TEST_TMPDIR/err.$i" 'cache: waiting for another collibra-token' 200
+	done
+	exec 9>&-
 	wait
 	assert_equal "$(requests_since "$n")" 1
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/rc.* | sort -u)" 5
-	assert_equal "$(cat "$BATS_TEST_TMPDIR"/err.* | sort -u)" 'collibra-token: server error: HTTP 503'
+	for i in $(seq 16); do
+		run -0 grep -cxF "collibra-token: server error: HTTP 503 from $url/rest/oauth/v2/token" \
+			"$BATS_TEST_TMPDIR/err.$i"
+		assert_output 1
+	done
 	assert_equal "$(cat "$BATS_TEST_TMPDIR"/out.*)" ''
 	# a later call tries again
-	run --separate-stderr "$CT" --retries 0 --url "$MOCK_URL/slow/2/status/503"
+	run -5 --separate-stderr "$CT" --retries 0 --url "$url"
 	assert_equal "$(requests_since "$n")" 2
 }
 
 @test "waiting for another process counts against --timeout" {
-	local holder n
-	n=$(mock_requests)
-	"$CT" --url "$MOCK_URL/delay/4" >/dev/null 2>&1 &
-	holder=$!
-	await_request "$n"
-	SECONDS=0
-	run --separate-stderr "$CT" --url "$MOCK_URL/delay/4" --timeout 1
-	assert_equal "$status" 3
+	local url=$MOCK_URL/delay/4 name
+	# the lock held as long as it takes: a wait that --timeout does not
+	# bound would end only when timeout(1) kills it (124)
+	name=$(entry_name --url "$url")
+	exec 9>>"$CACHE/$name.lock"
+	flock 9
+	run -3 --separate-stderr timeout 30 "$CT" --url "$url" --timeout 1 9>&-
+	exec 9>&-
 	assert_regex "$stderr" 'timed out waiting for another collibra-token'
-	((SECONDS <= 2))
-	kill "$holder" 2>/dev/null || true
-	wait "$holder" || true
 }
 
 @test "a process killed while fetching leaves no lock that blocks others" {
@@ -342,20 +352,18 @@ entry() {
 	kill -9 "$pid"
 	wait "$pid" || true
 	n=$(mock_requests)
-	SECONDS=0
-	run --separate-stderr "$CT" --url "$MOCK_URL/delay/10" --timeout 3 --url "$MOCK_URL"
-	assert_success
+	# a lock left behind would make this wait out --timeout (3)
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/delay/10" --timeout 3 --url "$MOCK_URL"
 	assert_output "$MOCK_TOKEN"
-	((SECONDS <= 2))
 }
 
 @test "a temporary file left by a killed writer never becomes the entry and is cleaned up" {
 	local e
-	run --separate-stderr "$CT" --url "$MOCK_URL/ok"
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/ok"
 	e=$(entry)
 	printf 'half-written' >"$e.tmp.0123456789abcdef"
 	touch -d '2 hours ago' "$e.tmp.0123456789abcdef"
-	run --separate-stderr "$CT" -v --url "$MOCK_URL/ok"
+	run -0 --separate-stderr "$CT" -v --url "$MOCK_URL/ok"
 	assert_regex "$stderr" 'cache: hit'
 	run --separate-stderr "$CT" --refresh --url "$MOCK_URL/ok"
 	assert_success
@@ -366,8 +374,9 @@ entry() {
 	unset COLLIBRA_TOKEN_CACHE_DIR
 	local r=$BATS_TEST_TMPDIR/run c=$BATS_TEST_TMPDIR/xdg h=$BATS_TEST_TMPDIR/home
 	mkdir -p "$r" "$h"
-	XDG_RUNTIME_DIR=$r XDG_CACHE_HOME=$c HOME=$h run --separate-stderr "$CT"
-	[ -d "$r/collibra-token" ] && [ ! -e "$c" ]
+	XDG_RUNTIME_DIR=$r XDG_CACHE_HOME=$c HOME=$h run -0 --separate-stderr "$CT"
+	[ -d "$r/collibra-token" ]
+	[ ! -e "$c" ]
 	env -u XDG_RUNTIME_DIR XDG_CACHE_HOME=$c HOME=$h "$CT" >/dev/null
 	[ -d "$c/collibra-token" ]
 	env -u XDG_RUNTIME_DIR -u XDG_CACHE_HOME HOME=$h "$CT" >/dev/null

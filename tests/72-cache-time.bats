@@ -44,12 +44,6 @@ await_uptime() {
 		fail "the boot clock did not reach $1 ms"
 }
 
-# entry_name ARGS...: this configuration's entry name (the cache's -v line).
-entry_name() {
-	"$CT" -v --clear-cache "$@" 2>&1 >/dev/null |
-		sed -n 's|.*cache: .*/\([0-9a-f]\{32\}\) (.*|\1|p'
-}
-
 # --- wall clock steps ---------------------------------------------------------
 
 @test "a token cached while the wall clock was 10 min ahead has its real life left, not 10 min more" {
@@ -62,7 +56,7 @@ entry_name() {
 	run --separate-stderr "$CT" -v --url "$MOCK_URL/expires/3600"
 	assert_success
 	assert_output "$MOCK_TOKEN"
-	assert_regex "$stderr" 'cache: hit \((359[0-9]|3600) s left\)'
+	left_in 'cache: hit \(([0-9]+) s left\)' 3540 3600
 	assert_equal "$(requests_since "$n")" 1
 }
 
@@ -99,12 +93,12 @@ entry_name() {
 @test "a wall clock stepped back within the token's life changes nothing: a hit with its real life" {
 	local n
 	n=$(mock_requests)
-	run --separate-stderr "$CT" --url "$MOCK_URL/expires/3600"
+	run -0 --separate-stderr "$CT" --url "$MOCK_URL/expires/3600"
 	run --separate-stderr faketime -10m "$CT" -v --url "$MOCK_URL/expires/3600"
 	assert_success
-	assert_regex "$stderr" 'cache: hit \((359[0-9]|3600) s left\)'
-	run --separate-stderr faketime +50m "$CT" -v --url "$MOCK_URL/expires/3600"
-	assert_regex "$stderr" 'cache: hit \((359[0-9]|3600) s left\)'
+	left_in 'cache: hit \(([0-9]+) s left\)' 3540 3600
+	run -0 --separate-stderr faketime +50m "$CT" -v --url "$MOCK_URL/expires/3600"
+	left_in 'cache: hit \(([0-9]+) s left\)' 3540 3600
 	assert_equal "$(requests_since "$n")" 1
 }
 
@@ -114,7 +108,8 @@ entry_name() {
 	# the first request fails (503), and is recorded for waiters
 	run --separate-stderr faketime +10m "$CT" --retries 0 --url "$url"
 	assert_equal "$status" 5
-	[ -n "$name" ] && [ -e "$CACHE/$name.err" ]
+	[ -n "$name" ]
+	[ -e "$CACHE/$name.err" ]
 	# the clock corrected: a call waits for the lock while we hold it
 	exec 9>>"$CACHE/$name.lock"
 	flock 9
@@ -126,7 +121,7 @@ entry_name() {
 	wait "$pid" || rc=$?
 	assert_equal "$rc" 0
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$MOCK_TOKEN"
-	run grep -c 'not retrying' "$BATS_TEST_TMPDIR/err"
+	run -1 grep -c 'not retrying' "$BATS_TEST_TMPDIR/err"
 	assert_output 0
 	grep -q 'cache: removed a stale error record' "$BATS_TEST_TMPDIR/err"
 	assert_equal "$(requests_since "$n")" 1
@@ -158,7 +153,7 @@ entry_name() {
 	run --separate-stderr "$CT" -v
 	assert_success
 	assert_output cached-by-ct-unit
-	assert_regex "$stderr" 'cache: hit \(349[0-9] s left, by the wall clock: another boot\)'
+	left_in 'cache: hit \(([0-9]+) s left, by the wall clock: another boot\)' 3440 3500
 	assert_equal "$(requests_since "$n")" 0
 	# expired by the wall clock
 	"$UNIT" entry 3590 -100000 other-boot-id 3600
@@ -191,7 +186,7 @@ entry_name() {
 	assert_equal "$(requests_since "$n")" 1
 	# an unknown boot is another boot
 	"$UNIT" entry -600 -100000 none 3600
-	run --separate-stderr "$CT" -v
+	run -0 --separate-stderr "$CT" -v
 	assert_regex "$stderr" 'cache: rejected \(received in the future by the wall clock'
 	assert_equal "$(requests_since "$n")" 2
 }
@@ -207,48 +202,48 @@ entry_name() {
 
 @test "lookup: the life within one boot comes from the clock of lifetimes, suspend included" {
 	# WALL CLOCK BOOT LIFE SINCE MIN_TTL, now in boot "this-boot"
-	run "$UNIT" lookup 100 100 this-boot 3600 - 60
+	run -0 "$UNIT" lookup 100 100 this-boot 3600 - 60
 	assert_output 'hit 3500'
 	# an hour suspended: both clocks went on
-	run "$UNIT" lookup 3700 3700 this-boot 3600 - 60
+	run -1 "$UNIT" lookup 3700 3700 this-boot 3600 - 60
 	assert_output 'miss expired'
 	# the wall clock stepped back 10 min after expiry
-	run "$UNIT" lookup 3100 3700 this-boot 3600 - 60
+	run -1 "$UNIT" lookup 3100 3700 this-boot 3600 - 60
 	assert_output 'miss expired'
 	# the wall clock was 10 min ahead at receipt
-	run "$UNIT" lookup -500 100 this-boot 3600 - 60
+	run -0 "$UNIT" lookup -500 100 this-boot 3600 - 60
 	assert_output 'hit 3500'
-	run "$UNIT" lookup 100 -5 this-boot 3600 - 60
+	run -1 "$UNIT" lookup 100 -5 this-boot 3600 - 60
 	assert_output 'miss received in the future on the clock of this boot'
 }
 
 @test "lookup: across boots the life comes from the wall clock" {
-	run "$UNIT" lookup 700 -100000 other 3600 - 60
+	run -0 "$UNIT" lookup 700 -100000 other 3600 - 60
 	assert_output 'hit 2900, by the wall clock: another boot'
-	run "$UNIT" lookup 3590 -100000 other 3600 - 60
+	run -1 "$UNIT" lookup 3590 -100000 other 3600 - 60
 	assert_output 'miss expired'
-	run "$UNIT" lookup -1 -100000 other 3600 - 60
+	run -1 "$UNIT" lookup -1 -100000 other 3600 - 60
 	assert_output 'miss received in the future by the wall clock (stepped back, or another boot)'
 	# clocks that agree say the same whatever the boot
-	run "$UNIT" lookup 100 100 other 3600 - 60
+	run -0 "$UNIT" lookup 100 100 other 3600 - 60
 	assert_output 'hit 3500'
 }
 
 @test "lookup: a token fetched since the call began is served whatever --min-ttl says" {
-	run "$UNIT" lookup 100 100 this-boot 130 - 60
+	run -1 "$UNIT" lookup 100 100 this-boot 130 - 60
 	assert_output 'miss expired'
-	run "$UNIT" lookup 100 100 this-boot 130 200 60
+	run -0 "$UNIT" lookup 100 100 this-boot 130 200 60
 	assert_output 'hit 30, fetched since this call began: --min-ttl not applied'
-	run "$UNIT" lookup 100 100 this-boot 100 200 60
+	run -1 "$UNIT" lookup 100 100 this-boot 100 200 60
 	assert_output 'miss expired'
-	run "$UNIT" lookup 100 100 this-boot - 200 60
+	run -0 "$UNIT" lookup 100 100 this-boot - 200 60
 	assert_output 'hit none'
-	run "$UNIT" lookup 100 100 this-boot - 50 60
+	run -1 "$UNIT" lookup 100 100 this-boot - 50 60
 	assert_output 'miss no lifetime given: it was only for the processes waiting for it'
-	run "$UNIT" lookup 100 100 this-boot - - 60
+	run -1 "$UNIT" lookup 100 100 this-boot - - 60
 	assert_output 'miss no lifetime given: it was only for the processes waiting for it'
 	# not if it is of another boot
-	run "$UNIT" lookup 100 -100000 other 130 200 60
+	run -1 "$UNIT" lookup 100 -100000 other 130 200 60
 	assert_output 'miss expired'
 }
 
@@ -256,7 +251,7 @@ entry_name() {
 
 @test "a CTK2 entry is recognised, ignored and replaced, silently" {
 	local e n
-	run --separate-stderr "$CT"
+	run -0 --separate-stderr "$CT"
 	e=$(find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*')
 	[ "$(head -c 4 "$e")" = CTK3 ]
 	printf CTK2 | dd of="$e" bs=1 conv=notrunc status=none
@@ -266,11 +261,11 @@ entry_name() {
 	assert_output "$MOCK_TOKEN"
 	assert_equal "$stderr" ''
 	[ "$(head -c 4 "$e")" = CTK3 ]
-	run --separate-stderr "$CT" -v
+	run -0 --separate-stderr "$CT" -v
 	assert_regex "$stderr" 'cache: hit'
 	assert_equal "$(requests_since "$n")" 1
 	printf CTK2 | dd of="$e" bs=1 conv=notrunc status=none
-	run --separate-stderr "$CT" -v
+	run -0 --separate-stderr "$CT" -v
 	assert_regex "$stderr" 'cache: rejected \(an entry of an earlier release \(CTK2\)\)'
 }
 
@@ -309,8 +304,10 @@ burst() {
 	# a later call applies --min-ttl
 	local n
 	n=$(mock_requests)
-	run --separate-stderr "$CT" -v --url "$MOCK_URL/slow/1/expires/30"
-	assert_regex "$stderr" 'cache: expired \((29|30) s left, --min-ttl 60\)'
+	run -0 --separate-stderr "$CT" -v --url "$MOCK_URL/slow/1/expires/30"
+	# refused for being under --min-ttl, however long the burst took on a
+	# loaded machine (the promise, not the machine's speed)
+	left_in 'cache: expired \(([0-9]+) s left, --min-ttl 60\)' 0 30
 	assert_equal "$(requests_since "$n")" 1
 }
 
@@ -335,7 +332,7 @@ burst() {
 	run --separate-stderr "$CT"
 	assert_success
 	strace -f -e trace=open,openat -o "$BATS_TEST_TMPDIR/hit" "$CT" >/dev/null
-	run grep -c boot_id "$BATS_TEST_TMPDIR/hit"
+	run -1 grep -c boot_id "$BATS_TEST_TMPDIR/hit"
 	assert_output 0
 	grep -q "$(basename "$(find "$CACHE" -maxdepth 1 -type f -regex '.*/[0-9a-f]*')")" \
 		"$BATS_TEST_TMPDIR/hit"
@@ -369,6 +366,6 @@ burst() {
 	kill -TERM "$pid"
 	wait "$pid" || rc=$?
 	assert_equal "$rc" 143
-	run grep -c 'not retrying' "$BATS_TEST_TMPDIR/err"
+	run -1 grep -c 'not retrying' "$BATS_TEST_TMPDIR/err"
 	assert_output 0
 }

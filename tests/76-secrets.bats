@@ -154,9 +154,9 @@ setup() {
 	assert_output "$MOCK_TOKEN"
 	grep -qx 'CT_MARKER=inherited' "$CT_ENV_OUT"
 	grep -q '^COLLIBRA_URL=' "$CT_ENV_OUT"
-	run grep -c '^COLLIBRA_CLIENT_SECRET' "$CT_ENV_OUT"
+	run -1 grep -c '^COLLIBRA_CLIENT_SECRET' "$CT_ENV_OUT"
 	assert_output 0
-	run grep -cF "$SECRET" "$CT_ENV_OUT"
+	run -1 grep -cF "$SECRET" "$CT_ENV_OUT"
 	assert_output 0
 	# COLLIBRA_CLIENT_SECRET_FILE is set
 	unset COLLIBRA_CLIENT_SECRET
@@ -164,14 +164,14 @@ setup() {
 	COLLIBRA_CLIENT_SECRET_FILE=$CT_SECRET_PATH run --separate-stderr "$CT" --client-secret-command "$cmd"
 	assert_success
 	grep -qx 'CT_MARKER=inherited' "$CT_ENV_OUT"
-	run grep -c '^COLLIBRA_CLIENT_SECRET' "$CT_ENV_OUT"
+	run -1 grep -c '^COLLIBRA_CLIENT_SECRET' "$CT_ENV_OUT"
 	assert_output 0
 	# the command comes from COLLIBRA_CLIENT_SECRET_COMMAND itself
 	rm "$CT_ENV_OUT"
 	COLLIBRA_CLIENT_SECRET_COMMAND=$cmd run --separate-stderr "$CT"
 	assert_success
 	grep -qx 'CT_MARKER=inherited' "$CT_ENV_OUT"
-	run grep -c '^COLLIBRA_CLIENT_SECRET' "$CT_ENV_OUT"
+	run -1 grep -c '^COLLIBRA_CLIENT_SECRET' "$CT_ENV_OUT"
 	assert_output 0
 }
 

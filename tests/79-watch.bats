@@ -22,6 +22,8 @@ setup() {
 
 teardown() {
 	[[ -z ${WATCH_PID-} ]] || kill "$WATCH_PID" 2>/dev/null || true
+	[[ -z ${LISTEN_PID-} ]] || kill "$LISTEN_PID" 2>/dev/null || true
+	[[ -z ${SHARED-} ]] || rm -rf "$SHARED"
 }
 
 # inode FILE
@@ -36,7 +38,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	refute_leak
 	assert_equal "$(cat "$OUT")" "$MOCK_TOKEN"
 	assert_equal "$(stat -c %a "$OUT")" 600
-	run --separate-stderr "$CT" -o "$OUT" -f header
+	run -0 --separate-stderr "$CT" -o "$OUT" -f header
 	assert_equal "$(cat "$OUT")" "Authorization: Bearer $MOCK_TOKEN"
 	# no temporary file is left beside it
 	assert_equal "$(ls -A "$BATS_TEST_TMPDIR/out")" token
@@ -84,7 +86,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	reap
 	assert_equal "$status" 143
 	[[ ! -e $OUT ]]
-	run cat "$BATS_TEST_TMPDIR/err"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
 	refute_output --partial "$MOCK_TOKEN"
 }
 
@@ -103,7 +105,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	reap
 	assert_equal "$status" 130
 	[[ ! -e $OUT ]]
-	run cat "$BATS_TEST_TMPDIR/err"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
 	# one line per failed refresh, naming the wait and what is left
 	assert_equal "$(grep -c 'watch: .*HTTP 503.*retrying in [0-9]* s, the token in the file is valid for' <<<"$output")" 2
 	assert_equal "$(wc -l <<<"$output")" 2
@@ -119,7 +121,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
 	assert_equal "$status" 11
 	[[ ! -e $OUT ]]
-	run cat "$BATS_TEST_TMPDIR/err"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
 	assert_output --partial invalid_client
 }
 
@@ -266,7 +268,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	kill -TERM "$WATCH_PID"
 	reap
 	assert_equal "$status" 143
-	run cat "$BATS_TEST_TMPDIR/err"
+	run -0 cat "$BATS_TEST_TMPDIR/err"
 	refute_output --partial 'timed out waiting'
 }
 
@@ -300,4 +302,251 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	# -v names the token file itself, not only its directory
 	grep -qE "watch: the token file is $XDG_RUNTIME_DIR/collibra-token-watch\.[0-9a-f]+/token\$" \
 		"$ERR"
+}
+
+# --- the token file's mode (issue 22 item 1) ---------------------------
+
+# shared_dir: a directory of 0755 root:4242 outside bats' 0700 ones, so
+# that another uid can reach the file in it; removed by teardown.
+shared_dir() {
+	SHARED=$(mktemp -d /tmp/collibra-token-mode.XXXXXX)
+	chgrp 4242 "$SHARED"
+	chmod 0755 "$SHARED"
+}
+
+@test "--file-mode 0640: the file gets its directory's group; another uid in it reads the file, one outside cannot" {
+	[[ $(id -u) -eq 0 ]] || skip "needs root to be another uid"
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	shared_dir
+	run --separate-stderr "$CT" --file-mode 0640 -o "$SHARED/token"
+	assert_success
+	assert_equal "$stderr" ''
+	run -0 stat -c '%a %u %g' "$SHARED/token"
+	assert_output "640 0 4242"
+	run -0 setpriv --reuid=65534 --regid=65534 --groups=4242 \
+	    cat "$SHARED/token"
+	assert_output "$MOCK_TOKEN"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    cat "$SHARED/token"
+	assert_failure
+	assert_output --partial 'Permission denied'
+}
+
+@test "--file-mode 0640: negative: a directory whose group is not ours: exit 1, no file readable by our own group" {
+	[[ $(id -u) -eq 0 ]] || skip "needs root to be another uid"
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	shared_dir
+	chown 65534 "$SHARED"
+	install -m 644 "$SSL_CERT_FILE" "$SHARED/ca.pem"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env SSL_CERT_FILE="$SHARED/ca.pem" XDG_CONFIG_HOME=/nonexistent \
+	    "$CT" --file-mode 0640 -o "$SHARED/token"
+	assert_equal "$status" 1
+	assert_regex "$stderr" '^collibra-token: -o: cannot give .*/token the group of its directory \(gid 4242\): Operation not permitted$'
+	[[ ! -e $SHARED/token ]] || fail "a file was left: $(stat -c '%a %g' "$SHARED/token")"
+	refute_leak
+	# 0600 needs no group
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env SSL_CERT_FILE="$SHARED/ca.pem" XDG_CONFIG_HOME=/nonexistent \
+	    "$CT" -o "$SHARED/token"
+	assert_success
+	assert_equal "$(stat -c '%a %u %g' "$SHARED/token")" "600 65534 65534"
+}
+
+@test "--file-mode: COLLIBRA_TOKEN_FILE_MODE and file_mode in the config file; default 0600; each refresh keeps the mode" {
+	umask 000
+	run -0 "$CT" -o "$OUT"
+	assert_equal "$(stat -c %a "$OUT")" 600
+	COLLIBRA_TOKEN_FILE_MODE=0440 run -0 "$CT" -o "$OUT"
+	assert_equal "$(stat -c %a "$OUT")" 440
+	umask 022
+	printf '[default]\nfile_mode = 0660\n' | ct_write_config
+	run -0 "$CT" -o "$OUT"
+	assert_equal "$(stat -c %a "$OUT")" 660
+	# the flag wins over both
+	COLLIBRA_TOKEN_FILE_MODE=0440 run -0 "$CT" -o "$OUT" --file-mode 640
+	assert_equal "$(stat -c %a "$OUT")" 640
+	rm "$CT_CFG"
+	local first
+	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$OUT" \
+	    --file-mode 0640
+	wait_for '[[ -s $OUT ]]'
+	first=$(inode "$OUT")
+	wait_for '[[ $(inode "$OUT") != "$first" && -s $OUT ]]' 40 ||
+	    fail "no refresh"
+	assert_equal "$(stat -c %a "$OUT")" 640
+	kill -TERM "$WATCH_PID"
+	reap
+	assert_equal "$status" 143
+}
+
+@test "--file-mode: negative: world or execute bits, special bits, no owner read, not octal: exit 2, no request" {
+	local n m
+	n=$(mock_requests)
+	for m in 0644 0604 0606 0700 0750 0610 4640 2640 0040 0000 abc 640x 06400 64 ''; do
+		run --separate-stderr "$CT" -o "$OUT" --file-mode "$m"
+		[ "$status" -eq 2 ] || fail "--file-mode '$m': exit $status"
+		[[ $stderr == 'collibra-token: --file-mode: file mode '* ]] ||
+		    fail "--file-mode '$m': $stderr"
+	done
+	COLLIBRA_TOKEN_FILE_MODE=0644 run --separate-stderr "$CT" -o "$OUT"
+	assert_equal "$status" 2
+	assert_regex "$stderr" '^collibra-token: COLLIBRA_TOKEN_FILE_MODE: file mode 0644: '
+	run --separate-stderr "$CT" --file-mode 0640
+	assert_equal "$status" 2
+	assert_regex "$stderr" '--file-mode goes with -o FILE'
+	assert_equal "$(requests_since "$n")" 0
+	[[ ! -e $OUT ]]
+}
+
+@test "--watch -- COMMAND: the command's own file stays 0600 whatever COLLIBRA_TOKEN_FILE_MODE says" {
+	COLLIBRA_TOKEN_FILE_MODE=0640 run --separate-stderr "$CT" --watch -- \
+	    sh -c 'stat -c %a "$COLLIBRA_TOKEN_FILE"'
+	assert_success
+	assert_output 600
+}
+
+# --- the secret file read again at each refresh (item 2) -----------------
+
+@test "--watch: a secret file replaced in place is read again; the next token comes with the new secret" {
+	local sf=$BATS_TEST_TMPDIR/secret new n
+	(umask 077 && printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$sf")
+	bg_ct env -u COLLIBRA_CLIENT_SECRET "$CT" -v --url "$MOCK_URL/expires/3" \
+	    --no-cache --client-secret-file "$sf" --watch -o "$OUT"
+	wait_for '[[ -s $OUT ]]'
+	# the server takes both while the file is replaced (as the kubelet
+	# does it: a new file renamed over the old), then the new one only
+	new=rotated-$(ct_random_alnum 24)
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$new"
+	(umask 077 && printf '%s\n' "$new" >"$sf.new")
+	mv "$sf.new" "$sf"
+	await_line "$ERR" "watch: the secret in $sf changed; the new one is used" 60
+	mock_reset_creds
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$new"
+	n=$(mock_requests)
+	wait_for '(( $(requests_since "$n") >= 1 ))' 60 || fail "no refresh"
+	wait_for '[[ $(mock_last_field auth_ok) == true ]]' || fail "refused"
+	kill -0 "$WATCH_PID" || fail "the watch ended: $(cat "$ERR")"
+	# a file that cannot be read keeps the secret read before
+	rm "$sf"
+	await_line "$ERR" "cannot open $sf: .*; the secret read before is kept" 60
+	n=$(mock_requests)
+	wait_for '(( $(requests_since "$n") >= 1 ))' 60 || fail "no refresh"
+	kill -0 "$WATCH_PID" || fail "the watch ended: $(cat "$ERR")"
+	mock_reset_creds
+	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+	kill -TERM "$WATCH_PID"
+	reap
+	assert_equal "$status" 143
+	run -0 cat "$ERR"
+	refute_output --partial "$new"
+	refute_output --partial "$COLLIBRA_CLIENT_SECRET"
+	refute_output --partial "$MOCK_TOKEN"
+}
+
+@test "--watch: negative: a secret read once (standard input) is not read again" {
+	local n
+	n=$(mock_requests)
+	printf '%s\n' "$COLLIBRA_CLIENT_SECRET" >"$BATS_TEST_TMPDIR/in"
+	# as bg_ct, with the secret on standard input
+	ERR=$BATS_TEST_TMPDIR/err
+	env -u COLLIBRA_CLIENT_SECRET "$CT" -v --url "$MOCK_URL/expires/3" \
+	    --no-cache --client-secret-file - --watch -o "$OUT" \
+	    <"$BATS_TEST_TMPDIR/in" 2>"$ERR" &
+	WATCH_PID=$!
+	wait_for '(( $(requests_since "$n") >= 3 ))' 60 || fail "no refreshes"
+	kill -TERM "$WATCH_PID"
+	reap
+	assert_equal "$status" 143
+	run -0 cat "$ERR"
+	refute_output --partial 'the secret in'
+	refute_output --partial 'read before is kept'
+}
+
+# --- a service manager's notifications (item 4) -------------------------
+
+# listen ADDRESS: tests/lib/notify-listen.py on ADDRESS (a path or
+# @NAME), logging to $NLOG whether $OUT existed at each message.
+listen() {
+	NLOG=$BATS_TEST_TMPDIR/notify.log
+	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/lib/notify-listen.py" "$1" \
+	    "$NLOG" "$OUT" &
+	LISTEN_PID=$!
+	wait_for '[[ -e $NLOG ]]' || fail "the listener did not start"
+}
+
+@test "--watch: NOTIFY_SOCKET: READY=1 once the file is written (a slow first fetch), STATUS= with it, STOPPING=1 at SIGTERM" {
+	listen "$BATS_TEST_TMPDIR/notify"
+	NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify bg_ct "$CT" \
+	    --url "$MOCK_URL/delay/1" --no-cache --watch -o "$OUT"
+	await_line "$NLOG" '^READY=1'
+	run -0 cat "$NLOG"
+	assert_line --index 0 "READY=1	file=yes"
+	assert_line --index 1 --regexp "^STATUS=token in $OUT; next refresh in [0-9]+ s	file=yes\$"
+	kill -TERM "$WATCH_PID"
+	reap
+	assert_equal "$status" 143
+	await_line "$NLOG" '^STOPPING=1'
+	run -0 cat "$NLOG"
+	refute_output --partial "$MOCK_TOKEN"
+}
+
+@test "--watch: NOTIFY_SOCKET: negative: a file that cannot be written gives no READY=1, a STATUS= line with the error" {
+	listen "$BATS_TEST_TMPDIR/notify"
+	NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify run --separate-stderr "$CT" \
+	    --no-cache --watch -o "$BATS_TEST_TMPDIR/missing/token"
+	assert_equal "$status" 1
+	await_line "$NLOG" '^STATUS=-o: cannot write'
+	run -1 grep -c '^READY=1' "$NLOG"
+	assert_output 0
+}
+
+@test "--watch: NOTIFY_SOCKET in the abstract namespace (@NAME): a STATUS= line at each refresh" {
+	[[ $(uname) == Linux ]] || skip "abstract sockets are Linux's"
+	local name=@ct-notify-$$-$BATS_TEST_NUMBER
+	listen "$name"
+	NOTIFY_SOCKET=$name bg_ct "$CT" --url "$MOCK_URL/expires/3" \
+	    --no-cache --watch -o "$OUT"
+	await_line "$NLOG" '^STATUS=token refreshed; next refresh in [0-9]+ s' 60
+	run -0 grep -c '^READY=1' "$NLOG"
+	assert_output 1
+	kill -TERM "$WATCH_PID"
+	reap
+}
+
+@test "--watch: NOTIFY_SOCKET: negative: a wrong secret gives a STATUS= line with the error, no READY=1" {
+	listen "$BATS_TEST_TMPDIR/notify"
+	NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify run --separate-stderr "$CT" \
+	    --client-secret "wrong-$(ct_random_alnum 8)" --no-cache --watch -o "$OUT"
+	assert_equal "$status" 11
+	await_line "$NLOG" '^STATUS=.*invalid_client'
+	run -1 grep -c '^READY=1' "$NLOG"
+	assert_output 0
+	[[ ! -e $OUT ]]
+}
+
+@test "--watch: NOTIFY_SOCKET: a refresh that fails says so in STATUS= and the watch goes on" {
+	listen "$BATS_TEST_TMPDIR/notify"
+	echo expires/3 >"$CT_MOCK_DIR/switch-notify"
+	NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify bg_ct "$CT" \
+	    --url "$MOCK_URL/switch/notify" --no-cache --watch -o "$OUT"
+	await_line "$NLOG" '^READY=1'
+	echo status/503 >"$CT_MOCK_DIR/switch-notify"
+	await_line "$NLOG" '^STATUS=refresh failed: .*; retrying in [0-9]+ s' 60
+	echo expires/3 >"$CT_MOCK_DIR/switch-notify"
+	await_line "$NLOG" '^STATUS=token refreshed' 60
+	kill -TERM "$WATCH_PID"
+	reap
+	assert_equal "$status" 143
+}
+
+@test "--watch: NOTIFY_SOCKET is not passed to the command; exec mode passes it on" {
+	NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify run --separate-stderr "$CT" \
+	    --watch -- sh -c 'echo "${NOTIFY_SOCKET-unset}"'
+	assert_success
+	assert_output unset
+	NOTIFY_SOCKET=$BATS_TEST_TMPDIR/notify run --separate-stderr "$CT" \
+	    -- sh -c 'echo "${NOTIFY_SOCKET-unset}"'
+	assert_success
+	assert_output "$BATS_TEST_TMPDIR/notify"
 }

@@ -322,9 +322,11 @@ profile_config() {
 @test "docs' configuration table has one row per option, none stale" {
 	same_set "long options: --help vs docs Configuration column 1" \
 	    "$(help_longs)" "$(doc_column Configuration 1 | long_opts)"
-	# less other tools' options: brew --repository, sha256sum --ignore-missing
+	# less other tools' options: brew --repository, sha256sum
+	# --ignore-missing, kubectl --from-file, systemctl --now
 	subset "long options anywhere in README and docs/ vs --help" \
-	    "$(doc_files | xargs cat | grep -vE '(brew|sha256sum) [^`]*--' |
+	    "$(doc_files | xargs cat |
+	    grep -vE '(brew|sha256sum|kubectl|systemctl) [^`]*--' |
 	    long_opts)" "$(help_longs)"
 }
 
@@ -569,10 +571,12 @@ profile_config() {
 
 # ---- (e) precedence statements ---------------------------------------------
 
-# precedence_claims FILE: "WINNER LOSER" for each sentence of FILE that
+# precedence_claims FILE: "WINNER LOSER HOW" for each sentence of FILE that
 # says `A` beats / outranks / comes before / is not overridden by `B`, or
 # `B` comes after `A` (the nearest names around the verb, within one
-# sentence; "and `C`" after B makes a claim for C too).
+# sentence; "and `C`" after B makes a claim for C too).  HOW is how the
+# sentence selects the profile: "env" when it names `COLLIBRA_PROFILE`
+# (the variables' level), else "flag" (-p, which outranks the variables).
 precedence_claims() {
 	tr '\n' ' ' <"$1" | tr '.;:' '\n\n\n' | awk '
 	    function names(s, out,   n, t) {
@@ -585,6 +589,7 @@ precedence_claims() {
 	    }
 	    {
 		line = $0
+		how = index($0, "`COLLIBRA_PROFILE`") > 0 ? "env" : "flag"
 		verbs = "(beats|outranks|comes before|is not overridden by|comes after)"
 		while (match(line, " " verbs " ")) {
 			before = substr(line, 1, RSTART)
@@ -605,9 +610,9 @@ precedence_claims() {
 			if (nb > 0)
 				for (i = 1; i <= na; i++)
 					if (verb == "comes after")
-						print a[i], b[nb]
+						print a[i], b[nb], how
 					else
-						print b[nb], a[i]
+						print b[nb], a[i], how
 			line = after
 		}
 	    }'
@@ -640,11 +645,12 @@ claim_value() {
 	esac
 }
 
-# claim_holds WINNER LOSER: run --show-config with both given and check
+# claim_holds WINNER LOSER HOW: run --show-config with both given, the
+# profile selected by -p (HOW flag) or COLLIBRA_PROFILE (env), and check
 # that the winner's source is shown, not the loser's.
 claim_holds() {
-	local w=$1 l=$2 name args=() envs=() cfg=$BATS_TEST_TMPDIR/claim.cfg \
-	    keys='' which val src
+	local w=$1 l=$2 how=$3 name args=() envs=() \
+	    cfg=$BATS_TEST_TMPDIR/claim.cfg keys='' which val src
 	for name in "$w" "$l"; do
 		which=a
 		[[ $name == "$l" ]] && which=b
@@ -657,9 +663,14 @@ claim_holds() {
 		esac
 	done
 	printf '[default]\n%s[profile p]\n%s' "$keys" "$keys" >"$cfg"
+	if [[ $how == env ]]; then
+		envs+=(COLLIBRA_PROFILE=p)
+	else
+		args+=(-p p)
+	fi
 	run --separate-stderr env -i PATH="$PATH" HOME="$BATS_TEST_TMPDIR" \
 	    COLLIBRA_CLIENT_ID=id ${envs[@]+"${envs[@]}"} "$CT" --config "$cfg" \
-	    -p p --show-config ${args[@]+"${args[@]}"}
+	    --show-config ${args[@]+"${args[@]}"}
 	[[ $status -eq 0 ]] || fail "'$w' over '$l': --show-config exited $status: $stderr"
 	for name in "$w" "$l"; do
 		case $(claim_source "$name") in
@@ -677,18 +688,19 @@ claim_holds() {
 @test "the unit: precedence_claims reads winners and losers" {
 	printf '%s\n' 'So `A` for a CA beats an exported `B`. The' \
 	    '`C` key comes after `D` and `E`; `F` is not overridden by `G`.' \
+	    'With `COLLIBRA_PROFILE`, `H` outranks `I`.' \
 	    >"$BATS_TEST_TMPDIR/t.md"
-	run precedence_claims "$BATS_TEST_TMPDIR/t.md"
-	assert_output $'A B\nD C\nE C\nF G'
+	run -0 precedence_claims "$BATS_TEST_TMPDIR/t.md"
+	assert_output $'A B flag\nD C flag\nE C flag\nF G flag\nH I env'
 }
 
 @test "every precedence statement of README and docs/ agrees with --show-config" {
-	local w l n=0
-	while read -r w l; do
+	local w l how n=0
+	while read -r w l how; do
 		# only settings with values (not --no-cache and its kin)
 		claim_value "$w" a >/dev/null && claim_value "$l" b >/dev/null ||
 		    continue
-		claim_holds "$w" "$l"
+		claim_holds "$w" "$l" "$how"
 		n=$((n + 1))
 	done < <(doc_files | while read -r f; do precedence_claims "$f"; done)
 	((n >= 3)) || fail "only $n precedence statements found in README and docs/"
@@ -706,7 +718,7 @@ claim_holds() {
 	done
 	# the contributors' section starts with the two set-up commands, and
 	# says that make demo installs packages
-	run awk '/^## Contributing/ { on = 1; next } on && /^## / { exit }
+	run -0 awk '/^## Contributing/ { on = 1; next } on && /^## / { exit }
 	    on && /^make / { print $1, $2 }' "$README"
 	assert_output $'make demo\nmake check'
 	grep -E '^make demo +#.*install' "$README" ||
@@ -813,7 +825,7 @@ unguarded() {
 	run grep -E '^  homepage ' "$FORMULA"
 	assert_success
 	assert_output '  homepage "https://github.com/collibra-token/collibra-token"'
-	run grep -cE '^ +system "make", "install", "WERROR=",' "$FORMULA"
+	run -0 grep -cE '^ +system "make", "install", "WERROR=",' "$FORMULA"
 	assert_output 1
 	grep -qx '  depends_on "pkgconf" => :build' "$FORMULA" ||
 	    fail "the formula does not build with pkgconf"

@@ -135,7 +135,7 @@ EOF
 	assert_success
 	export COLLIBRA_CLIENT_SECRET=$WRONG
 	n=$(mock_requests)
-	run --separate-stderr typed "$WORK/recipe.sh"
+	run -22 --separate-stderr typed "$WORK/recipe.sh"
 	[[ $stderr == *'collibra-token: invalid_client'* ]] || fail "stderr: $stderr"
 	# eval never ran: at curl the line before had exited 11 and no
 	# COLLIBRA_TOKEN was set; the API saw no token
@@ -195,7 +195,7 @@ EOF
 	assert_success
 	# a wrong prod secret: dev still works, prod's line exits 11, nothing set
 	export PASS_SECRET=$WRONG
-	run --separate-stderr typed "$WORK/recipe.sh"
+	run -0 --separate-stderr typed "$WORK/recipe.sh"
 	assert_line --index 0 "$MOCK_TOKEN"
 	[[ $stderr == *'collibra-token: invalid_client'* ]] || fail "stderr: $stderr"
 	run grep -E '^11\|\|collibra-token -p prod --show-config' "$BATS_TEST_TMPDIR/trace"
@@ -263,6 +263,32 @@ EOF
 	run --separate-stderr bash -c 'cd "$1" && sh ./recipe.sh' _ "$WORK"
 	[ "$status" -eq 11 ] || fail "exit $status, not 11: $stderr"
 	assert_output ''
+}
+
+# ---- docs/cache.md: --status before a fetch (issue 23, item 11) ---------------
+
+@test "cache-status: a fetch only when no fresh token is cached; a wrong secret ends it with 11" {
+	local n
+	recipe_block "$DOCS/cache.md" cache-status >"$WORK/recipe.sh"
+	# shellcheck disable=SC2016 # expanded by the recipe's shell
+	printf 'printf "%%s\\n" "$TOKEN"\n' >>"$WORK/recipe.sh"
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$WORK/cache
+	n=$(mock_requests)
+	run --separate-stderr sh "$WORK/recipe.sh"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(token_calls "$n")" 1
+	# a fresh token is cached now: --status says so, no request
+	run --separate-stderr sh "$WORK/recipe.sh"
+	assert_success
+	assert_output "$MOCK_TOKEN"
+	assert_equal "$(token_calls "$n")" 1
+	export COLLIBRA_CLIENT_SECRET=$WRONG
+	run --separate-stderr sh "$WORK/recipe.sh"
+	[ "$status" -eq 11 ] || fail "exit $status, not 11: $stderr"
+	assert_output ''
+	assert_equal "$(token_calls "$n")" 2
 }
 
 # ---- README: the GitLab job ------------------------------------------------------

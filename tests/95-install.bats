@@ -17,10 +17,12 @@ installed() {
 		"$DEST/usr/share/man/man1/collibra-token.1" \
 		"$DEST/usr/share/bash-completion/completions/collibra-token" \
 		"$DEST/usr/share/zsh/site-functions/_collibra-token" \
-		"$DEST/usr/share/fish/vendor_completions.d/collibra-token.fish"
+		"$DEST/usr/share/fish/vendor_completions.d/collibra-token.fish" \
+		"$DEST/usr/lib/systemd/system/collibra-token@.service" \
+		"$DEST/usr/lib/sysusers.d/collibra-token.conf"
 }
 
-@test "make install puts the binary, man page and completions under DESTDIR/PREFIX" {
+@test "make install puts the binary, man page, completions, systemd unit and sysusers.d file under DESTDIR/PREFIX" {
 	run make -s -C "$ROOT" install DESTDIR="$DEST" PREFIX=/usr
 	assert_success
 	local f
@@ -32,6 +34,12 @@ installed() {
 	run "$DEST/usr/bin/collibra-token" --version
 	assert_success
 	cmp "$ROOT/man/collibra-token.1" "$DEST/usr/share/man/man1/collibra-token.1"
+	# the unit runs the binary where BINDIR put it
+	run -0 grep -c '^ExecStart=/usr/bin/collibra-token ' \
+	    "$DEST/usr/lib/systemd/system/collibra-token@.service"
+	run -0 make -s -C "$ROOT" install DESTDIR="$DEST/2" BINDIR=/opt/ct/bin
+	run -0 grep -c '^ExecStart=/opt/ct/bin/collibra-token ' \
+	    "$DEST/2/usr/local/lib/systemd/system/collibra-token@.service"
 }
 
 @test "make uninstall removes exactly what install put there" {

@@ -49,13 +49,14 @@ clone() {
 	run "$CT" --version
 	assert_success
 	assert_line --index 0 --regexp "^collibra-token $VERSION \\("
-	run sed -n '1s/^collibra-token (\([^)]*\)-[0-9][^)-]*) .*/\1/p' "$ROOT/debian/changelog"
+	run -0 sed -n '1s/^collibra-token (\([^)]*\)-[0-9][^)-]*) .*/\1/p' "$ROOT/debian/changelog"
 	assert_output "$VERSION"
-	run grep -m1 '^## ' "$ROOT/NEWS.md"
+	# the first release heading; an "Unreleased" section may stand above it
+	run -0 awk '/^## / && $0 != "## Unreleased" { print; exit }' "$ROOT/NEWS.md"
 	assert_output --regexp "^## $VERSION( |$)"
 	if [ -d "$DIST" ]; then
 		[ -f "$DIST/collibra-token-$VERSION.tar.gz" ] || fail "no collibra-token-$VERSION.tar.gz"
-		run grep -c "collibra-token-$VERSION.tar.gz\"" "$DIST/collibra-token.rb"
+		run -0 grep -c "collibra-token-$VERSION.tar.gz\"" "$DIST/collibra-token.rb"
 		assert_output 1
 	fi
 	if [ -f "$ROOT/Dockerfile" ]; then
@@ -107,13 +108,13 @@ YML
 	run tar -tzf "$tb"
 	assert_success
 	refute_line --regexp "^(collibra-token-$VERSION/)!"
-	run bash -c "tar -tzf '$tb' | grep -v '/\$' | sed 's|^collibra-token-$VERSION/||' | LC_ALL=C sort"
+	run -0 bash -c "tar -tzf '$tb' | grep -v '/\$' | sed 's|^collibra-token-$VERSION/||' | LC_ALL=C sort"
 	assert_output "$(git -C "$ROOT" ls-files | LC_ALL=C sort)"
 	# owner and group 0, and only the two modes
-	run bash -c "tar --numeric-owner -tvzf '$tb' | awk '{ print \$1, \$2 }' | sort -u"
+	run -0 bash -c "tar --numeric-owner -tvzf '$tb' | awk '{ print \$1, \$2 }' | sort -u"
 	assert_output "$(printf '%s\n' 'drwxr-xr-x 0/0' '-rw-r--r-- 0/0' '-rwxr-xr-x 0/0' | sort)"
 	# every time is the last commit's
-	run bash -c "tar --full-time -tvzf '$tb' | awk '{ print \$4, \$5 }' | sort -u"
+	run -0 bash -c "tar --full-time -tvzf '$tb' | awk '{ print \$4, \$5 }' | sort -u"
 	assert_output "$(TZ=UTC0 git -C "$ROOT" log -1 --date=format-local:'%Y-%m-%d %H:%M:%S' --format=%cd)"
 	# gzip without a name or time
 	assert_equal "$(od -An -tu4 -j4 -N4 "$tb" | tr -d ' ')" 0
@@ -155,9 +156,9 @@ YML
 	assert_success
 	local sha
 	sha=$(sha256sum "$DIST/collibra-token-$VERSION.tar.gz" | cut -d' ' -f1)
-	run grep -c "^  sha256 \"$sha\"\$" "$DIST/collibra-token.rb"
+	run -0 grep -c "^  sha256 \"$sha\"\$" "$DIST/collibra-token.rb"
 	assert_output 1
-	run grep -c "^  url \"https://.*/collibra-token-$VERSION.tar.gz\"\$" "$DIST/collibra-token.rb"
+	run -0 grep -c "^  url \"https://.*/collibra-token-$VERSION.tar.gz\"\$" "$DIST/collibra-token.rb"
 	assert_output 1
 }
 
@@ -198,8 +199,12 @@ YML
 	mkdir -p "$c/tests/node/node_modules" "$c/build/zig" "$c/dist" "$c/tests/log"
 	touch "$c/tests/node/node_modules/x" "$c/build/zig/x" "$c/dist/x" "$c/tests/log/x"
 	make -s -C "$c" clean
-	[ ! -e "$c/collibra-token" ] && [ ! -e "$c/src/main.o" ] && [ ! -e "$c/tests/log" ]
-	[ -e "$c/tests/node/node_modules/x" ] && [ -e "$c/build/zig/x" ] && [ -e "$c/dist/x" ]
+	[ ! -e "$c/collibra-token" ]
+	[ ! -e "$c/src/main.o" ]
+	[ ! -e "$c/tests/log" ]
+	[ -e "$c/tests/node/node_modules/x" ]
+	[ -e "$c/build/zig/x" ]
+	[ -e "$c/dist/x" ]
 	make -s -C "$c" distclean
 	run git -C "$c" status --porcelain --ignored --untracked-files=all
 	assert_success

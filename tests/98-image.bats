@@ -15,27 +15,8 @@ load helpers
 
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-90}
 
-ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-VERSION=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$ROOT/Makefile")
-IMAGE=${CT_IMAGE:-localhost/collibra-token:$VERSION}
-export CONTAINERS_CONF=$ROOT/scripts/image/containers.conf
-
-# image_unusable: why the image tests cannot run here, or nothing.
-image_unusable() {
-	local want have
-	command -v podman >/dev/null 2>&1 ||
-	    { echo "podman is not installed (make image installs it)"; return; }
-	podman image exists "$IMAGE" 2>/dev/null ||
-	    { echo "no image $IMAGE: make image builds it"; return; }
-	want=$("$ROOT/scripts/image/image" inputs)
-	have=$(podman image inspect --format \
-	    '{{index .Labels "collibra-token.inputs"}}' "$IMAGE")
-	[[ $want == "$have" ]] ||
-	    { echo "$IMAGE is older than the working tree: make image"; return; }
-	podman run --rm --network=none --entrypoint /bin/true "$IMAGE" \
-	    >/dev/null 2>&1 ||
-	    echo "podman cannot run a container here"
-}
+# shellcheck source=lib/image.bash
+source "$BATS_TEST_DIRNAME/lib/image.bash"
 
 setup_file() {
 	CT_IMAGE_SKIP=$(image_unusable)
@@ -85,7 +66,7 @@ ct_run() {
 	assert_success
 	[[ $output == "collibra-token $VERSION ("* ]] || fail "got: $output"
 	assert_equal "$stderr" ''
-	run podman run --rm --network=none --entrypoint /usr/bin/id "$IMAGE" -u
+	run -0 podman run --rm --network=none --entrypoint /usr/bin/id "$IMAGE" -u
 	assert_output 10001
 }
 
@@ -135,9 +116,9 @@ ct_run() {
 	assert_equal "$(stat -c '%a %u' "$dir/token")" "600 10001"
 	run podman stop -t 20 "$NAME"
 	assert_success
-	run podman inspect --format '{{.State.ExitCode}}' "$NAME"
+	run -0 podman inspect --format '{{.State.ExitCode}}' "$NAME"
 	assert_output 143
 	[[ ! -e $dir/token ]] || fail "the token file is still there"
-	run podman logs "$NAME"
+	run -0 podman logs "$NAME"
 	assert_output ''
 }

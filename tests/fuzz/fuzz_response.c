@@ -75,7 +75,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.body[r.len] = '\0';
 	r.received_at = RECEIVED_AT;
 
-	rc = token_from_response(&r, &t);
+	rc = token_from_response(&r, "https://fuzz.invalid/t", (data[1] & 4) ?
+	    "client ID from A, secret from B" : NULL, &t);
 
 	CHECK(rc >= CT_OK && rc < CT_ERR__MAX);
 	CHECK((rc == CT_OK) == (t != NULL));

@@ -657,6 +657,8 @@ BODIES = {
                            b' "expires_in": 3600}'),
     "nested": lambda t: token_json(t, access_token={"a": 1}),
     "scope-granted": lambda t: token_json(t, scope="read write"),
+    # a granted scope with text that reorders a line and a C1 control
+    "scope-bidi": lambda t: token_json(t, scope="read\u202ewrite\u009b2J"),
     "extra-fields": lambda t: token_json(t, refresh_token=None, id_token=None,
                                          extra={"a": [1, 2, {"b": None}]}),
     "error-in-200": lambda t: b'{"error": "invalid_client"}',
@@ -751,7 +753,8 @@ def sc_echo_secret(h, req, args):
     # echo-secret/WHERE[/PAD]: a server that quotes the client secret as it
     # got it (bytes, form-encoded, Basic value) after PAD "p"s, in WHERE:
     # desc (error_description), user (userMessage), title (titleMessage),
-    # location (a 302's Location) or header (an X-Echo header of a 200).
+    # location (a 302's Location) or header (an X-Echo header of a 200);
+    # header-whole: an X-Echo header that is the secret's bytes alone.
     where = args[0] if args else "desc"
     echo = "p" * int_arg(args, 1, 0) + " ".join(text(f) for f in req.echoes)
     if where == "desc":
@@ -766,8 +769,12 @@ def sc_echo_secret(h, req, args):
                      [("Location", "https://elsewhere.invalid/?e=" + echo.replace(" ", "&e="))])
     elif where == "header":
         h.send_bytes(200, token_json(issued_token()), "application/json", [("X-Echo", echo)])
+    elif where == "header-whole":
+        # the header's value is the secret's bytes and nothing else
+        whole = text(req.echoes[0]) if req.echoes else ""
+        h.send_bytes(200, token_json(issued_token()), "application/json", [("X-Echo", whole)])
     else:
-        raise ScenarioError("echo-secret/desc|user|title|location|header[/PAD]")
+        raise ScenarioError("echo-secret/desc|user|title|location|header|header-whole[/PAD]")
 
 
 # Collibra's REST error envelope (not an RFC 6749 error).

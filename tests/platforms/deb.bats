@@ -44,7 +44,7 @@ fetch() {
 	run in_chroot apt-get install -qq -y --no-install-recommends \
 	    -o Dir::Cache::archives=/var/cache/ct-debs/ "/tmp/${CT_DEB##*/}"
 	assert_success
-	run in_chroot dpkg-query -W -f '${Status}\n' collibra-token
+	run -0 in_chroot dpkg-query -W -f '${Status}\n' collibra-token
 	assert_output 'install ok installed'
 	run in_chroot sh -c 'ls /usr/share/man/man1/collibra-token.1.gz \
 	    /usr/share/zsh/vendor-completions/_collibra-token'
@@ -81,7 +81,7 @@ fetch() {
 	assert_success
 	run in_chroot dpkg-query -W collibra-token
 	assert_failure
-	run in_chroot dpkg-query -W -f '${Package} ${Version}\n'
+	run -0 in_chroot dpkg-query -W -f '${Package} ${Version}\n'
 	assert_output "$(cat "$BATS_FILE_TMPDIR/before")"
 	local f
 	for f in $(dpkg-deb -c "$CT_DEB" | awk '$6 !~ /\/$/ { print substr($6, 2) }'); do
