@@ -15,7 +15,7 @@
  */
 #define LIBCURL_MIN		0x074a00	/* 7.74.0 */
 #define LIBCURL_MIN_TEXT	"7.74.0"
-#if LIBCURL_VERSION_NUM < LIBCURL_MIN
+#if defined(LIBCURL_VERSION_NUM) && LIBCURL_VERSION_NUM < LIBCURL_MIN
 #error "libcurl 7.74.0 or later is needed"
 #endif
 #define LIBCURL_7_84		0x075400	/* CURLINFO_CAINFO, _CAPATH */
