@@ -124,7 +124,10 @@ libcurl-check:
 	$(if $(shell $(PKG_CONFIG) --atleast-version=7.74.0 libcurl && echo ok),,\
 	    $(error libcurl 7.74.0 or later is needed, found \
 	    $(or $(shell $(PKG_CONFIG) --modversion libcurl 2>/dev/null),none)))
+
+ifeq ($(INIH),bundled)
 src/profile.o src/inih/ini.o: src/inih/ini.h
+endif
 
 $(UNIT): tests/unit.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.o $(LIB_OBJS) $(LDLIBS)
