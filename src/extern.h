@@ -442,6 +442,7 @@ enum ct_err	 status_print(const struct settings *, struct cache *);
 
 /* output.c */
 char		*shell_quote(const char *);
+void		 utc_time(long long, char *, size_t);
 void		 output_expiry(const struct token *, char[24], char[32]);
 void		 output_vars(const struct token *, const char *,
 		    struct token_vars *);

@@ -290,6 +290,9 @@ system_dir(CURL *h, const char *file, const char *dir)
 	struct stat	 st;
 	char		*sysfile = NULL, *sysdir = NULL;
 
+	/* before 7.84 libcurl cannot say: its own default trust then */
+	if (!libcurl_since(LIBCURL_7_84))
+		return NULL;
 	if (curl.easy_getinfo(h, CURLINFO_CAPATH, &sysdir) != CURLE_OK ||
 	    sysdir == NULL || stat(sysdir, &st) == -1 || !S_ISDIR(st.st_mode))
 		return NULL;
@@ -396,7 +399,11 @@ set_options(CURL *h, struct ctx *c, const char *body, char *errbuf,
 
 	SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
 	SETOPT(h, CURLOPT_URL, s->token_url);
-	SETOPT(h, CURLOPT_PROTOCOLS_STR, s->allow_http ? "http" : "https");
+	if (libcurl_since(LIBCURL_7_85))
+		SETOPT(h, CURLOPT_PROTOCOLS_STR, s->allow_http ? "http" : "https");
+	else
+		SETOPT(h, CURLOPT_PROTOCOLS_BITS,
+		    s->allow_http ? (long)CURLPROTO_HTTP : (long)CURLPROTO_HTTPS);
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(h, CURLOPT_TIMEOUT_MS, remaining_ms(s));

@@ -17,14 +17,18 @@
 struct curl_api	 curl;
 static void	*handle;
 static int	 started;
+static unsigned int version_num;	/* of the loaded libcurl */
 
 /*
- * Load libcurl and fill the table.  Returns CT_OK (also when it was
- * loaded before), or CT_ERR_INTERNAL after a message.
+ * Load libcurl and fill the table; a libcurl older than LIBCURL_MIN is
+ * refused.  Returns CT_OK (also when it was loaded before), or
+ * CT_ERR_INTERNAL after a message.
  */
 enum ct_err
 libcurl_load(void)
 {
+	const curl_version_info_data *info;
+
 	if (handle != NULL)
 		return CT_OK;
 	if ((handle = dlopen(LIBCURL_SONAME, RTLD_LAZY | RTLD_LOCAL)) ==
@@ -40,12 +44,28 @@ libcurl_load(void)
 	}
 	CURL_FUNCS(X)
 #undef X
+	*(void **)&curl.url_strerror = dlsym(handle, "curl_url_strerror");
+	info = curl.version_info(CURLVERSION_NOW);
+	if (info == NULL || info->version_num < LIBCURL_MIN) {
+		warnmsg("libcurl " LIBCURL_MIN_TEXT " or later is needed, "
+		    "found %s", info != NULL && info->version != NULL ?
+		    info->version : "an unknown version");
+		goto fail;
+	}
+	version_num = info->version_num;
 	return CT_OK;
 fail:
 	(void)dlclose(handle);
 	handle = NULL;
 	memset(&curl, 0, sizeof(curl));
 	return CT_ERR_INTERNAL;
+}
+
+/* True if the loaded libcurl is version num (0xXXYYZZ) or later. */
+int
+libcurl_since(unsigned int num)
+{
+	return handle != NULL && version_num >= num;
 }
 
 /*

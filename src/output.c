@@ -81,15 +81,35 @@ shell_quote(const char *s)
 	return res;
 }
 
-/* RFC 3339 UTC time of t into buf (at least 21 bytes). */
-static void
-rfc3339(time_t t, char *buf, size_t size)
+/*
+ * The RFC 3339 UTC time of t, seconds since the epoch, into buf (21
+ * bytes for years 0 to 9999; truncated if smaller).  64-bit arithmetic
+ * of its own (the days-to-civil conversion of Howard Hinnant's date
+ * algorithms), not gmtime_r(3): a 32-bit time_t (i386, armhf) cannot
+ * hold an expiry past January 2038, nor a clock past it.
+ */
+void
+utc_time(long long t, char *buf, size_t size)
 {
-	struct tm	 tm;
+	long long	 days, secs, era, doe, yoe, doy, mp, y, m, d;
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "1970-01-01T00:00:00Z");
+	days = t / 86400;
+	secs = t % 86400;
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	days += 719468;			/* from 0000-03-01 */
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	snprintf(buf, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
+	    y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
 }
 
 /*
@@ -107,7 +127,7 @@ output_expiry(const struct token *t, char epoch[24], char rfc[32])
 		return;
 	at = token_expires_at(t);
 	snprintf(epoch, 24, "%lld", at);
-	rfc3339((time_t)at, rfc, 32);
+	utc_time(at, rfc, 32);
 }
 
 /*

@@ -149,24 +149,37 @@ section(struct reader *r, const char *name, size_t n)
 	return 1;
 }
 
-/* libinih's line reader: fgets(3) that counts lines and refuses long ones. */
+/*
+ * libinih's line reader: fgets(3) that counts lines and refuses those of
+ * more than MAX_LINE bytes before their "\n" or "\r\n".
+ */
 static char *
 read_line(char *buf, int size, void *arg)
 {
 	struct reader	*r = arg;
-	size_t		 n;
+	size_t		 n, len;
 	char		*s, *e;
 
 	if (r->error[0] != '\0' || fgets(buf, size, r->f) == NULL)
 		return NULL;
 	r->line++;
-	n = strlen(buf);
-	if (n > 0 && buf[n - 1] != '\n' && !feof(r->f)) {
+	n = len = strlen(buf);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if ((n > 0 && buf[n - 1] != '\n' && !feof(r->f)) || len > MAX_LINE) {
 		snprintf(r->error, sizeof(r->error), "line too long");
 		return NULL;
 	}
-	/* section headers are checked here, so that an empty one counts */
-	for (s = buf; *s == ' ' || *s == '\t'; s++)
+	/*
+	 * section headers are checked here, so that an empty one counts;
+	 * after the UTF-8 byte order mark that libinih skips on line 1
+	 */
+	s = buf;
+	if (r->line == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	for (; *s == ' ' || *s == '\t'; s++)
 		continue;
 	if (*s == '[' && (e = strchr(s, ']')) != NULL)
 		return section(r, s + 1, (size_t)(e - s - 1)) ? buf : NULL;
@@ -274,6 +287,41 @@ on_key(void *arg, const char *section, const char *key, const char *value)
 	return ok;
 }
 
+/*
+ * The parser's options, the same with either inih: a heap line buffer of
+ * MAX_LINE bytes (and "\r\n\0") from the start (without realloc the
+ * initial size is the limit, 200 by default), stop at the first error,
+ * no multi-line values, no inline comments, no key without a value.
+ * Debian's libinih takes them at run time (its own patch); upstream
+ * inih, compiled in from src/inih where the system's lacks them, as
+ * macros from the Makefile's INIH_OPTS, checked here.
+ */
+#ifdef INIH_BUNDLED
+#if INI_USE_STACK || INI_MAX_LINE != MAX_LINE + 3 || \
+    INI_INITIAL_ALLOC != MAX_LINE + 3 || INI_ALLOW_REALLOC || \
+    !INI_STOP_ON_FIRST_ERROR || INI_ALLOW_MULTILINE || \
+    INI_ALLOW_INLINE_COMMENTS || INI_ALLOW_NO_VALUE || INI_HANDLER_LINENO
+#error "src/inih: INIH_OPTS differ from src/profile.c's options"
+#endif
+static void
+ini_options(void)
+{
+}
+#else
+static void
+ini_options(void)
+{
+	ini_use_stack = false;
+	ini_max_line = MAX_LINE + 3;
+	ini_initial_alloc = MAX_LINE + 3;
+	ini_allow_realloc = false;
+	ini_stop_on_first_error = true;
+	ini_allow_multiline = false;
+	ini_allow_inline_comments = false;
+	ini_allow_no_value = false;
+}
+#endif
+
 /* Parse the open file f into p; prints the first error. */
 static enum ct_err
 parse(FILE *f, struct profile *p, const char *shown)
@@ -281,13 +329,7 @@ parse(FILE *f, struct profile *p, const char *shown)
 	struct reader	 r = { .f = f, .p = p };
 	int		 rc;
 
-	ini_use_stack = false;
-	ini_max_line = MAX_LINE + 3;
-	ini_allow_realloc = false;
-	ini_stop_on_first_error = true;
-	ini_allow_multiline = false;
-	ini_allow_inline_comments = false;
-	ini_allow_no_value = false;
+	ini_options();
 	rc = ini_parse_stream(read_line, &r, on_key, &r);
 	if (rc == 0 && r.error[0] == '\0')
 		return CT_OK;

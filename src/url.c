@@ -36,6 +36,42 @@ is_loopback(const char *host)
 	return inet_pton(AF_INET6, buf, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/*
+ * libcurl's message for a CURLUcode: its own from 7.80 on, else the same
+ * words from this table of the codes that 7.74 to 7.79 return.
+ */
+static const char *
+url_strerror(CURLUcode uc)
+{
+	static const char *const msg[] = {
+		"No error",
+		"An invalid CURLU pointer was passed as argument",
+		"An invalid 'part' argument was passed as argument",
+		"Malformed input to a URL function",
+		"Port number was not a decimal number between 0 and 65535",
+		"Unsupported URL scheme",
+		"URL decode error, most likely because of rubbish in the input",
+		"A memory function failed",
+		"Credentials was passed in the URL when prohibited",
+		"An unknown part ID was passed to a URL API function",
+		"No scheme part in the URL",
+		"No user part in the URL",
+		"No password part in the URL",
+		"No options part in the URL",
+		"No host part in the URL",
+		"No port part in the URL",
+		"No query part in the URL",
+		"No fragment part in the URL",
+		"No zoneid part in the URL",
+	};
+
+	if (curl.url_strerror != NULL)
+		return curl.url_strerror(uc);
+	if ((unsigned int)uc < sizeof(msg) / sizeof(msg[0]))
+		return msg[uc];
+	return "CURLUcode unknown";
+}
+
 /* One part of a parsed URL; NULL when absent.  Free with curl.free. */
 static char *
 url_part(CURLU *u, CURLUPart part)
@@ -96,7 +132,7 @@ http_check_url(struct settings *s)
 	rc = CT_ERR_USAGE;
 	if ((uc = curl.url_set(u, CURLUPART_URL, s->url, 0)) != CURLUE_OK) {
 		warnmsg("%s: malformed URL: %s", s->token_url_from,
-		    curl.url_strerror(uc));
+		    url_strerror(uc));
 		goto out;
 	}
 	scheme = url_part(u, CURLUPART_SCHEME);

@@ -375,6 +375,17 @@ fallback_build() { [[ $UNIT == *-asan ]]; }
 	done
 }
 
+# issue 25 item 2: utc_time() in 64-bit arithmetic, against date(1)
+@test "unit: utc_time names the same second as date -u, before 1970 and past 2038" {
+	local t
+	for t in 0 -1 86399 951782400 951868800 2147483647 2147483648 \
+	    4102444800 4133980799 2400000000 3000000000 253402300799 \
+	    -2208988800 $((RANDOM * RANDOM)) $((RANDOM * RANDOM * 7)); do
+		run -0 "$UNIT" utc "$t"
+		assert_output "$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)"
+	done
+}
+
 # --- near_word(): "did you mean" (issue 23 item 8) ----------------------------
 
 @test "near_word: one slip in a short word, two up to 8 bytes, three beyond" {

@@ -678,6 +678,69 @@ cfg_with_command() {
 	assert_equal "$(mock_last_field path)" /expires/501/rest/oauth/v2/token
 }
 
+# --- the same file with Debian's libinih and with upstream inih -----------
+# (issue 25 item 0) The release build uses the system's inih where it has
+# Debian's run-time options; elsewhere, or with make INIH=bundled, upstream
+# inih r59 (src/inih) is compiled in with the same options as macros.
+
+# both_read: $CT and $BUNDLED with --show-config on $CFG: the same status,
+# stdout and stderr; sets status, output and stderr as $CT's.
+both_read() {
+	run --separate-stderr "$BUNDLED" --show-config
+	local b_status=$status b_output=$output b_stderr=$stderr
+	run --separate-stderr "$CT" --show-config
+	assert_equal "$b_status" "$status"
+	assert_equal "$b_output" "$output"
+	assert_equal "$b_stderr" "$stderr"
+}
+
+@test "config file: the system's inih and upstream's (make INIH=bundled) read a file the same way" {
+	command -v cc >/dev/null && command -v make >/dev/null ||
+	    skip "no compiler here"
+	local root src=$BATS_TEST_TMPDIR/src long
+	root=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	mkdir -p "$src"
+	cp -R "$root/Makefile" "$root/src" "$src/"
+	rm -f "$src"/src/*.o "$src"/src/inih/*.o
+	run make -s -C "$src" -j2 INIH=bundled collibra-token
+	assert_success
+	BUNDLED=$src/collibra-token
+	if command -v ldd >/dev/null; then
+		run -0 ldd "$BUNDLED"
+		refute_output --partial libinih
+	fi
+	unset COLLIBRA_URL
+
+	# an inline ";" is part of the value, a "#" or ";" line a comment,
+	# after a UTF-8 byte order mark too
+	printf '\357\273\277[default]\n# one\n; two\nscope = read ; write\n' |
+	    ct_write_config
+	both_read
+	assert_success
+	assert_line "scope: read ; write ($CFG:4)"
+	# a continuation line is no continuation: a syntax error
+	printf '[default]\nscope = read\n  write\n' | ct_write_config
+	both_read
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CFG:3: syntax error"
+	# a key without a value
+	printf '[default]\nscope\n' | ct_write_config
+	both_read
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CFG:2: syntax error"
+	# a line of 4096 bytes and its newline is read (here a comment), one
+	# more is too long
+	long=$(printf '%*s' 4095 '' | tr ' ' a)
+	printf '[default]\n#%s\nscope = x\n' "$long" | ct_write_config
+	both_read
+	assert_success
+	assert_line "scope: x ($CFG:3)"
+	printf '[default]\n#%sa\nscope = x\n' "$long" | ct_write_config
+	both_read
+	assert_equal "$status" 2
+	assert_equal "$stderr" "collibra-token: $CFG:2: line too long"
+}
+
 # --- values and names as people type them (issue 23: items 3, 7, 8) --------
 # Quoted values, the profiles listed when one is missing or not found, and
 # "did you mean" for keys and sections (never with a value).

@@ -95,11 +95,22 @@ in_system_store() {
 	in_system_store "$CT" --retries 0 -v
 	assert_success
 	assert_output "$MOCK_TOKEN"
-	assert_regex "$stderr" 'CA: system directory /etc/ssl/certs'
+	# (libcurl before 7.84 cannot name its CA files: its own default then)
+	if ct_libcurl_since 7.84.0; then
+		assert_regex "$stderr" 'CA: system directory /etc/ssl/certs'
+	else
+		refute_regex "$stderr" 'CA: system directory'
+	fi
 	in_system_store env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
 		"$CT" --retries 0
-	assert_success
-	assert_output "$MOCK_TOKEN"
+	if ct_libcurl_since 7.84.0; then
+		assert_success
+		assert_output "$MOCK_TOKEN"
+	else
+		# libcurl before 7.84 cannot say that this is its own bundle:
+		# the variable's file is trusted alone, never more
+		assert_equal "$status" 4
+	fi
 }
 
 # security review 2 (issue 18), finding 4

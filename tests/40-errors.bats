@@ -340,6 +340,33 @@ print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	done
 }
 
+# issue 25 item 1: a libcurl older than 7.74.0 (RHEL 8's 7.61.1 here, a
+# stand-in with every entry point the tool loads) is refused in one line
+@test "a libcurl older than 7.74.0 is refused at run time with one line" {
+	command -v cc >/dev/null || skip "no compiler here"
+	local dir=$BATS_TEST_TMPDIR/oldcurl f
+	mkdir -p "$dir"
+	{
+		echo 'struct info { int age; const char *version; unsigned int num; };'
+		echo 'static struct info i = { 10, "7.61.1", 0x073d01 };'
+		echo 'struct info *curl_version_info(int n) { (void)n; return &i; }'
+		for f in global_init_mem global_cleanup version free easy_init \
+		    easy_setopt easy_perform easy_getinfo easy_cleanup \
+		    easy_strerror slist_append slist_free_all url url_set \
+		    url_get url_cleanup getdate; do
+			echo "void *curl_$f(void) { return 0; }"
+		done
+	} >"$dir/curl.c"
+	run -0 cc -shared -fPIC -o "$dir/libcurl.so.4" "$dir/curl.c"
+	LD_LIBRARY_PATH=$dir run --separate-stderr "$CT" --no-cache
+	assert_equal "$status" 1
+	assert_output ''
+	assert_equal "$stderr" "collibra-token: libcurl 7.74.0 or later is needed, found 7.61.1"
+	# the system's libcurl is not refused
+	run --separate-stderr "$CT" --no-cache
+	assert_success
+}
+
 # --- the URL in an unexpected status (issue 23 item 2) ----------------------
 
 @test "an unexpected status names the URL that was asked" {

@@ -33,9 +33,12 @@ teardown() {
 
 # as_pid1 ARGS...: the tool as PID 1 of a new PID namespace, in the
 # background, stdout and stderr to files; WATCH_PID is unshare, CT_PID the
-# tool (as the parent namespace sees it), once it runs.
+# tool (as the parent namespace sees it), once it runs.  SIGINT and
+# SIGTERM at their defaults in the tool: a background job ignores SIGINT,
+# and unshare -f before util-linux 2.37 (Debian 11) leaves both ignored in
+# its child, which the tool then keeps ignoring, as it should.
 as_pid1() {
-	env --default-signal=INT unshare -fp --mount-proc "$CT" "$@" \
+	unshare -fp --mount-proc env --default-signal=INT,TERM "$CT" "$@" \
 	    >"$BATS_TEST_TMPDIR/stdout" 2>"$BATS_TEST_TMPDIR/stderr" &
 	WATCH_PID=$!
 	wait_for '[[ $(pgrep -P "$WATCH_PID") ]]'

@@ -67,21 +67,24 @@ now() { date +%s; }
 }
 
 @test "fish: a hostile token round-trips through source and runs nothing" {
-	local t
+	local t nc
+	nc=$(fish_no_config)
 	t=$(ct_hostile_token)
-	in_empty_dir fish --no-config -c '
-		$argv[1] -f fish --url $argv[2] | source; or exit 9
+	# the tool and the URL in the environment: fish before 3.3 (Debian
+	# 11) gives no $argv to fish -c
+	FISH_CT=$CT FISH_URL=$MOCK_URL/body/hostile in_empty_dir fish ${nc:+"$nc"} -c '
+		$FISH_CT -f fish --url $FISH_URL | source; or exit 9
 		printf "%s\n" $COLLIBRA_TOKEN $COLLIBRA_TOKEN_TYPE "$COLLIBRA_TOKEN_EXPIRES_AT"
-	' "$CT" "$MOCK_URL/body/hostile"
+	'
 	assert_success
 	assert_dir_empty
 	assert_equal "${lines[0]}" "$t"
 	assert_equal "${lines[1]}" Bearer
 	assert_regex "${lines[2]}" '^[0-9]+$'
-	in_empty_dir fish --no-config -c '
-		$argv[1] -f fish --url $argv[2] | source; or exit 9
+	FISH_CT=$CT FISH_URL=$MOCK_URL/body/token-quote in_empty_dir fish ${nc:+"$nc"} -c '
+		$FISH_CT -f fish --url $FISH_URL | source; or exit 9
 		printf "%s\n" $COLLIBRA_TOKEN
-	' "$CT" "$MOCK_URL/body/token-quote"
+	'
 	assert_success
 	assert_output "abc'def\"ghi"
 	assert_dir_empty
@@ -386,6 +389,53 @@ curl_token() {
 		# the other formats still carry it
 		run --separate-stderr "$CT" -f shell --url "$MOCK_URL/body/$scen"
 		assert_success
+	done
+}
+
+# epoch RFC3339: the seconds since the epoch of a UTC time (any year).
+epoch() {
+	"$MOCK_PYTHON" -c 'import calendar,sys,time
+print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%SZ")))' "$1"
+}
+
+# issue 25 item 2: the expiry in 64-bit arithmetic.  With a 32-bit time_t
+# (i386, armhf) received_at + expires_in overflowed past January 2038:
+# -f json said 1903-07-06 for expires_in 400000000 where -f shell said
+# the right second.
+@test "-f json's expires_at and -f shell's EXPIRES_AT name the same second, past 2038 too, fetched and from the cache" {
+	local e how first t0 t1 json shell n slack opt=()
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	for e in 3600 400000000 1000000000; do
+		for how in fetched cached; do
+			first=$(date +%s) opt=(--no-cache) slack=0
+			if [[ $how == cached ]]; then
+				# stored by one fetch; a hit counts the time left in
+				# whole seconds, rounded down: a second earlier at most
+				run -0 "$CT" --url "$MOCK_URL/expires/$e"
+				opt=() slack=1
+			fi
+			n=$(mock_requests)
+			t0=$(date +%s)
+			run -0 --separate-stderr "$CT" "${opt[@]}" --url "$MOCK_URL/expires/$e" -f json
+			json=$(json_get "$output" expires_at)
+			run -0 --separate-stderr "$CT" "${opt[@]}" --url "$MOCK_URL/expires/$e" -f shell
+			shell=$(sed -n "s/^.*COLLIBRA_TOKEN_EXPIRES_AT='\([0-9]*\)'$/\1/p" <<<"$output")
+			t1=$(date +%s)
+			# two requests when fetched, none from the cache
+			assert_equal "$(mock_requests)" $((n + (slack ? 0 : 2)))
+			[[ $json =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] ||
+				fail "expires_in $e, $how: expires_at '$json'"
+			json=$(epoch "$json")
+			# each names the second of the fetch plus the lifetime, the
+			# two the same one (up to the seconds between the runs)
+			((json >= first + e - slack && json <= t1 + e)) ||
+				fail "expires_in $e, $how: -f json $json, not in $((first + e - slack))..$((t1 + e))"
+			((shell >= first + e - slack && shell <= t1 + e)) ||
+				fail "expires_in $e, $how: -f shell $shell, not in $((first + e - slack))..$((t1 + e))"
+			((json - shell <= t1 - t0 + slack && shell - json <= t1 - t0 + slack)) ||
+				fail "expires_in $e, $how: -f json $json, -f shell $shell"
+		done
 	done
 }
 

@@ -60,3 +60,32 @@ installed() {
 	[ -x "$DEST/usr/local/bin/collibra-token" ]
 	[ -f "$DEST/usr/local/share/man/man1/collibra-token.1" ]
 }
+
+# issue 25 item 1: the oldest libcurl supported is 7.74.0 (Debian 11)
+@test "make stops with one line when libcurl is older than 7.74.0, before compiling" {
+	local src=$BATS_TEST_TMPDIR/src wrap=$BATS_TEST_TMPDIR/pkg-config
+	mkdir -p "$src"
+	cp -R "$ROOT/Makefile" "$ROOT/src" "$src/"
+	rm -f "$src"/src/*.o "$src"/src/inih/*.o
+	# pkg-config as it answers where libcurl is 7.61.1 (RHEL 8)
+	cat >"$wrap" <<-'EOF'
+		#!/bin/sh
+		for a; do
+			[ "$a" = libcurl ] || continue
+			case $1 in
+			--modversion) echo 7.61.1; exit 0 ;;
+			--atleast-version=*) exit 1 ;;
+			esac
+		done
+		exec pkg-config "$@"
+	EOF
+	chmod +x "$wrap"
+	run make -C "$src" --no-print-directory collibra-token PKG_CONFIG="$wrap"
+	assert_failure
+	assert_output --regexp '^Makefile:[0-9]+: \*\*\* libcurl 7\.74\.0 or later is needed, found 7\.61\.1\.  Stop\.$'
+	[ ! -e "$src/src/main.o" ]
+	# with the system's libcurl the check passes
+	run make -C "$src" --no-print-directory libcurl-check
+	assert_success
+	refute_output --partial 'is needed'
+}

@@ -105,14 +105,17 @@ cc_lines() {
 	    "$BATS_TEST_TMPDIR/control/postinst" configure
 }
 
-@test "the package's version is the Makefile's, and Depends names libcurl4 (>= 7.85.0), which dlopen hides from dh_shlibdeps" {
+@test "the package's version is the Makefile's, Depends names libcurl4 (>= 7.74.0), which dlopen hides from dh_shlibdeps, Recommends ca-certificates" {
 	need_deb
 	assert_equal "$(dpkg-deb -f "$DEB" Version)" "$VERSION-1"
 	run -0 dpkg-deb -f "$DEB" Depends
-	assert_output --regexp '(^|, )libcurl4 \(>= 7\.85\.0\)(,|$)'
+	assert_output --regexp '(^|, )libcurl4 \(>= 7\.74\.0\)(,|$)'
 	assert_output --regexp '(^|, )libjansson4 '
 	assert_output --regexp '(^|, )libsodium23 '
 	assert_output --regexp '(^|, )libinih1 '
+	# a minimal system has no CA bundle unless something pulls it in
+	run -0 dpkg-deb -f "$DEB" Recommends
+	assert_output ca-certificates
 	# the binary itself is not linked with libcurl
 	run -0 bash -c "dpkg-deb --fsys-tarfile '$DEB' | tar -xOf - ./usr/bin/collibra-token >'$BATS_TEST_TMPDIR/bin' && readelf -d '$BATS_TEST_TMPDIR/bin' | grep NEEDED"
 	refute_output --partial libcurl

@@ -51,6 +51,22 @@ CT_LIB=$BATS_TEST_DIRNAME/lib
 
 CT_DEFAULT_CLIENT_ID='urn:sys:env:2eeadf60-1a11-5170-7e57-000000000000:i:1cnxtsn'
 
+# fish_no_config: fish's option to read no config file, --no-config (fish
+# 3.3 and later); nothing for older ones (Debian 11's 3.1), where the
+# tests' own XDG_CONFIG_HOME (ct_isolate_config) keeps the user's out.
+fish_no_config() {
+	if fish --no-config -c true 2>/dev/null; then
+		echo --no-config
+	fi
+}
+
+# ct_libcurl_since X.Y.Z: the libcurl that $CT loads is X.Y.Z or later.
+ct_libcurl_since() {
+	local v
+	v=$("$CT" --version | sed -n 's|.*(libcurl/\([0-9.]*\).*|\1|p')
+	[[ -n $v ]] && printf '%s\n%s\n' "$1" "$v" | sort -V -C
+}
+
 # ct_random_alnum N: N random letters and digits.
 ct_random_alnum() {
 	local n=${1:?ct_random_alnum N} s=''

@@ -361,6 +361,16 @@ entry(int ac, char **av)
 	return rc == CT_OK ? 0 : 1;
 }
 
+/* ct-unit utc SECONDS: utc_time() of a number of seconds. */
+static int
+utc(const char *arg)
+{
+	char	 buf[32];
+
+	utc_time(atoll(arg), buf, sizeof(buf));
+	return puts(buf) == EOF;
+}
+
 /* The word of words (argv, NULL-terminated) that word mistypes, or "-". */
 static int
 near(const char *word, char **words)
@@ -378,6 +388,8 @@ main(int argc, char *argv[])
 		return print_owned(form_urlencode(argv[2], strlen(argv[2])));
 	if (argc == 3 && strcmp(argv[1], "quote") == 0)
 		return print_owned(shell_quote(argv[2]));
+	if (argc == 3 && strcmp(argv[1], "utc") == 0)
+		return utc(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "userinfo") == 0)
 		return print_owned(redact_userinfo(argv[2], strlen(argv[2])));
 	if (argc == 4 && strcmp(argv[1], "sanitize") == 0)
@@ -414,7 +426,7 @@ main(int argc, char *argv[])
 		return lookup(argv + 2);
 	if (argc >= 6 && strcmp(argv[1], "entry") == 0)
 		return entry(argc - 2, argv + 2);
-	fprintf(stderr, "usage: ct-unit encode|quote|sanitize|hidden|number|"
+	fprintf(stderr, "usage: ct-unit encode|quote|utc|sanitize|hidden|number|"
 	    "parse|name|near|compat|random|tmpname|wipe|alloc|nodump|boot|"
 	    "lookup|entry "
 	    "ARGS\n");

@@ -83,10 +83,18 @@ mock_pki() {
 	mkdir -p "$dir" || return 1
 	(
 		umask 077
-		_mock_openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout "$dir/ca.key" -out "$dir/ca.pem" -days 1 -subj "/CN=collibra-token test CA" \
-			-addext "basicConstraints=critical,CA:TRUE" \
-			-addext "keyUsage=critical,keyCertSign,cRLSign" &&
+		# the CA's extensions from a config of its own: with -addext,
+		# OpenSSL 1.1.1 (Debian 11) also adds its default config's
+		# basicConstraints, and a certificate with an extension twice
+		# is no issuer there
+		printf '%s\n' '[req]' 'distinguished_name = dn' \
+			'x509_extensions = ca' '[dn]' '[ca]' \
+			'basicConstraints = critical,CA:TRUE' \
+			'keyUsage = critical,keyCertSign,cRLSign' \
+			'subjectKeyIdentifier = hash' >"$dir/ca.cnf"
+		_mock_openssl req -x509 -config "$dir/ca.cnf" -newkey ec \
+			-pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$dir/ca.key" -out "$dir/ca.pem" -days 1 -subj "/CN=collibra-token test CA" &&
 			_mock_leaf "$dir" server "DNS:localhost,IP:127.0.0.1,IP:::1" &&
 			_mock_leaf "$dir" wrong "DNS:wrong.invalid"
 	)

@@ -65,11 +65,17 @@ nginx_start() {
 		PATH=$PATH:/usr/sbin
 	fi
 	mkdir -p "$n/tmp" || return 1
+	# -e: the error log before the config is read (nginx 1.19.5 and
+	# later; Debian 11's 1.18 opens its own until the config's)
+	local elog=()
+	if nginx -h 2>&1 | grep -q '^ *-e filename'; then
+		elog=(-e "$n/error.log")
+	fi
 	for try in 1 2 3 4 5; do
 		port=$("$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') || return 1
 		_nginx_conf "$n" "$2" "$3" "$4" "$port" || return 1
 		: >"$n/error.log"
-		nginx -e "$n/error.log" -p "$n" -c "$n/nginx.conf" \
+		nginx "${elog[@]}" -p "$n" -c "$n/nginx.conf" \
 			-g 'daemon off;' </dev/null >"$n/out.log" 2>&1 3>&- &
 		NGINX_PID=$!
 		for ((i = 0; i < 200; i++)); do
