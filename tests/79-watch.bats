@@ -26,8 +26,7 @@ teardown() {
 	# a test that changed the mock's credentials and failed half-way
 	# must not fail the tests after it
 	if [[ -n ${CREDS_CHANGED-} ]]; then
-		mock_reset_creds
-		mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+		mock_set_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
 	fi
 	[[ -z ${SHARED-} ]] || rm -rf "$SHARED"
 }
@@ -121,11 +120,9 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	bg_ct "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$OUT"
 	wait_for '[[ -s $OUT ]]'
 	CREDS_CHANGED=1
-	mock_reset_creds
-	mock_add_creds "$COLLIBRA_CLIENT_ID" "rotated-$COLLIBRA_CLIENT_SECRET"
+	mock_set_creds "$COLLIBRA_CLIENT_ID" "rotated-$COLLIBRA_CLIENT_SECRET"
 	reap
-	mock_reset_creds
-	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+	mock_set_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
 	assert_equal "$status" 11
 	[[ ! -e $OUT ]]
 	run -0 cat "$BATS_TEST_TMPDIR/err"
@@ -430,8 +427,7 @@ shared_dir() {
 	(umask 077 && printf '%s\n' "$new" >"$sf.new")
 	mv "$sf.new" "$sf"
 	await_line "$ERR" "watch: the secret in $sf changed; the new one is used" 60
-	mock_reset_creds
-	mock_add_creds "$COLLIBRA_CLIENT_ID" "$new"
+	mock_set_creds "$COLLIBRA_CLIENT_ID" "$new"
 	n=$(mock_requests)
 	wait_for '(( $(requests_since "$n") >= 1 ))' 300 || fail "no refresh"
 	wait_for '[[ $(mock_last_field auth_ok) == true ]]' || fail "refused"
@@ -442,8 +438,7 @@ shared_dir() {
 	n=$(mock_requests)
 	wait_for '(( $(requests_since "$n") >= 1 ))' 300 || fail "no refresh"
 	kill -0 "$WATCH_PID" || fail "the watch ended: $(cat "$ERR")"
-	mock_reset_creds
-	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+	mock_set_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
 	kill -TERM "$WATCH_PID"
 	reap
 	assert_equal "$status" 143

@@ -52,8 +52,7 @@ teardown() {
 	podman kube down "$KDIR/pod.yaml" >/dev/null 2>&1 || true
 	podman pod rm -f "$POD" >/dev/null 2>&1 || true
 	# a rotation's test leaves the mock with its own secret
-	mock_reset_creds
-	mock_add_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
+	mock_set_creds "$COLLIBRA_CLIENT_ID" "$COLLIBRA_CLIENT_SECRET"
 }
 
 # kube_secret SECRET: $KDIR/secret as the kubelet's atomic writer leaves
@@ -195,8 +194,7 @@ nothing_left() {
 	local first next new
 	first=$(cat "$KDIR/tokens/token")
 	new=$(ct_random_alnum 32)
-	mock_reset_creds
-	mock_add_creds "$COLLIBRA_CLIENT_ID" "$new"
+	mock_set_creds "$COLLIBRA_CLIENT_ID" "$new"
 	kube_secret "$new"
 	wait_for 'next=$(podman exec "$POD-app" cat /tokens/token 2>/dev/null) && [[ $next != "$first" ]]' 150 ||
 	    fail "no token after the rotation; sidecar: $(podman logs "$POD-collibra-token" 2>&1)"

@@ -168,6 +168,18 @@ mock_reset_creds() {
 	: >"${MOCK_CREDS:?MOCK_CREDS is not set}"
 }
 
+# mock_set_creds ID SECRET: accept this pair only, in one step (a new file
+# renamed over the old): no request sees an empty list in between, as
+# mock_reset_creds followed by mock_add_creds would let it.
+mock_set_creds() {
+	[[ $# -eq 2 ]] || { echo 'mock_set_creds ID SECRET' >&2; return 2; }
+	local real=${MOCK_CREDS:?MOCK_CREDS is not set} hex_id hex_secret
+	hex_id=$(printf '%s' "$1" | _mock_hex)
+	hex_secret=$(printf '%s' "$2" | _mock_hex)
+	(umask 077 && printf '%s\t%s\n' "$hex_id" "$hex_secret" \
+	    >"$real.new.$$") && mv -f "$real.new.$$" "$real"
+}
+
 _mock_log() {
 	local var=${1:-MOCK}_LOG
 	printf '%s' "${!var-}"
