@@ -18,24 +18,11 @@ BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-90}
 # shellcheck source=lib/image.bash
 source "$BATS_TEST_DIRNAME/lib/image.bash"
 
-setup_file() {
-	CT_IMAGE_SKIP=$(image_unusable)
-	export CT_IMAGE_SKIP
-	[[ -n $CT_IMAGE_SKIP ]] || ct_setup_file || return
-	# the CA for the image's user (the PKI is root's, 0600)
-	[[ -n $CT_IMAGE_SKIP ]] || install -m 644 "$CT_PKI/ca.pem" \
-	    "$BATS_FILE_TMPDIR/ca-public.pem"
-}
-
-teardown_file() {
-	[[ -n $CT_IMAGE_SKIP ]] || ct_teardown_file
-}
+setup_file() { image_setup_file; }
+teardown_file() { image_teardown_file; }
 
 setup() {
-	if [[ -n $CT_IMAGE_SKIP ]]; then
-		[[ -z ${CT_IMAGE_REQUIRED-} ]] || fail "$CT_IMAGE_SKIP"
-		skip "$CT_IMAGE_SKIP"
-	fi
+	image_skip
 	NAME=ct-test-$$-$BATS_TEST_NUMBER
 }
 

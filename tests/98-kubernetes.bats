@@ -22,26 +22,18 @@ KUBE=$CT_ROOT/deploy/kubernetes
 FS_GROUP=2000
 
 setup_file() {
-	CT_IMAGE_SKIP=$(image_unusable)
-	[[ -n $CT_IMAGE_SKIP ]] || python3 -c 'import yaml' 2>/dev/null ||
-	    CT_IMAGE_SKIP="python3-yaml is missing (scripts/deps image)"
-	[[ -n $CT_IMAGE_SKIP || $(id -u) -eq 0 ]] ||
-	    CT_IMAGE_SKIP="not root: cannot give the volumes the pod's groups"
-	export CT_IMAGE_SKIP
-	[[ -n $CT_IMAGE_SKIP ]] || ct_setup_file || return
-	[[ -n $CT_IMAGE_SKIP ]] || install -m 644 "$CT_PKI/ca.pem" \
-	    "$BATS_FILE_TMPDIR/ca-public.pem"
+	local why=
+	python3 -c 'import yaml' 2>/dev/null ||
+	    why="python3-yaml is missing (scripts/deps image)"
+	[[ -n $why || $(id -u) -eq 0 ]] ||
+	    why="not root: cannot give the volumes the pod's groups"
+	image_setup_file "$why"
 }
 
-teardown_file() {
-	[[ -n $CT_IMAGE_SKIP ]] || ct_teardown_file
-}
+teardown_file() { image_teardown_file; }
 
 setup() {
-	if [[ -n $CT_IMAGE_SKIP ]]; then
-		[[ -z ${CT_IMAGE_REQUIRED-} ]] || fail "$CT_IMAGE_SKIP"
-		skip "$CT_IMAGE_SKIP"
-	fi
+	image_skip
 	POD=ct-kube-$$-$BATS_TEST_NUMBER
 	KDIR=$BATS_TEST_TMPDIR/kube
 	mkdir "$KDIR"
