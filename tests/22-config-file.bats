@@ -683,6 +683,24 @@ cfg_with_command() {
 # Debian's run-time options; elsewhere, or with make INIH=bundled, upstream
 # inih r59 (src/inih) is compiled in with the same options as macros.
 
+# bundled_build ROOT: make INIH=bundled in ROOT/build/inih-bundled, a copy
+# of ROOT's Makefile and src/ kept between runs (the sources' times kept,
+# so that make compiles only what changed; a changed Makefile starts it
+# afresh), one build at a time (the release and sanitizer parts run this
+# suite at once).
+bundled_build() {
+	local root=$1 dir=$1/build/inih-bundled
+	mkdir -p "$root/build" || return 1
+	(
+		flock 9 || exit 1
+		cmp -s "$root/Makefile" "$dir/Makefile" || rm -rf "$dir"
+		mkdir -p "$dir" || exit 1
+		(cd "$root" && tar -cf - --exclude='*.o' --exclude='*.a' \
+		    Makefile src) | tar -xf - -C "$dir" || exit 1
+		make -s -C "$dir" -j2 INIH=bundled collibra-token
+	) 9>"$root/build/inih-bundled.lock"
+}
+
 # both_read: $CT and $BUNDLED with --show-config on $CFG: the same status,
 # stdout and stderr; sets status, output and stderr as $CT's.
 both_read() {
@@ -697,14 +715,11 @@ both_read() {
 @test "config file: the system's inih and upstream's (make INIH=bundled) read a file the same way" {
 	command -v cc >/dev/null && command -v make >/dev/null ||
 	    skip "no compiler here"
-	local root src=$BATS_TEST_TMPDIR/src long
+	local root long
 	root=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-	mkdir -p "$src"
-	cp -R "$root/Makefile" "$root/src" "$src/"
-	rm -f "$src"/src/*.o "$src"/src/inih/*.o
-	run make -s -C "$src" -j2 INIH=bundled collibra-token
+	run bundled_build "$root"
 	assert_success
-	BUNDLED=$src/collibra-token
+	BUNDLED=$root/build/inih-bundled/collibra-token
 	if command -v ldd >/dev/null; then
 		run -0 ldd "$BUNDLED"
 		refute_output --partial libinih
