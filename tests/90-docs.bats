@@ -193,39 +193,49 @@ fish_complete() {
 	    complete -C"$FC_LINE"' | cut -f1
 }
 
-# zsh_complete LINE: the matches zsh's completion system adds for LINE,
-# typed into an interactive zsh on a pseudo-terminal (zsh/zpty).  compadd
-# is wrapped to record its matches; a comppostfuncs hook marks the end.
+# zsh_complete LINE...: the matches zsh's completion system adds for each
+# LINE, typed into one interactive zsh on a pseudo-terminal (zsh/zpty):
+# the Nth LINE's into $ZM/N (one zsh and compinit for all, not one each).
+# compadd is wrapped to record its matches; a comppostfuncs hook marks
+# the end of each completion; ^U clears the line for the next.
 zsh_complete() {
-	local out=$BATS_TEST_TMPDIR/zsh-matches
+	ZM=$BATS_TEST_TMPDIR/zsh-matches
+	rm -rf "$ZM" && mkdir -p "$ZM" || return 1
 	zsh -f -c '
 	    zmodload zsh/zpty || exit 99
-	    compdir=$1 out=$2 line=$3
-	    : >| $out
+	    compdir=$1 out=$2
+	    shift 2
 	    zpty z zsh -f -i || exit 99
 	    zpty -w z "fpath=(${(q)compdir} \$fpath)"
 	    zpty -w z "autoload -U compinit; compinit -u -D"
-	    zpty -w z "PS1= RPS1=; __out=${(q)out}"
-	    zpty -w z "bindkey \"^I\" complete-word"
+	    zpty -w z "PS1= RPS1=; __out=${(q)out}; unsetopt autolist listambiguous"
+	    zpty -w z "bindkey -e; bindkey \"^I\" complete-word"
 	    zpty -w z '\''compadd() {
 		    if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
 			    builtin compadd "$@"; return
 		    fi
 		    local -a __h
 		    builtin compadd -A __h "$@"
-		    (( $#__h )) && print -rl -- $__h >>| $__out
+		    (( $#__h )) && print -rl -- $__h >>| $__out/$__n
 		    builtin compadd "$@"
 	    }'\''
-	    zpty -w z "__done() { print -r -- __DONE__ >>| \$__out }"
-	    zpty -w z "comppostfuncs=(__done)"
-	    zpty -w -n z "$line"$'\''\t'\''
-	    for i in {1..150}; do
-		    grep -q __DONE__ $out && break
-		    sleep 0.1
+	    zpty -w z "__done() { print -r -- __DONE__ >>| \$__out/\$__n }"
+	    n=0
+	    for line; do
+		    n=$((n + 1))
+		    : >| $out/$n
+		    zpty -w -n z $'\''\C-u'\''
+		    zpty -w z "__n=$n comppostfuncs=(__done)"
+		    zpty -w -n z "$line"$'\''\t'\''
+		    for i in {1..150}; do
+			    grep -q __DONE__ $out/$n && break
+			    sleep 0.1
+		    done
+		    grep -q __DONE__ $out/$n || { zpty -d z; exit 98; }
+		    grep -v __DONE__ $out/$n >| $out/$n.tmp
+		    mv $out/$n.tmp $out/$n
 	    done
-	    zpty -d z
-	    grep -q __DONE__ $out || exit 98
-	    grep -v __DONE__ $out' zsh "$ROOT/completions" "$out" "$1"
+	    zpty -d z' zsh "$ROOT/completions" "$ZM" "$@"
 }
 
 # profile_config DIR NAME...: a config file DIR/collibra-token/config with
@@ -489,14 +499,15 @@ profile_config() {
 
 @test "zsh: completes --fo, the long options and the values of --format" {
 	command -v zsh >/dev/null || fail "zsh not installed (make deps)"
-	same_set "zsh --fo" "--format" "$(zsh_complete 'collibra-token --fo')"
+	zsh_complete 'collibra-token --fo' 'collibra-token --' \
+	    'collibra-token --format ' 'collibra-token -f ' \
+	    'collibra-token --auth-method ' || fail "zsh completion: $?"
+	same_set "zsh --fo" "--format" "$(cat "$ZM/1")"
 	same_set "long options: --help vs zsh completing --" \
-	    "$(help_longs)" "$(zsh_complete 'collibra-token --')"
-	same_set "zsh --format" "$(help_formats)" \
-	    "$(zsh_complete 'collibra-token --format ')"
-	same_set "zsh -f" "$(help_formats)" "$(zsh_complete 'collibra-token -f ')"
-	same_set "zsh --auth-method" "$AUTH_METHODS" \
-	    "$(zsh_complete 'collibra-token --auth-method ')"
+	    "$(help_longs)" "$(cat "$ZM/2")"
+	same_set "zsh --format" "$(help_formats)" "$(cat "$ZM/3")"
+	same_set "zsh -f" "$(help_formats)" "$(cat "$ZM/4")"
+	same_set "zsh --auth-method" "$AUTH_METHODS" "$(cat "$ZM/5")"
 }
 
 @test "zsh: files for --cacert and --client-secret-file, dirs for --capath" {
@@ -504,12 +515,12 @@ profile_config() {
 	local d=$BATS_TEST_TMPDIR/t
 	mkdir -p "$d/cadir"
 	: >"$d/ca.pem"
-	same_set "zsh --cacert" "ca.pem cadir" \
-	    "$(zsh_complete "collibra-token --cacert $d/")"
-	same_set "zsh --client-secret-file" "ca.pem cadir" \
-	    "$(zsh_complete "collibra-token --client-secret-file $d/")"
-	same_set "zsh --capath" "cadir" \
-	    "$(zsh_complete "collibra-token --capath $d/")"
+	zsh_complete "collibra-token --cacert $d/" \
+	    "collibra-token --client-secret-file $d/" \
+	    "collibra-token --capath $d/" || fail "zsh completion: $?"
+	same_set "zsh --cacert" "ca.pem cadir" "$(cat "$ZM/1")"
+	same_set "zsh --client-secret-file" "ca.pem cadir" "$(cat "$ZM/2")"
+	same_set "zsh --capath" "cadir" "$(cat "$ZM/3")"
 }
 
 # ---- (g) profile names from the config file ------------------------------
@@ -563,10 +574,11 @@ profile_config() {
 	profile_config "$t/xdg" dev prod
 	profile_config "$t/other" alpha beta
 	export XDG_CONFIG_HOME=$t/xdg
-	same_set "zsh -p (XDG_CONFIG_HOME)" "dev prod" \
-	    "$(zsh_complete 'collibra-token -p ')"
-	same_set "zsh --config FILE --profile" "alpha beta" \
-	    "$(zsh_complete "collibra-token --config $t/other/collibra-token/config --profile ")"
+	zsh_complete 'collibra-token -p ' \
+	    "collibra-token --config $t/other/collibra-token/config --profile " ||
+	    fail "zsh completion: $?"
+	same_set "zsh -p (XDG_CONFIG_HOME)" "dev prod" "$(cat "$ZM/1")"
+	same_set "zsh --config FILE --profile" "alpha beta" "$(cat "$ZM/2")"
 }
 
 # ---- (e) precedence statements ---------------------------------------------
