@@ -21,8 +21,14 @@ setup() {
 # faketime OFFSET CMD...: CMD with the wall clock moved by OFFSET
 # (libfaketime's "+10m", "-10m"); the clock of lifetimes is left alone.
 faketime() {
-	local lib
-	lib=$(find /usr/lib /usr/lib64 -name libfaketime.so.1 -path '*/faketime/*' 2>/dev/null | head -n 1)
+	local lib=
+	# where Debian (multiarch) and RPM-based systems put it: a glob, not a
+	# find over /usr/lib (0.4 s of CPU per call)
+	for lib in /usr/lib/*/faketime/libfaketime.so.1 \
+	    /usr/lib64/faketime/libfaketime.so.1 \
+	    /usr/lib/faketime/libfaketime.so.1 ''; do
+		[ ! -f "$lib" ] || break
+	done
 	[ -n "$lib" ] || skip "needs libfaketime (scripts/deps all)"
 	local off=$1
 	shift
