@@ -18,7 +18,7 @@ ENCODED_ID='urn%3Asys%3Aenv%3A2eeadf60-1a11-5170-7e57-000000000000%3Ai%3A1cnxtsn
 #   REQ_METHOD  (POST)   REQ_CTYPE (form)   REQ_GRANT (client_credentials)
 #   REQ_SCOPE   (none)   REQ_TIMEOUT (10)
 fetch() {
-	"$MOCK_PYTHON" -c '
+	"$MOCK_PYTHON" -S -c '
 import base64, http.client, os, ssl, sys, urllib.parse
 env = os.environb
 url = urllib.parse.urlsplit(sys.argv[1])
@@ -51,7 +51,7 @@ sys.stdout.buffer.write(data)
 
 # json_field NAME: one field of the JSON object on stdin.
 json_field() {
-	"$MOCK_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+	"$MOCK_PYTHON" -S -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
 }
 
 @test "valid Basic credentials get 200 and the token" {

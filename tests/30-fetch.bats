@@ -66,7 +66,7 @@ teardown_file() { ct_teardown_file; }
 
 # jq_field NAME: one field of $output (a JSON object), via python3.
 jq_field() {
-	"$MOCK_PYTHON" -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' \
+	"$MOCK_PYTHON" -S -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print(v if isinstance(v,str) else json.dumps(v))' \
 		"$output" "$1"
 }
 

@@ -121,7 +121,7 @@ fails_with() {
 
 @test "connection refused is a network error (3)" {
 	local port
-	port=$("$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$("$MOCK_PYTHON" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	run --separate-stderr "$CT" --url "https://127.0.0.1:$port"
 	assert_equal "$status" 3
 	assert_regex "$stderr" '^collibra-token: network error: .*[Cc]onnect'
@@ -251,7 +251,7 @@ fails_with() {
 @test "--connect-timeout bounds a handshake that never comes (3)" {
 	local dir=$BATS_TEST_TMPDIR port
 	# a listener that never accepts: TCP connects, TLS never answers
-	"$MOCK_PYTHON" -c 'import socket, sys, time
+	"$MOCK_PYTHON" -S -c 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
 print(s.getsockname()[1], flush=True); time.sleep(30)' >"$dir/port" 3>&- &
 	local pid=$!

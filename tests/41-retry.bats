@@ -8,7 +8,7 @@ teardown_file() { ct_teardown_file; }
 
 # gap: seconds between the last two requests the mock logged.
 gap() {
-	tail -n 2 "$MOCK_LOG" | "$MOCK_PYTHON" -c '
+	tail -n 2 "$MOCK_LOG" | "$MOCK_PYTHON" -S -c '
 import json, sys
 a, b = (json.loads(l)["time"] for l in sys.stdin)
 print("%.2f" % (b - a))'
@@ -116,7 +116,7 @@ print("%.2f" % (b - a))'
 
 @test "a refused connection is retried, then reported once" {
 	local port
-	port=$("$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$("$MOCK_PYTHON" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	run --separate-stderr "$CT" -v --url "https://127.0.0.1:$port"
 	assert_equal "$status" 3
 	assert_regex "$stderr" 'attempt 1: network error: .*; retrying in'

@@ -14,7 +14,7 @@ teardown_file() { ct_teardown_file; }
 start_hanging() {
 	local n
 	n=$(mock_requests)
-	"$MOCK_PYTHON" -c 'import os, signal, sys
+	"$MOCK_PYTHON" -S -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$CT" --url "$MOCK_URL/hang" "$@" \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &

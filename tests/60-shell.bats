@@ -69,6 +69,6 @@ eval_in() {
 	assert_output "$t"
 	run --separate-stderr "$CT" -f json --url "$MOCK_URL/body/hostile"
 	assert_success
-	run -0 "$MOCK_PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])["access_token"])' "$output"
+	run -0 "$MOCK_PYTHON" -S -c 'import json,sys; print(json.loads(sys.argv[1])["access_token"])' "$output"
 	assert_output "$t"
 }

@@ -14,12 +14,12 @@ setup() {
 
 # json_get JSON KEY: one string value of a JSON object.
 json_get() {
-	"$MOCK_PYTHON" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"
+	"$MOCK_PYTHON" -S -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"
 }
 
 # json_keys JSON: the keys of a JSON object, one per line.
 json_keys() {
-	"$MOCK_PYTHON" -c 'import json,sys; print("\n".join(json.loads(sys.argv[1])))' "$1"
+	"$MOCK_PYTHON" -S -c 'import json,sys; print("\n".join(json.loads(sys.argv[1])))' "$1"
 }
 
 # in_empty_dir SHELL SCRIPT ARGS...: run SCRIPT in SHELL in an empty directory
@@ -317,7 +317,7 @@ now() { date +%s; }
 	assert_success
 	assert_output '::add-mask::ab%250Acd%2525x%25'
 	# the variable itself is the token as issued
-	run -0 "$MOCK_PYTHON" -c 'import json, sys
+	run -0 "$MOCK_PYTHON" -S -c 'import json, sys
 print(json.loads(sys.stdin.read())["COLLIBRA_TOKEN"])' < <("$CT_LIB/github-env.py" "$GITHUB_ENV")
 	assert_output 'ab%0Acd%25x%'
 }
@@ -394,7 +394,7 @@ curl_token() {
 
 # epoch RFC3339: the seconds since the epoch of a UTC time (any year).
 epoch() {
-	"$MOCK_PYTHON" -c 'import calendar,sys,time
+	"$MOCK_PYTHON" -S -c 'import calendar,sys,time
 print(calendar.timegm(time.strptime(sys.argv[1], "%Y-%m-%dT%H:%M:%SZ")))' "$1"
 }
 

@@ -370,7 +370,7 @@ shared() {
 
 # security review 3, finding 3
 @test "-o: a socket is refused: exit 2" {
-	"$MOCK_PYTHON" -c 'import socket, sys
+	"$MOCK_PYTHON" -S -c 'import socket, sys
 socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/out/sock"
 	run --separate-stderr "$CT" --no-cache -o "$T/out/sock"
 	assert_equal "$status" 2

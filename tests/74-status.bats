@@ -19,7 +19,7 @@ setup() {
 # json_get KEY: one value of $output (a JSON object), as JSON text unless
 # it is a string.
 json_get() {
-	"$MOCK_PYTHON" -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(v if isinstance(v,str) else json.dumps(v))' \
+	"$MOCK_PYTHON" -S -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print(v if isinstance(v,str) else json.dumps(v))' \
 		"$output" "$1"
 }
 
@@ -98,7 +98,7 @@ no_token() {
 		"$(json_get expires_at)"
 	assert_equal "$(json_get token_url)" "$MOCK_URL/rest/oauth/v2/token"
 	assert_equal "$(json_get client_id)" "$COLLIBRA_CLIENT_ID"
-	assert_equal "$("$MOCK_PYTHON" -c 'import json,sys; s=json.loads(sys.argv[1])["sources"]; print(s["token_url"], s["client_id"], s["client_secret"])' "$output")" \
+	assert_equal "$("$MOCK_PYTHON" -S -c 'import json,sys; s=json.loads(sys.argv[1])["sources"]; print(s["token_url"], s["client_id"], s["client_secret"])' "$output")" \
 		'COLLIBRA_URL COLLIBRA_CLIENT_ID COLLIBRA_CLIENT_SECRET'
 	refute_output --partial access_token
 	no_token

@@ -229,7 +229,7 @@ asleep_in_poll() {
 @test "a hangup of the terminal the watch leads reaches the command once" {
 	export C
 	status=0
-	"$MOCK_PYTHON" "$CT_LIB/pty-run.py" --timeout 20 \
+	"$MOCK_PYTHON" -S "$CT_LIB/pty-run.py" --timeout 20 \
 		--expect ready --hangup -- \
 		"$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c '
 			trap "echo got-HUP >>\"\$C/hup\"; exit 5" HUP
@@ -241,7 +241,7 @@ asleep_in_poll() {
 @test "job control: the command can read the terminal the watch was given" {
 	local out
 	status=0
-	out=$("$MOCK_PYTHON" "$CT_LIB/pty-run.py" --timeout 20 \
+	out=$("$MOCK_PYTHON" -S "$CT_LIB/pty-run.py" --timeout 20 \
 		--expect 'name? ' --send ann -- \
 		"$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c '
 			printf "name? "; read n; echo "hello $n"') || status=$?
@@ -254,7 +254,7 @@ asleep_in_poll() {
 	status=0
 	# (the command echoes "ready" without that word in its line; a read
 	# the stop interrupted may come back empty, so it reads until "go")
-	out=$(env PS1='prompt> ' "$MOCK_PYTHON" "$CT_LIB/pty-run.py" \
+	out=$(env PS1='prompt> ' "$MOCK_PYTHON" -S "$CT_LIB/pty-run.py" \
 		--timeout 30 \
 		--expect 'prompt> ' --send "$CT --url $MOCK_URL/expires/3600 --no-cache --watch -- sh -c 'echo re\"\"ady; until [ \"\$x\" = go ]; do read x; done; echo got-\$x'" \
 		--expect ready --send $'\032' \
@@ -268,7 +268,7 @@ asleep_in_poll() {
 
 @test "job control: ^Z without a shell to continue the watch (it leads the session) does not hang it" {
 	status=0
-	"$MOCK_PYTHON" "$CT_LIB/pty-run.py" --timeout 20 \
+	"$MOCK_PYTHON" -S "$CT_LIB/pty-run.py" --timeout 20 \
 		--expect ready --send $'\032' \
 		--expect '^Z' --send go -- \
 		"$CT" --url "$MOCK_URL/expires/3600" --no-cache --watch -- sh -c '

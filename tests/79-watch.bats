@@ -285,7 +285,7 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 	export GOT=$BATS_TEST_TMPDIR/got
 	# the command waits (bounded) for the ^C, however late a busy machine
 	# lets pty-run send it
-	out=$("$MOCK_PYTHON" "$CT_LIB/pty-run.py" --timeout 40 \
+	out=$("$MOCK_PYTHON" -S "$CT_LIB/pty-run.py" --timeout 40 \
 		--expect ready --send $'\003' -- \
 		"$CT" -v --watch -- sh -c 'trap "echo got-INT >>\"\$GOT\"" INT
 			echo ready; i=0
@@ -473,7 +473,7 @@ shared_dir() {
 # @NAME), logging to $NLOG whether $OUT existed at each message.
 listen() {
 	NLOG=$BATS_TEST_TMPDIR/notify.log
-	"$MOCK_PYTHON" "$BATS_TEST_DIRNAME/lib/notify-listen.py" "$1" \
+	"$MOCK_PYTHON" -S "$BATS_TEST_DIRNAME/lib/notify-listen.py" "$1" \
 	    "$NLOG" "$OUT" &
 	LISTEN_PID=$!
 	wait_for '[[ -e $NLOG ]]' || fail "the listener did not start"

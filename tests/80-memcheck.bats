@@ -21,10 +21,20 @@ memcheck() {
 }
 
 @test "memcheck: a token in each format" {
-	memcheck 0
+	# one fetch (a scope, the secret in the body), stored; the other
+	# formats from the cache: the output paths under valgrind without
+	# loading libcurl again (2 s of CPU each)
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	memcheck 0 -v --scope read --auth-method post
 	assert_output "$MOCK_TOKEN"
-	memcheck 0 -f json --scope read
-	memcheck 0 -f shell --auth-method post
+	assert_regex "$stderr" 'cache: stored'
+	assert_equal "$(mock_last_field scope)" read
+	assert_equal "$(mock_last_field auth)" post
+	memcheck 0 -v -f json --scope read --auth-method post
+	assert_regex "$stderr" 'cache: hit'
+	memcheck 0 -v -f shell --scope read --auth-method post
+	assert_regex "$stderr" 'cache: hit'
 }
 
 @test "memcheck: -vv with the secret from a file" {
@@ -98,8 +108,13 @@ memcheck() {
 	printf '[default]\nformat = json\n' >"$BATS_TEST_TMPDIR/gw"
 	chmod 666 "$BATS_TEST_TMPDIR/gw"
 	memcheck 2 --config "$BATS_TEST_TMPDIR/gw"
-	GITHUB_ENV=$BATS_TEST_TMPDIR/github memcheck 0 -f github
-	memcheck 0 -f header
+	# fetched and stored, then a hit
+	unset COLLIBRA_TOKEN_CACHE
+	export COLLIBRA_TOKEN_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	GITHUB_ENV=$BATS_TEST_TMPDIR/github memcheck 0 -v -f github
+	assert_regex "$stderr" 'cache: stored'
+	memcheck 0 -v -f header
+	assert_regex "$stderr" 'cache: hit'
 }
 
 @test "memcheck: config file and secret command errors" {

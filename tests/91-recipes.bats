@@ -50,7 +50,7 @@ recipe_block() {
 # api_calls N: the GETs of /rest/2.0/assets since the mock had N
 # requests, as "ok" or "refused" (its bearer_ok), one per line.
 api_calls() {
-	tail -n +"$(($1 + 1))" "$MOCK_LOG" | "$MOCK_PYTHON" -c '
+	tail -n +"$(($1 + 1))" "$MOCK_LOG" | "$MOCK_PYTHON" -S -c '
 import json, sys
 for line in sys.stdin:
     r = json.loads(line)
@@ -363,7 +363,7 @@ runner() {
 
 # runner_json NAME VALUE ...: a JSON object.
 runner_json() {
-	"$MOCK_PYTHON" -c 'import json, sys
+	"$MOCK_PYTHON" -S -c 'import json, sys
 a = sys.argv[1:]
 print(json.dumps(dict(zip(a[0::2], a[1::2]))))' "$@"
 }
@@ -374,7 +374,7 @@ runner_env() {
 	export CT_RUNNER_SECRETS CT_RUNNER_VARS CT_RUNNER_WATCH
 	CT_RUNNER_SECRETS=$(runner_json COLLIBRA_CLIENT_SECRET "$1")
 	CT_RUNNER_VARS=$(runner_json COLLIBRA_CLIENT_ID "$CT_DEFAULT_CLIENT_ID")
-	CT_RUNNER_WATCH=$("$MOCK_PYTHON" -c \
+	CT_RUNNER_WATCH=$("$MOCK_PYTHON" -S -c \
 	    'import json, sys; print(json.dumps(sys.argv[1:]))' "$MOCK_TOKEN")
 	unset COLLIBRA_URL COLLIBRA_CLIENT_ID COLLIBRA_CLIENT_SECRET
 }

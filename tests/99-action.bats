@@ -32,13 +32,13 @@ setup() {
 	CT_RUNNER_SECRETS=$(json COLLIBRA_CLIENT_SECRET "$COLLIBRA_CLIENT_SECRET")
 	CT_RUNNER_VARS=$(json COLLIBRA_URL "$MOCK_URL" \
 	    COLLIBRA_CLIENT_ID "$COLLIBRA_CLIENT_ID")
-	CT_RUNNER_WATCH=$("$MOCK_PYTHON" -c \
+	CT_RUNNER_WATCH=$("$MOCK_PYTHON" -S -c \
 	    'import json, sys; print(json.dumps(sys.argv[1:]))' "$MOCK_TOKEN")
 }
 
 # json NAME VALUE ...: a JSON object.
 json() {
-	"$MOCK_PYTHON" -c 'import json, sys
+	"$MOCK_PYTHON" -S -c 'import json, sys
 a = sys.argv[1:]
 print(json.dumps(dict(zip(a[0::2], a[1::2]))))' "$@"
 }

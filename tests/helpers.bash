@@ -146,7 +146,7 @@ await_line() {
 
 # free_port: a loopback TCP port that nothing listens on (just now).
 free_port() {
-	"$MOCK_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$MOCK_PYTHON" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # requests_since N: how many requests the mock got after it had N.
@@ -179,7 +179,7 @@ refute_leak() {
 # ct_hostile_token: the printable, space-free hostile token that the mock's
 # body/hostile scenario sends (quotes, $(...), backquotes, globs, ;, |, &).
 ct_hostile_token() {
-	"$MOCK_PYTHON" - "$CT_LIB/mock-server.py" <<'PY'
+	"$MOCK_PYTHON" -S - "$CT_LIB/mock-server.py" <<'PY'
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("mock", sys.argv[1])
 mock = importlib.util.module_from_spec(spec)
@@ -212,7 +212,7 @@ start_proxy() {
 	local dir=$BATS_TEST_TMPDIR/proxy
 	mkdir -p "$dir"
 	: >"$dir/log"
-	"$MOCK_PYTHON" "$CT_LIB/mock-proxy.py" --port-file "$dir/port" \
+	"$MOCK_PYTHON" -S "$CT_LIB/mock-proxy.py" --port-file "$dir/port" \
 		--log "$dir/log" </dev/null >"$dir/out" 2>&1 3>&- &
 	PROXY_PID=$!
 	# shellcheck disable=SC2034 # for the suites that source this file
