@@ -106,7 +106,7 @@ ASAN_FLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DCOMPAT_FALLBACK
 
 .PHONY: all check test memcheck demo deps deps-build clean install \
-	uninstall bench fuzz portcheck zig lint image image-test actionlint \
+	uninstall bench fuzz portcheck lint image image-test actionlint \
 	dist distcheck distclean deb deb-chroot action-pin platforms fresh \
 	libcurl-check
 
@@ -190,10 +190,6 @@ PORT_SRCS	= $(wildcard src/*.c) src/inih/ini.c
 PORT_FLAGS	= -std=c11 -Wall -Wextra -Werror -O2 $(HARDEN) \
 		  -D_DEFAULT_SOURCE -DVERSION="$(VERSION)" $(INIH_OPTS) \
 		  -I$(CURDIR)/src/inih
-
-# zig alone (tests/run --check installs it first, then runs portcheck
-# beside the suites)
-zig: $(ZIG_STAMP)
 
 portcheck: $(ZIG_STAMP)
 	ZIG_GLOBAL_CACHE_DIR=$(CURDIR)/$(ZIG_DIR)/cache \
