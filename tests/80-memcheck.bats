@@ -7,13 +7,22 @@ load helpers
 setup_file() { ct_setup_file; }
 teardown_file() { ct_teardown_file; }
 
+# VALGRIND: memcheck and its options.  --vex-guest-chase=no (valgrind
+# 3.17 and later) only makes smaller translation blocks: a fifth less CPU
+# for a one-shot process whose time is in translating libcurl and OpenSSL,
+# and the same checks.
+VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full
+	'--errors-for-leak-kinds=definite,indirect')
+if printf '%s\n' 3.17 "$(valgrind --version 2>/dev/null | sed 's/^valgrind-//')" | sort -V -C; then
+	VALGRIND+=(--vex-guest-chase=no)
+fi
+
 # memcheck STATUS ARGS...: run the tool under valgrind, expect STATUS from
 # the tool and no memcheck error (valgrind then exits 99).
 memcheck() {
 	local want=$1
 	shift
-	run --separate-stderr valgrind -q --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect \
+	run --separate-stderr "${VALGRIND[@]}" \
 		--show-leak-kinds=definite,indirect "$CT" "$@"
 	[ "$status" -ne 99 ] || fail "memcheck: $(printf '%s\n' "$stderr" | head -n 30)"
 	assert_equal "$status" "$want"
@@ -142,9 +151,7 @@ memcheck() {
 	assert_regex "$stderr" 'watch: .*HTTP 503.*retrying in'
 	# -o FILE, refreshed, then ended by SIGTERM: the file is removed
 	local token=$BATS_TEST_TMPDIR/token first pid
-	valgrind -q --error-exitcode=99 --leak-check=full \
-		--errors-for-leak-kinds=definite,indirect \
-		"$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$token" \
+	"${VALGRIND[@]}" "$CT" --url "$MOCK_URL/expires/3" --no-cache --watch -o "$token" \
 		2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	wait_for '[[ -s $token ]]' 300 || fail "no token file"
