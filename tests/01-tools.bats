@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The gate's own tools: scripts/lint-bats finds the assertions that cannot
-# fail, and tests/run fails the sanitizer part on a report that no test
-# looked at.  Not in the inner loop (make test), as 00-mock.
+# fail, tests/run fails the sanitizer part on a report that no test
+# looked at and orders its jobs by the times it kept.  Not in the inner
+# loop (make test), as 00-mock.
 
 load helpers
 
@@ -48,4 +49,25 @@ setup() {
 	# the same test against the release build: no sanitizer options, no report
 	TEST_LOG_DIR=$d/log2 run -0 "$ROOT/tests/run" "$d/blind.bats"
 	assert_line '1 passed, 0 failed'
+}
+
+@test "tests/run: the slowest job first by the last times, which a partial run keeps" {
+	local d=$BATS_TEST_TMPDIR
+	printf '@test "%s" {\n\ttrue\n}\n' a >"$d/a.bats"
+	printf '@test "%s" {\n\ttrue\n}\n' b >"$d/b.bats"
+	# an earlier run's times (part, name, start, end, CPU): b took 50 s, a 1 s
+	mkdir -p "$d/log"
+	printf '%s\n' 'release a 100 101 0.1' 'release b 100 150 0.1' >"$d/log/times"
+	# a run of a alone keeps b's time
+	TEST_LOG_DIR=$d/log run -0 "$ROOT/tests/run" -j 1 "$d/a.bats"
+	assert_line '1 passed, 0 failed'
+	run -0 grep -c '^release ' "$d/log/times"
+	assert_output 1
+	run -0 grep -x 'release:b 50.0' "$d/log/times.carry"
+	# so the next run of both starts b first, though a's time is newer
+	TEST_LOG_DIR=$d/log run -0 "$ROOT/tests/run" -j 1 "$d/a.bats" "$d/b.bats"
+	assert_line '2 passed, 0 failed'
+	run -0 sort -n -k3,3 "$d/log/times"
+	assert_line --index 0 --regexp '^release b '
+	assert_line --index 1 --regexp '^release a '
 }
